@@ -1,0 +1,44 @@
+package org.hallufloor.config;
+
+import java.util.List;
+import java.util.Map;
+import org.hallufloor.corpus.BadRecordPolicy;
+import org.hallufloor.corpus.SliceSpec;
+
+/**
+ * Every setting of a run, read and checked once at start-up (see {@link SettingsLoader}).
+ * Field names follow reference.conf; quantities follow THEORY.md.
+ */
+public record Settings(
+    String runId,
+    Input input,
+    List<SliceSpec> slices,
+    List<Double> scalingFractions,
+    String tokenizer,
+    List<Integer> contextLengths,
+    Kernel kernel,
+    List<Double> betaS,
+    List<Double> temperatures,
+    List<Double> eps0Grid,
+    double heldoutFraction,
+    double contextSampleRate,
+    BadRecordPolicy badRecords,
+    String outputRoot,
+    boolean progress,
+    Map<String, String> spark,
+    String configJson) {
+
+  public record Input(
+      List<String> paths,
+      String format,
+      long eosId,
+      String idsField,
+      String textField,
+      String idField,
+      List<String> textColumns,
+      String textDelimiter,
+      long maxDocumentBytes,
+      int partitions) {}
+
+  public record Kernel(String name, double lambda, double tau, int bands, int rows) {}
+}

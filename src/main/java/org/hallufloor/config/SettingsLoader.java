@@ -1,0 +1,387 @@
+package org.hallufloor.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.DoublePredicate;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.hallufloor.corpus.BadRecordPolicy;
+import org.hallufloor.corpus.InputFormat;
+import org.hallufloor.corpus.SliceSpec;
+import org.hallufloor.corpus.SliceTransform;
+import org.hallufloor.tokenize.TokenizerSpec;
+
+/**
+ * Loads the layers (command-line overrides over the job file over conf/application.conf over
+ * reference.conf) and checks all of it before Spark starts. Every problem is collected, so a
+ * user fixes a config in one round: unknown keys (with the nearest valid one), wrong types,
+ * and values out of range.
+ */
+public final class SettingsLoader {
+  static final String ROOT = "hallufloor";
+  private static final Set<String> KERNELS = Set.of("exact", "suffix", "jaccard");
+  private static final Set<String> SLICE_KEYS = Set.of("name", "field", "transform");
+  private static final Pattern SECRET_KEY =
+      Pattern.compile("(?i).*(secret|password|passwd|credential|access[.-]?key|session[.-]?token|(^|[.-])token($|[.-])).*");
+
+  private final List<String> problems = new ArrayList<>();
+  private Config config;
+
+  private SettingsLoader() {}
+
+  /**
+   * @param jobFile the job definition, or null for none
+   * @param siteFile conf/application.conf, or null; a missing file is allowed (no site settings)
+   * @param overrides {@code key=value} HOCON strings from the command line, later ones winning
+   */
+  public static Settings load(Path jobFile, Path siteFile, List<String> overrides) {
+    return new SettingsLoader().loadAll(jobFile, siteFile, overrides);
+  }
+
+  private Settings loadAll(Path jobFile, Path siteFile, List<String> overrides) {
+    Config merged = ConfigFactory.empty();
+    for (int i = overrides.size() - 1; i >= 0; i--) {
+      merged = merged.withFallback(parseOverride(overrides.get(i)));
+    }
+    merged = merged.withFallback(parseFile(jobFile, "job file", true));
+    merged = merged.withFallback(parseFile(siteFile, "site configuration", false));
+    Config reference = ConfigFactory.defaultReference();
+    if (!problems.isEmpty()) {
+      throw new SettingsException(problems);
+    }
+    try {
+      config = merged.withFallback(reference).resolve();
+    } catch (ConfigException e) {
+      throw new SettingsException(List.of(e.getMessage()));
+    }
+    checkUnknownKeys(config.getConfig(ROOT).root(), reference.getConfig(ROOT).root(), ROOT);
+    try {
+      config.checkValid(reference, ROOT);
+    } catch (ConfigException.ValidationFailed e) {
+      e.problems().forEach(p -> problems.add(p.path() + ": " + p.problem()));
+    }
+    Settings settings = read();
+    if (!problems.isEmpty()) {
+      throw new SettingsException(problems);
+    }
+    return settings;
+  }
+
+  private Config parseOverride(String arg) {
+    try {
+      Config c = ConfigFactory.parseString(arg, ConfigParseOptions.defaults().setOriginDescription("command line " + arg));
+      if (c.isEmpty()) {
+        problems.add("command line argument '" + arg + "' is not key=value");
+      }
+      return c;
+    } catch (ConfigException e) {
+      problems.add("command line argument '" + arg + "': " + e.getMessage());
+      return ConfigFactory.empty();
+    }
+  }
+
+  private Config parseFile(Path file, String what, boolean mustExist) {
+    if (file == null) {
+      return ConfigFactory.empty();
+    }
+    if (!Files.isRegularFile(file)) {
+      if (mustExist) {
+        problems.add(what + " " + file + " does not exist");
+      }
+      return ConfigFactory.empty();
+    }
+    try {
+      return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+    } catch (ConfigException e) {
+      problems.add(what + " " + file + ": " + e.getMessage());
+      return ConfigFactory.empty();
+    }
+  }
+
+  /** Keys the reference does not have: misspellings, mostly. Lists of objects are checked where read. */
+  private void checkUnknownKeys(ConfigObject actual, ConfigObject reference, String path) {
+    for (Map.Entry<String, ConfigValue> e : actual.entrySet()) {
+      String key = path + "." + e.getKey();
+      ConfigValue ref = reference.get(e.getKey());
+      if (ref == null) {
+        problems.add(key + ": unknown key" + suggestion(e.getKey(), reference.keySet(), path) + " (" + e.getValue().origin().description() + ")");
+      } else if (ref.valueType() == ConfigValueType.OBJECT && e.getValue().valueType() == ConfigValueType.OBJECT) {
+        checkUnknownKeys((ConfigObject) e.getValue(), (ConfigObject) ref, key);
+      }
+    }
+  }
+
+  private static String suggestion(String key, Set<String> valid, String parent) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String v : new TreeSet<>(valid)) {
+      int d = editDistance(key, v);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = v;
+      }
+    }
+    return best == null ? "" : "; did you mean " + parent + "." + best + "?";
+  }
+
+  static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  // ---- typed reads: each catches its own failure so every problem is reported ----
+
+  private Settings read() {
+    String runId = get("run-id", config::getString, "");
+    if (runId != null && runId.isEmpty()) {
+      runId = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
+    }
+    if (runId != null && !runId.matches("[A-Za-z0-9._:-]+")) {
+      problems.add(ROOT + ".run-id: '" + runId + "' must be letters, digits and . _ : - only (it names a folder)");
+    }
+    Settings.Input input = new Settings.Input(
+        nonEmpty("input.paths", get("input.paths", config::getStringList, List.of())),
+        oneOf("input.format", get("input.format", config::getString, "auto"), InputFormat.configNames()),
+        get("input.eos-id", config::getLong, -1L),
+        get("input.ids-field", config::getString, ""),
+        nonBlank("input.text-field", get("input.text-field", config::getString, "text")),
+        get("input.id-field", config::getString, ""),
+        get("input.text-columns", config::getStringList, List.of()),
+        nonEmptyString("input.text-delimiter", get("input.text-delimiter", config::getString, "\t")),
+        positive("input.max-document-bytes", get("input.max-document-bytes", config::getBytes, 1L)),
+        (int) atLeast("input.partitions", get("input.partitions", config::getInt, 0), 0));
+    checkTextColumns(input);
+    if (input.format() != null && !InputFormat.byName(input.format()).supported()) {
+      problems.add(ROOT + ".input.format: '" + input.format() + "' is not supported yet (text, jsonl, parquet, auto)");
+    }
+
+    List<SliceSpec> slices = readSlices();
+    List<Double> scaling = each("scaling-fractions", get("scaling-fractions", config::getDoubleList, List.of()),
+        f -> f > 0 && f <= 1, "in (0, 1]");
+    String tokenizer = get("tokenizer", config::getString, "cl100k_base");
+    if (tokenizer != null && !TokenizerSpec.looksValid(tokenizer)) {
+      problems.add(ROOT + ".tokenizer: '" + tokenizer + "' is neither one of " + new TreeSet<>(TokenizerSpec.BUILT_IN)
+          + " nor a tokenizer.json path");
+    } else if (tokenizer != null && tokenizer.endsWith(".json") && !Files.isRegularFile(Path.of(tokenizer))) {
+      problems.add(ROOT + ".tokenizer: tokenizer.json " + tokenizer + " does not exist");
+    }
+    List<Integer> contextLengths = nonEmpty("context-lengths",
+        each("context-lengths", get("context-lengths", config::getIntList, List.of(1)), c -> c >= 1 && c <= 64, "in [1, 64]"));
+    Settings.Kernel kernel = new Settings.Kernel(
+        oneOf("kernel.name", get("kernel.name", config::getString, "exact"), KERNELS),
+        inRange("kernel.lambda", get("kernel.lambda", config::getDouble, 0.5), x -> x > 0 && x <= 1, "in (0, 1]"),
+        inRange("kernel.tau", get("kernel.tau", config::getDouble, 0.5), x -> x > 0 && x <= 1, "in (0, 1]"),
+        (int) atLeast("kernel.bands", get("kernel.bands", config::getInt, 0), 0),
+        (int) atLeast("kernel.rows", get("kernel.rows", config::getInt, 0), 0));
+    List<Double> betaS = nonEmpty("beta-s", each("beta-s", get("beta-s", config::getDoubleList, List.of(1.0)), x -> x > 0, "> 0"));
+    List<Double> temperatures = nonEmpty("temperatures",
+        each("temperatures", get("temperatures", config::getDoubleList, List.of(1.0)), x -> x > 0, "> 0"));
+    List<Double> eps0Grid = nonEmpty("eps0-grid",
+        each("eps0-grid", get("eps0-grid", config::getDoubleList, List.of(0.1)), x -> x > 0 && x <= 0.5, "in (0, 0.5]"));
+    double heldout = inRange("heldout-fraction", get("heldout-fraction", config::getDouble, 0.0), x -> x >= 0 && x < 1, "in [0, 1)");
+    double sampleRate = inRange("context-sample-rate", get("context-sample-rate", config::getDouble, 1.0), x -> x > 0 && x <= 1, "in (0, 1]");
+    String badName = oneOf("bad-records", get("bad-records", config::getString, "fail"), Set.of("fail", "skip", "quarantine"));
+    BadRecordPolicy bad = badName == null ? BadRecordPolicy.FAIL : BadRecordPolicy.valueOf(badName.toUpperCase(Locale.ROOT));
+    String outputRoot = nonBlank("output.root", get("output.root", config::getString, "hallufloor-output"));
+    boolean progress = Boolean.TRUE.equals(get("progress", config::getBoolean, true));
+    Map<String, String> spark = sparkSettings();
+
+    return new Settings(runId, input, slices, scaling, tokenizer, contextLengths, kernel, betaS, temperatures,
+        eps0Grid, heldout, sampleRate, bad, outputRoot, progress, spark, redactedJson());
+  }
+
+  private void checkTextColumns(Settings.Input input) {
+    if (!input.textColumns().isEmpty() && input.textField() != null && !input.textColumns().contains(input.textField())) {
+      problems.add(ROOT + ".input.text-field: '" + input.textField() + "' is not one of input.text-columns " + input.textColumns());
+    }
+  }
+
+  private List<SliceSpec> readSlices() {
+    List<SliceSpec> out = new ArrayList<>();
+    ConfigList list = get("slices", config::getList, null);
+    if (list == null) {
+      return out;
+    }
+    Set<String> names = new TreeSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      String at = ROOT + ".slices[" + i + "]";
+      ConfigValue v = list.get(i);
+      if (v.valueType() != ConfigValueType.OBJECT) {
+        problems.add(at + ": must be an object { name, field, transform }, not " + v.valueType().name().toLowerCase(Locale.ROOT));
+        continue;
+      }
+      Config s = ((ConfigObject) v).toConfig();
+      for (String key : ((ConfigObject) v).keySet()) {
+        if (!SLICE_KEYS.contains(key)) {
+          problems.add(at + "." + key + ": unknown key" + suggestion(key, SLICE_KEYS, at));
+        }
+      }
+      String transformName = s.hasPath("transform") ? s.getValue("transform").unwrapped().toString() : "none";
+      SliceTransform transform = SliceTransform.byName(transformName);
+      if (transform == null) {
+        problems.add(at + ".transform: '" + transformName + "' is not one of none, year, host, language");
+      }
+      String field = s.hasPath("field") ? s.getValue("field").unwrapped().toString() : "";
+      if (field.isEmpty() && transform != SliceTransform.LANGUAGE) {
+        problems.add(at + ".field: missing (only transform = language may go without a field)");
+      }
+      String name = s.hasPath("name") ? s.getValue("name").unwrapped().toString()
+          : (field.isEmpty() ? transformName : field + (transform == SliceTransform.NONE ? "" : "_" + transformName));
+      if (name.equals("all") || name.equals("scaling") || !names.add(name)) {
+        problems.add(at + ".name: '" + name + "' is reserved or used twice (all and scaling are built in)");
+      }
+      if (transform != null) {
+        out.add(new SliceSpec(name, field, transform));
+      }
+    }
+    return out;
+  }
+
+  /** Keys under spark, flattened to their dotted names, as Spark takes them. */
+  private Map<String, String> sparkSettings() {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (!config.hasPath("spark")) {
+      return out;
+    }
+    try {
+      for (Map.Entry<String, ConfigValue> e : config.getConfig("spark").entrySet()) {
+        out.put("spark." + e.getKey(), String.valueOf(e.getValue().unwrapped()));
+      }
+    } catch (ConfigException e) {
+      problems.add("spark: " + e.getMessage());
+    }
+    return out;
+  }
+
+  /** The resolved hallufloor and spark settings as JSON, with credential-like values replaced. */
+  private String redactedJson() {
+    Config visible = config.hasPath("spark") ? config.getConfig(ROOT).atPath(ROOT).withFallback(config.getConfig("spark").atPath("spark"))
+        : config.getConfig(ROOT).atPath(ROOT);
+    for (Map.Entry<String, ConfigValue> e : visible.entrySet()) {
+      if (isSecretKey(e.getKey())) {
+        visible = visible.withValue(e.getKey(), ConfigValueFactory.fromAnyRef("***redacted***"));
+      }
+    }
+    return visible.root().render(ConfigRenderOptions.concise());
+  }
+
+  /** Keys that look like credentials; "tokenizer" is a setting, not a token. */
+  public static boolean isSecretKey(String key) {
+    return SECRET_KEY.matcher(key).matches();
+  }
+
+  private <T> T get(String key, Function<String, T> reader, T fallback) {
+    try {
+      return reader.apply(ROOT + "." + key);
+    } catch (ConfigException e) {
+      String message = e.getMessage();
+      if (problems.stream().noneMatch(p -> p.startsWith(ROOT + "." + key + ":"))) {
+        problems.add(ROOT + "." + key + ": " + message);
+      }
+      return null;
+    }
+  }
+
+  private <T extends List<?>> T nonEmpty(String key, T list) {
+    if (list != null && list.isEmpty()) {
+      problems.add(ROOT + "." + key + ": must not be empty");
+    }
+    return list;
+  }
+
+  private String nonBlank(String key, String value) {
+    if (value != null && value.isBlank()) {
+      problems.add(ROOT + "." + key + ": must not be empty");
+    }
+    return value;
+  }
+
+  private String nonEmptyString(String key, String value) {
+    if (value != null && value.isEmpty()) {
+      problems.add(ROOT + "." + key + ": must not be empty");
+    }
+    return value;
+  }
+
+  private String oneOf(String key, String value, Set<String> allowed) {
+    if (value == null) {
+      return null;
+    }
+    String v = value.toLowerCase(Locale.ROOT);
+    if (!allowed.contains(v)) {
+      problems.add(ROOT + "." + key + ": '" + value + "' is not one of " + new TreeSet<>(allowed));
+      return null;
+    }
+    return v;
+  }
+
+  private <N extends Number> List<N> each(String key, List<N> values, DoublePredicate ok, String range) {
+    if (values == null) {
+      return null;
+    }
+    for (int i = 0; i < values.size(); i++) {
+      if (!ok.test(values.get(i).doubleValue())) {
+        problems.add(ROOT + "." + key + "[" + i + "]: " + values.get(i) + " must be " + range);
+      }
+    }
+    return values;
+  }
+
+  private double inRange(String key, Double value, DoublePredicate ok, String range) {
+    if (value == null) {
+      return Double.NaN;
+    }
+    if (!ok.test(value)) {
+      problems.add(ROOT + "." + key + ": " + value + " must be " + range);
+    }
+    return value;
+  }
+
+  private long positive(String key, Long value) {
+    return atLeast(key, value, 1);
+  }
+
+  private long atLeast(String key, Number value, long min) {
+    if (value == null) {
+      return min;
+    }
+    if (value.longValue() < min) {
+      problems.add(ROOT + "." + key + ": " + value + " must be >= " + min);
+    }
+    return value.longValue();
+  }
+}

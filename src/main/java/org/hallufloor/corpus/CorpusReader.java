@@ -1,0 +1,141 @@
+package org.hallufloor.corpus;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.octet_length;
+import static org.apache.spark.sql.functions.substring;
+import static org.apache.spark.sql.functions.when;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/** Shards to {@link RawRecords} rows: text and JSON lines by our own line reader, Parquet through Spark. */
+public final class CorpusReader {
+  private CorpusReader() {}
+
+  /** Registers pure-Java zstd for ".zst" and ".zstd" (Hadoop's own zstd codec needs native libhadoop). */
+  public static void registerCodecs(Configuration conf) {
+    String codecs = String.join(",",
+        "org.apache.hadoop.io.compress.DefaultCodec",
+        "org.apache.hadoop.io.compress.GzipCodec",
+        "org.apache.hadoop.io.compress.BZip2Codec",
+        "io.airlift.compress.zstd.ZstdCodec",
+        ZstdAltExtensionCodec.class.getName());
+    conf.set("io.compression.codecs", codecs);
+  }
+
+  public static Dataset<Row> read(SparkSession spark, List<InputFile> files, RecordSpec spec) {
+    List<InputFile> lineFiles = new ArrayList<>();
+    List<InputFile> parquetFiles = new ArrayList<>();
+    for (InputFile f : files) {
+      if (f.format() == InputFormat.PARQUET) {
+        parquetFiles.add(f);
+      } else if (f.format() == InputFormat.TEXT || f.format() == InputFormat.JSONL) {
+        lineFiles.add(f);
+      } else {
+        throw new IllegalArgumentException("input format " + f.format().configName() + " is not supported yet: " + f.path());
+      }
+    }
+    Dataset<Row> out = spark.createDataFrame(Collections.emptyList(), RawRecords.SCHEMA);
+    if (!lineFiles.isEmpty()) {
+      out = out.union(readLines(spark, lineFiles, spec));
+    }
+    if (!parquetFiles.isEmpty()) {
+      out = out.union(readParquet(spark, parquetFiles, spec));
+    }
+    return out;
+  }
+
+  /** One task per shard: a compressed shard cannot be split, and the caller spreads documents after. */
+  static Dataset<Row> readLines(SparkSession spark, List<InputFile> files, RecordSpec spec) {
+    Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
+    registerCodecs(conf);
+    HadoopConf shipped = new HadoopConf(conf);
+    JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
+        .parallelize(files, files.size())
+        .flatMap(file -> {
+          try {
+            return new LineShardReader(file, spec, shipped.get());
+          } catch (IOException e) {
+            return Collections.singletonList(RawRecords.bad(file.path(), "", "cannot open: " + e.getMessage(), null)).iterator();
+          }
+        });
+    return spark.createDataFrame(rows, RawRecords.SCHEMA);
+  }
+
+  static Dataset<Row> readParquet(SparkSession spark, List<InputFile> files, RecordSpec spec) {
+    String[] paths = files.stream().map(InputFile::path).toArray(String[]::new);
+    Dataset<Row> df = spark.read().parquet(paths);
+    StructType schema = df.schema();
+    Column text = field(schema, spec.textField());
+    DataType textType = text == null ? null : typeOf(schema, spec.textField());
+    if (textType != null && !textType.equals(DataTypes.StringType)) {
+      throw new BadInputException(paths[0] + (paths.length > 1 ? " (and " + (paths.length - 1) + " more)" : "")
+          + ": text field '" + spec.textField() + "' is " + textType.simpleString() + ", not string");
+    }
+    Column file = col("_metadata.file_path");
+    Column record = concat(lit("row "), col("_metadata.row_index").cast("string"));
+    Column id = spec.hasIdField() && field(schema, spec.idField()) != null
+        ? field(schema, spec.idField()).cast("string") : lit(null).cast("string");
+    id = when(id.isNull().or(id.equalTo("")), concat(file, lit("#"), col("_metadata.row_index").cast("string"))).otherwise(id);
+    Column[] sliceCols = spec.sliceFields().stream()
+        .map(f -> {
+          Column c = f == null || f.isEmpty() ? null : field(schema, f);
+          return c == null ? lit(null).cast("string") : c.cast("string");
+        })
+        .toArray(Column[]::new);
+    Column textCol = text == null ? lit(null).cast("string") : text;
+    Column reason = when(textCol.isNull(), lit("missing text field '" + spec.textField() + "'"))
+        .when(textCol.equalTo(""), lit("empty text"))
+        .when(octet_length(textCol).gt(spec.maxDocumentBytes()),
+            lit("record larger than hallufloor.input.max-document-bytes (" + spec.maxDocumentBytes() + " bytes)"))
+        .otherwise(lit(null).cast("string"));
+    return df.select(
+        file.as("file"),
+        record.as("record"),
+        when(reason.isNull(), id).as("doc_id"),
+        when(reason.isNull(), textCol).as("text"),
+        when(reason.isNull(), array(sliceCols)).as("fields"),
+        reason.as("bad_reason"),
+        when(reason.isNotNull(), substring(textCol, 1, BadRecord.EXCERPT_CHARS)).as("excerpt"));
+  }
+
+  /** A (dotted) field as a column, or null if the schema has none: a literal name wins over nesting. */
+  static Column field(StructType schema, String dotted) {
+    if (Arrays.asList(schema.fieldNames()).contains(dotted)) {
+      return col("`" + dotted.replace("`", "``") + "`");
+    }
+    return typeOf(schema, dotted) == null ? null : col(dotted);
+  }
+
+  private static DataType typeOf(StructType schema, String dotted) {
+    if (Arrays.asList(schema.fieldNames()).contains(dotted)) {
+      return schema.apply(dotted).dataType();
+    }
+    DataType t = schema;
+    for (String part : dotted.split("\\.")) {
+      if (!(t instanceof StructType s) || !Arrays.asList(s.fieldNames()).contains(part)) {
+        return null;
+      }
+      StructField f = s.apply(part);
+      t = f.dataType();
+    }
+    return t;
+  }
+}

@@ -1,0 +1,68 @@
+package org.hallufloor.corpus;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Good raw records to documents: each with its slices (the slice "all", one value per slice
+ * dimension, and every scaling fraction its hash falls under) and its held-out flag (THEORY 2, 6).
+ */
+public final class Documents {
+  public static final String ALL = "all";
+  public static final String SCALING = "scaling";
+
+  public static final StructType SLICE = new StructType()
+      .add("dim", DataTypes.StringType, false)
+      .add("value", DataTypes.StringType, false);
+
+  public static final StructType SCHEMA = new StructType()
+      .add("doc_id", DataTypes.StringType, false)
+      .add("text", DataTypes.StringType, false)
+      .add("slices", DataTypes.createArrayType(SLICE, false), false)
+      .add("heldout", DataTypes.BooleanType, false);
+
+  private Documents() {}
+
+  /** How documents are sliced and split; everything a task needs, nothing else. */
+  public record Slicing(List<SliceSpec> slices, List<Double> scalingFractions, double heldoutFraction)
+      implements Serializable {}
+
+  public static Dataset<Row> fromRecords(Dataset<Row> goodRecords, Slicing slicing) {
+    return goodRecords
+        .select(col("doc_id"), col("text"), col("fields"))
+        .map((MapFunction<Row, Row>) r -> document(r.getString(0), r.getString(1), r.getList(2), slicing),
+            Encoders.row(SCHEMA));
+  }
+
+  static Row document(String docId, String text, List<String> fields, Slicing slicing) {
+    List<Row> slices = new ArrayList<>();
+    slices.add(RowFactory.create(ALL, ALL));
+    for (int i = 0; i < slicing.slices().size(); i++) {
+      SliceSpec s = slicing.slices().get(i);
+      String raw = s.field() == null || s.field().isEmpty() ? text : fields.get(i);
+      slices.add(RowFactory.create(s.name(), s.transform().apply(raw)));
+    }
+    double[] u = DocumentHash.uniforms(docId);
+    for (double f : slicing.scalingFractions()) {
+      if (u[0] < f) {
+        slices.add(RowFactory.create(SCALING, scalingValue(f)));
+      }
+    }
+    return RowFactory.create(docId, text, slices.toArray(new Row[0]), u[1] < slicing.heldoutFraction());
+  }
+
+  /** The slice value of a scaling fraction, as written in the tables. */
+  public static String scalingValue(double fraction) {
+    return Double.toString(fraction);
+  }
+}

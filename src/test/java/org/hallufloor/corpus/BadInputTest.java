@@ -1,0 +1,199 @@
+package org.hallufloor.corpus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Assertions;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.apache.spark.sql.Row;
+import org.hallufloor.job.HallufloorJob;
+import org.hallufloor.job.HallufloorRun;
+import org.hallufloor.testing.Europarl;
+import org.hallufloor.testing.Runs;
+import org.hallufloor.testing.Shards;
+import org.hallufloor.testing.SparkTestBase;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One test per kind of bad input, each under the three policies: fail exits 3 naming file and
+ * reason; skip counts it; quarantine counts it and writes it to bad_records. The expected
+ * document count is the number of good lines written, so it is never silently off.
+ */
+class BadInputTest extends SparkTestBase {
+  private static final int GOOD = 20;
+
+  @TempDir Path dir;
+
+  private static List<String> goodLines() {
+    List<String> lines = new ArrayList<>();
+    for (Europarl.Doc d : Europarl.first(GOOD)) {
+      lines.add(Shards.json(Map.of("text", d.body(), "date", d.date())));
+    }
+    return lines;
+  }
+
+  /** Good lines with {@code bad} inserted as line 3. */
+  private Path shardWith(String name, byte[] bad) throws IOException {
+    List<String> lines = goodLines();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int i = 0; i < lines.size(); i++) {
+      if (i == 2) {
+        out.write(bad);
+        out.write('\n');
+      }
+      out.write(lines.get(i).getBytes(StandardCharsets.UTF_8));
+      out.write('\n');
+    }
+    return Shards.write(dir.resolve(name), out.toByteArray());
+  }
+
+  private Runs.Exit failRun(String... paths) {
+    return Runs.execute(spark(), settings("fail", paths));
+  }
+
+  private org.hallufloor.config.Settings settings(String policy, String... paths) {
+    String list = String.join(",", Arrays.stream(paths).map(p -> "\"" + p + "\"").toList());
+    return Runs.settings(null, dir.resolve("out-" + policy), "hallufloor.input.paths=[" + list + "]",
+        "hallufloor.tokenizer=bytes", "hallufloor.bad-records=" + policy);
+  }
+
+  /** Checks all three policies for a shard whose line 3 is bad for {@code reason}. */
+  private void assertBadLine(Path shard, String record, String reason, long goodDocuments) {
+    Runs.Exit exit = failRun(shard.toString());
+    assertEquals(HallufloorJob.BAD_INPUT, exit.code(), exit.err());
+    Assertions.assertTrue(exit.err().contains(shard.getFileName().toString()) && exit.err().contains(record)
+        && exit.err().contains(reason), exit.err());
+
+    HallufloorRun.Result skipped = Runs.run(spark(), settings("skip", shard.toString()));
+    assertEquals(goodDocuments, skipped.documents());
+    assertEquals(1, skipped.badRecords());
+    assertEquals(0, spark().read().parquet(skipped.output().location("bad_records").toString()).count());
+    Row runs = spark().read().parquet(skipped.output().location("runs").toString()).first();
+    assertEquals(goodDocuments, runs.getLong(runs.fieldIndex("documents")));
+    assertEquals(1L, runs.getLong(runs.fieldIndex("bad_records")));
+    assertEquals("SUCCEEDED", runs.getString(runs.fieldIndex("status")));
+
+    HallufloorRun.Result quarantined = Runs.run(spark(), settings("quarantine", shard.toString()));
+    assertEquals(goodDocuments, quarantined.documents());
+    List<Row> bad = spark().read().parquet(quarantined.output().location("bad_records").toString()).collectAsList();
+    assertEquals(1, bad.size());
+    Row b = bad.get(0);
+    Assertions.assertTrue(b.getString(b.fieldIndex("file")).endsWith(shard.getFileName().toString()), b.toString());
+    assertEquals(record, b.getString(b.fieldIndex("record")));
+    Assertions.assertTrue(b.getString(b.fieldIndex("reason")).contains(reason), b.toString());
+  }
+
+  @Test
+  void malformedJsonLine() throws IOException {
+    String broken = goodLines().get(5);
+    Path shard = shardWith("malformed.jsonl", broken.substring(0, broken.length() / 2).getBytes(StandardCharsets.UTF_8));
+    assertBadLine(shard, "line 3", "malformed JSON", GOOD);
+  }
+
+  @Test
+  void invalidUtf8() throws IOException {
+    byte[] good = goodLines().get(5).getBytes(StandardCharsets.UTF_8);
+    byte[] bad = Arrays.copyOf(good, good.length);
+    bad[20] = (byte) 0xC3; // a lead byte followed by a non-continuation byte
+    bad[21] = (byte) 0x28;
+    assertBadLine(shardWith("utf8.jsonl", bad), "line 3", "invalid UTF-8", GOOD);
+  }
+
+  @Test
+  void emptyText() throws IOException {
+    assertBadLine(shardWith("empty.jsonl", "{\"text\": \"\", \"date\": \"2001-01-01\"}".getBytes(StandardCharsets.UTF_8)),
+        "line 3", "empty text", GOOD);
+  }
+
+  @Test
+  void missingTextField() throws IOException {
+    String body = Europarl.first(30).get(29).body();
+    assertBadLine(shardWith("missing.jsonl", Shards.json(Map.of("body", body)).getBytes(StandardCharsets.UTF_8)),
+        "line 3", "missing text field 'text'", GOOD);
+  }
+
+  @Test
+  void nonStringTextField() throws IOException {
+    assertBadLine(shardWith("number.jsonl", "{\"text\": 42}".getBytes(StandardCharsets.UTF_8)),
+        "line 3", "text field 'text' is number, not a string", GOOD);
+  }
+
+  /** Generated: no real document is 100 MB, so real Europarl text is repeated to that size. */
+  @Test
+  void hundredMegabyteDocument() throws IOException {
+    StringBuilder sb = new StringBuilder(100 << 20);
+    List<Europarl.Doc> docs = Europarl.docs();
+    for (int i = 0; sb.length() < 100 << 20; i++) {
+      sb.append(docs.get(i % docs.size()).body()).append(' ');
+    }
+    byte[] big = Shards.json(Map.of("text", sb.toString())).getBytes(StandardCharsets.UTF_8);
+    sb.setLength(0);
+    assertBadLine(shardWith("big.jsonl.gz", big), "line 3", "larger than hallufloor.input.max-document-bytes", GOOD);
+  }
+
+  @Test
+  void truncatedGzip() throws IOException {
+    List<String> lines = goodLines();
+    byte[] whole = Shards.compress("x.gz", (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+    Path shard = dir.resolve("truncated.jsonl.gz");
+    Files.write(shard, Arrays.copyOf(whole, whole.length * 6 / 10));
+    long complete = completeLinesBeforeEof(shard);
+    Assertions.assertTrue(complete > 0 && complete < GOOD, "truncation falls inside the records: " + complete);
+    assertBadLine(shard, "after line " + complete, "compressed stream ends early", complete);
+  }
+
+  /** Second method: the JDK's own gunzip, counting newline-terminated lines until it gives up. */
+  private static long completeLinesBeforeEof(Path gz) throws IOException {
+    long lines = 0;
+    try (InputStream in = new GZIPInputStream(Files.newInputStream(gz))) {
+      for (int b = in.read(); b >= 0; b = in.read()) {
+        if (b == '\n') {
+          lines++;
+        }
+      }
+    } catch (EOFException expected) {
+      return lines;
+    }
+    throw new AssertionError("the file was not truncated");
+  }
+
+  @Test
+  void pathThatDoesNotExist() throws IOException {
+    Path good = Shards.writeLines(dir.resolve("good.jsonl"), goodLines());
+    String missing = dir.resolve("no/such/shard.jsonl.gz").toString();
+    Runs.Exit exit = failRun(good.toString(), missing);
+    assertEquals(HallufloorJob.BAD_INPUT, exit.code(), exit.err());
+    Assertions.assertTrue(exit.err().contains(missing) && exit.err().contains("path does not exist"), exit.err());
+    HallufloorRun.Result skipped = Runs.run(spark(), settings("skip", good.toString(), missing));
+    assertEquals(GOOD, skipped.documents());
+    assertEquals(1, skipped.badRecords());
+    // With nothing at all to read, no policy makes an empty run a success.
+    Runs.Exit nothing = Runs.execute(spark(), settings("skip", missing));
+    assertEquals(HallufloorJob.BAD_INPUT, nothing.code(), nothing.err());
+  }
+
+  @Test
+  void emptyFolder() throws IOException {
+    Path good = Shards.writeLines(dir.resolve("good.jsonl"), goodLines());
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    Runs.Exit exit = failRun(good.toString(), empty.toString());
+    assertEquals(HallufloorJob.BAD_INPUT, exit.code(), exit.err());
+    Assertions.assertTrue(exit.err().contains("empty") && exit.err().contains("folder holds no input file"), exit.err());
+    HallufloorRun.Result quarantined = Runs.run(spark(), settings("quarantine", good.toString(), empty.toString()));
+    assertEquals(GOOD, quarantined.documents());
+    List<Row> bad = spark().read().parquet(quarantined.output().location("bad_records").toString()).collectAsList();
+    assertEquals(1, bad.size());
+    Assertions.assertTrue(bad.get(0).getString(2).contains("folder holds no input file"), bad.toString());
+  }
+}

@@ -20,6 +20,9 @@ public abstract class SparkTestBase extends JavaDataFrameSuiteBase {
         .setMaster("local[2]")
         .set("spark.sql.shuffle.partitions", "4")
         .set("spark.ui.enabled", "false")
-        .set("spark.ui.showConsoleProgress", "false");
+        .set("spark.ui.showConsoleProgress", "false")
+        // Tests talk to themselves only: no lookup of the machine's external address.
+        .set("spark.driver.host", "localhost")
+        .set("spark.driver.bindAddress", "127.0.0.1");
   }
 }

@@ -6,8 +6,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Instant;
+import java.sql.Timestamp;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
@@ -25,6 +28,9 @@ import org.hallufloor.corpus.InputFiles;
 import org.hallufloor.corpus.InputFormat;
 import org.hallufloor.corpus.RecordSpec;
 import org.hallufloor.corpus.SliceSpec;
+import org.hallufloor.context.Examples;
+import org.hallufloor.estimate.SliceBounds;
+import org.hallufloor.evidence.ExactEvidence;
 import org.hallufloor.evidence.SliceTotals;
 import org.hallufloor.output.RunOutput;
 import org.hallufloor.output.RunsTable;
@@ -32,6 +38,7 @@ import org.hallufloor.report.Progress;
 import org.hallufloor.report.SliceTable;
 import org.hallufloor.tokenize.Tokenize;
 import org.hallufloor.tokenize.TokenizerSpec;
+import org.hallufloor.tokenize.Tokenizers;
 
 /**
  * One run: shards to documents, documents to tokens, counts per slice, tables committed.
@@ -39,8 +46,12 @@ import org.hallufloor.tokenize.TokenizerSpec;
  * run's bookkeeping (the {@code runs} row, bad records, the printed summary).
  */
 public final class HallufloorRun {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HallufloorRun.class);
   public static final String SLICE_STATS = "slice_stats";
   public static final String BAD_RECORDS = "bad_records";
+  public static final String SLICE_BOUNDS = "slice_bounds";
+  public static final String F_CURVE = "f_curve";
+  public static final String EVIDENCE_HISTOGRAM = "evidence_histogram";
   private static final int BAD_RECORDS_SHOWN = 5;
 
   private final SparkSession spark;
@@ -59,7 +70,8 @@ public final class HallufloorRun {
   }
 
   /** What a finished run reports: the rows printed, for callers and tests. */
-  public record Result(long documents, long badRecords, List<Row> sliceStats, RunOutput output) {}
+  public record Result(long documents, long badRecords, List<Row> sliceStats, List<String> invariantViolations,
+      RunOutput output) {}
 
   public Result run() {
     try {
@@ -86,6 +98,7 @@ public final class HallufloorRun {
     }
 
     progress.begin("reading " + listing.files().size() + " shard(s), " + listing.bytes() + " bytes");
+    Dataset<Row> tokenized = null;
     Dataset<Row> records = CorpusReader.read(spark, listing.files(), recordSpec())
         .repartition(partitions())
         .persist(StorageLevel.MEMORY_AND_DISK_SER());
@@ -104,22 +117,63 @@ public final class HallufloorRun {
 
       progress.begin("tokenizing with " + settings.tokenizer());
       Dataset<Row> documents = Documents.fromRecords(records.filter(col("bad_reason").isNull()), slicing());
-      Dataset<Row> totals = SliceTotals.of(Tokenize.countTokens(documents, TokenizerSpec.of(settings.tokenizer())));
+      TokenizerSpec tokenizer = TokenizerSpec.of(settings.tokenizer());
+      tokenized = Tokenize.tokenize(documents, tokenizer).persist(StorageLevel.MEMORY_AND_DISK_SER());
+      Dataset<Row> totals = SliceTotals.of(tokenized);
       List<Row> sliceStats = totals.collectAsList();
-      long documentCount = sliceStats.stream()
-          .filter(r -> Documents.ALL.equals(r.getString(0))).mapToLong(r -> r.getLong(2)).findFirst().orElse(0L);
-      long tokenCount = sliceStats.stream()
-          .filter(r -> Documents.ALL.equals(r.getString(0))).mapToLong(r -> r.getLong(3)).findFirst().orElse(0L);
-      progress.done("tokenized " + documentCount + " documents", tokenCount, "tokens");
+      records.unpersist();
+      long documentCount = allSlice(sliceStats).getLong(2);
+      progress.done("tokenized " + documentCount + " documents", allSlice(sliceStats).getLong(3), "tokens");
 
+      progress.begin("counting evidence for context lengths " + settings.contextLengths());
+      SliceBounds.Result estimate = estimate(tokenized, sliceStats, Tokenizers.get(tokenizer).vocabularySize());
+      progress.done("estimated bounds", estimate.sliceBounds().count(), "rows");
+
+      output.stage(SLICE_BOUNDS, estimate.sliceBounds().coalesce(1));
+      output.stage(F_CURVE, estimate.fCurve().coalesce(1));
+      output.stage(EVIDENCE_HISTOGRAM, estimate.evidenceHistogram().coalesce(1));
       output.stage(SLICE_STATS, spark.createDataFrame(sliceStats, totals.schema()).coalesce(1));
-      output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null), version()));
+      output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null,
+          (long) estimate.invariantViolations().size()), version()));
       List<org.apache.hadoop.fs.Path> committed = output.commit();
-      printSummary(committed, sliceStats);
-      return new Result(documentCount, badRecords, sliceStats, output);
+      List<Row> mainBounds = estimate.sliceBounds().filter(col("distribution").equalTo("occurrence")
+          .and(col("beta_s").equalTo(settings.betaS().get(0))).and(col("temperature").equalTo(settings.temperatures().get(0))))
+          .orderBy("slice_dim", "slice_value", "context_len").collectAsList();
+      printSummary(committed, sliceStats, mainBounds);
+      return new Result(documentCount, badRecords, sliceStats, estimate.invariantViolations(), output);
     } finally {
       records.unpersist();
+      if (tokenized != null) {
+        tokenized.unpersist();
+      }
     }
+  }
+
+  /** Tokenized documents to the three estimate tables, through examples and exact evidence. */
+  private SliceBounds.Result estimate(Dataset<Row> tokenized, List<Row> sliceStats, int nVocab) {
+    Map<String, Integer> sliceIds = new HashMap<>();
+    Map<Integer, SliceBounds.Slice> slices = new HashMap<>();
+    for (Row r : sliceStats) {
+      int id = sliceIds.size();
+      sliceIds.put(Examples.Plan.key(r.getString(0), r.getString(1)), id);
+      slices.put(id, new SliceBounds.Slice(r.getString(0), r.getString(1), r.getLong(2) - r.getLong(4)));
+    }
+    Examples.Plan plan = new Examples.Plan(sliceIds, settings.contextLengths(), settings.contextSampleRate());
+    SliceBounds.Params params = new SliceBounds.Params(settings.tokenizer(), nVocab, settings.kernel().name(),
+        settings.betaS(), settings.temperatures(), settings.eps0Grid(), settings.contextSampleRate(),
+        Timestamp.from(Instant.now()));
+    Dataset<Row> cells = ExactEvidence.cells(Examples.facts(tokenized, plan),
+        new ExactEvidence.Params(nVocab, params.betaOverT()));
+    SliceBounds.Result result = SliceBounds.compute(spark, slices, cells, params);
+    for (String violation : result.invariantViolations()) {
+      LOG.warn("invariant violated: {}", violation);
+    }
+    return result;
+  }
+
+  private static Row allSlice(List<Row> sliceStats) {
+    return sliceStats.stream().filter(r -> Documents.ALL.equals(r.getString(0))).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no documents were read"));
   }
 
   private Dataset<Row> badRecords(Dataset<Row> records) {
@@ -149,24 +203,24 @@ public final class HallufloorRun {
     return configured > 0 ? configured : Math.max(2, 2 * spark.sparkContext().defaultParallelism());
   }
 
-  private RunsTable.RunRecord runRecord(String status, Long documents, String error) {
+  private RunsTable.RunRecord runRecord(String status, Long documents, String error, Long invariantViolations) {
     return new RunsTable.RunRecord(status, startedAt, Instant.now(), settings.configJson(),
         listing == null ? null : (long) listing.files().size(), listing == null ? null : listing.bytes(),
-        documents, badRecords == null ? null : badRecords + 0L, settings.tokenizer(), error);
+        documents, badRecords, settings.tokenizer(), error, invariantViolations);
   }
 
   /** A failed run still leaves a runs row (status FAILED), so a scheduler's dashboard shows it. */
   private void recordFailure(RuntimeException e) {
     try {
       RunOutput output = new RunOutput(spark, settings.outputRoot(), settings.runId());
-      output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("FAILED", null, String.valueOf(e.getMessage())), version()));
+      output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("FAILED", null, String.valueOf(e.getMessage()), null), version()));
       output.commit();
     } catch (RuntimeException suppressed) {
       e.addSuppressed(suppressed);
     }
   }
 
-  private void printSummary(List<org.apache.hadoop.fs.Path> committed, List<Row> sliceStats) {
+  private void printSummary(List<org.apache.hadoop.fs.Path> committed, List<Row> sliceStats, List<Row> mainBounds) {
     out.println();
     out.println("Run " + settings.runId() + " committed:");
     for (org.apache.hadoop.fs.Path p : committed) {
@@ -175,6 +229,11 @@ public final class HallufloorRun {
     out.println();
     out.println("Documents and tokens per slice (" + settings.tokenizer() + "):");
     SliceTable.print(out, sliceStats, "slice_dim", "slice_value", "documents", "tokens", "heldout_documents");
+    out.println();
+    out.println("Main bound per slice and context length (occurrence distribution, beta_s = "
+        + settings.betaS().get(0) + ", T = " + settings.temperatures().get(0) + "):");
+    SliceTable.print(out, mainBounds, "slice_dim", "slice_value", "context_len", "examples", "log10_k",
+        "bound", "log10_bound", "empirical_bound");
     if (badRecords != null && badRecords > 0) {
       out.println();
       out.println(badRecords + " bad record(s) " + (settings.badRecords() == BadRecordPolicy.QUARANTINE

@@ -26,7 +26,8 @@ public final class RunsTable {
       .add("hallufloor_version", DataTypes.StringType, false)
       .add("application_id", DataTypes.StringType, false)
       .add("master", DataTypes.StringType, false)
-      .add("error", DataTypes.StringType, true);
+      .add("error", DataTypes.StringType, true)
+      .add("invariant_violations", DataTypes.LongType, true);
 
   public static final StructType BAD_RECORDS_SCHEMA = new StructType()
       .add("file", DataTypes.StringType, false)
@@ -38,12 +39,13 @@ public final class RunsTable {
 
   /** What a run reports about itself; counts are null when the run failed before knowing them. */
   public record RunRecord(String status, Instant startedAt, Instant finishedAt, String configJson,
-      Long inputFiles, Long inputBytes, Long documents, Long badRecords, String tokenizer, String error) {}
+      Long inputFiles, Long inputBytes, Long documents, Long badRecords, String tokenizer, String error,
+      Long invariantViolations) {}
 
   public static Dataset<Row> of(SparkSession spark, RunRecord r, String version) {
     Row row = RowFactory.create(r.status(), Timestamp.from(r.startedAt()), Timestamp.from(r.finishedAt()),
         r.configJson(), r.inputFiles(), r.inputBytes(), r.documents(), r.badRecords(), r.tokenizer(),
-        spark.version(), version, spark.sparkContext().applicationId(), spark.sparkContext().master(), r.error());
+        spark.version(), version, spark.sparkContext().applicationId(), spark.sparkContext().master(), r.error(), r.invariantViolations());
     return spark.createDataFrame(List.of(row), SCHEMA).coalesce(1);
   }
 }

@@ -17,13 +17,17 @@ import org.apache.spark.sql.types.StructType;
 public final class Tokenize {
   private Tokenize() {}
 
-  /** The input's columns without {@code text}, plus {@code tokens} (bigint). */
-  public static Dataset<Row> countTokens(Dataset<Row> documents, TokenizerSpec spec) {
+  /**
+   * The input's columns without {@code text}, plus {@code tokens} (bigint) and {@code ids}
+   * (array of int): every later stage reads the ids, so text is tokenized once.
+   */
+  public static Dataset<Row> tokenize(Dataset<Row> documents, TokenizerSpec spec) {
     StructType in = documents.schema();
     int textIndex = in.fieldIndex("text");
     List<StructField> kept = new ArrayList<>(Arrays.asList(in.fields()));
     kept.remove(textIndex);
     kept.add(DataTypes.createStructField("tokens", DataTypes.LongType, false));
+    kept.add(DataTypes.createStructField("ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false));
     StructType out = DataTypes.createStructType(kept);
     return documents.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
       TextTokenizer tokenizer = Tokenizers.get(spec);
@@ -36,14 +40,16 @@ public final class Tokenize {
         @Override
         public Row next() {
           Row r = rows.next();
-          Object[] values = new Object[r.length()];
+          Object[] values = new Object[r.length() + 1];
           int j = 0;
           for (int i = 0; i < r.length(); i++) {
             if (i != textIndex) {
               values[j++] = r.get(i);
             }
           }
-          values[j] = (long) tokenizer.encode(r.getString(textIndex)).length;
+          int[] ids = tokenizer.encode(r.getString(textIndex));
+          values[j++] = (long) ids.length;
+          values[j] = ids;
           return RowFactory.create(values);
         }
       };

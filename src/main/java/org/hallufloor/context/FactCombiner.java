@@ -1,0 +1,89 @@
+package org.hallufloor.context;
+
+import java.util.Arrays;
+
+/**
+ * Counts facts (c, context hash, next id, group) within a task before they cross the shuffle,
+ * in flat primitive arrays (no object per example). Frequent facts (short contexts) shrink by
+ * orders of magnitude; when the table is half full its contents are handed on and it starts
+ * again, so memory stays bounded whatever the partition's size.
+ */
+final class FactCombiner {
+  static final int MAX_GROUPS = 1 << 24;
+  private static final long EMPTY = Long.MIN_VALUE;
+
+  private final int capacity;
+  private final long[] hashes;
+  private final long[] metas;
+  private final long[] counts;
+  private int size;
+
+  FactCombiner(int log2Capacity) {
+    this.capacity = 1 << log2Capacity;
+    this.hashes = new long[capacity];
+    this.metas = new long[capacity];
+    this.counts = new long[capacity];
+    Arrays.fill(metas, EMPTY);
+  }
+
+  /** {@code c < 256}, {@code group < 2^24}: packed beside the next id into one long. */
+  static long meta(int c, int group, int next) {
+    return ((long) c << 56) | ((long) group << 32) | (next & 0xffffffffL);
+  }
+
+  static int c(long meta) {
+    return (int) (meta >>> 56);
+  }
+
+  static int group(long meta) {
+    return (int) ((meta >>> 32) & 0xffffff);
+  }
+
+  static int next(long meta) {
+    return (int) meta;
+  }
+
+  /** Adds one example; false when the table should be drained first. */
+  boolean add(long hash, long meta) {
+    int mask = capacity - 1;
+    int slot = (int) (mix(hash ^ meta) & mask);
+    while (metas[slot] != EMPTY) {
+      if (hashes[slot] == hash && metas[slot] == meta) {
+        counts[slot]++;
+        return true;
+      }
+      slot = (slot + 1) & mask;
+    }
+    hashes[slot] = hash;
+    metas[slot] = meta;
+    counts[slot] = 1;
+    size++;
+    return size < capacity / 2;
+  }
+
+  boolean isEmpty() {
+    return size == 0;
+  }
+
+  /** Visits every entry, then empties the table. */
+  void drain(Visitor visitor) {
+    for (int i = 0; i < capacity; i++) {
+      if (metas[i] != EMPTY) {
+        visitor.visit(hashes[i], metas[i], counts[i]);
+        metas[i] = EMPTY;
+      }
+    }
+    size = 0;
+  }
+
+  interface Visitor {
+    void visit(long hash, long meta, long count);
+  }
+
+  private static long mix(long x) {
+    x ^= x >>> 33;
+    x *= 0xff51afd7ed558ccdL;
+    x ^= x >>> 33;
+    return x;
+  }
+}

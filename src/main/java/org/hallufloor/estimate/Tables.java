@@ -1,0 +1,71 @@
+package org.hallufloor.estimate;
+
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/** Schemas of the estimate tables, columns as INTERFACE.md names them (run_id is the partition). */
+public final class Tables {
+  public static final StructType SLICE_BOUNDS = new StructType()
+      .add("slice_dim", DataTypes.StringType, false)
+      .add("slice_value", DataTypes.StringType, false)
+      .add("context_len", DataTypes.IntegerType, false)
+      .add("kernel", DataTypes.StringType, false)
+      .add("tokenizer", DataTypes.StringType, false)
+      .add("n_vocab", DataTypes.LongType, false)
+      .add("beta_s", DataTypes.DoubleType, false)
+      .add("temperature", DataTypes.DoubleType, false)
+      .add("distribution", DataTypes.StringType, false)
+      .add("documents", DataTypes.LongType, false)
+      .add("examples", DataTypes.LongType, false)
+      .add("distinct_contexts", DataTypes.LongType, false)
+      .add("s_bar", DataTypes.DoubleType, true)
+      .add("s_bar_ci_low", DataTypes.DoubleType, true)
+      .add("s_bar_ci_high", DataTypes.DoubleType, true)
+      .add("mean_evidence", DataTypes.DoubleType, true)
+      .add("log10_mean_evidence", DataTypes.DoubleType, true)
+      .add("k", DataTypes.DoubleType, true)
+      .add("log10_k", DataTypes.DoubleType, true)
+      .add("l_star", DataTypes.DoubleType, true)
+      .add("eps0_star", DataTypes.DoubleType, true)
+      .add("bound", DataTypes.DoubleType, true)
+      .add("log10_bound", DataTypes.DoubleType, true)
+      .add("empirical_bound", DataTypes.DoubleType, true)
+      .add("empirical_eps0", DataTypes.DoubleType, true)
+      .add("singleton_context_rate", DataTypes.DoubleType, true)
+      .add("monofact_rate", DataTypes.DoubleType, true)
+      .add("heldout_unseen_context_rate", DataTypes.DoubleType, true)
+      .add("heldout_unseen_fact_rate", DataTypes.DoubleType, true)
+      .add("model_ph", DataTypes.DoubleType, true)
+      .add("context_sample_rate", DataTypes.DoubleType, false)
+      .add("computed_at", DataTypes.TimestampType, false)
+      .add("log10_empirical_bound", DataTypes.DoubleType, true)
+      .add("distribution_examples", DataTypes.LongType, false);
+
+  public static final StructType F_CURVE = new StructType()
+      .add("slice_dim", DataTypes.StringType, false)
+      .add("slice_value", DataTypes.StringType, false)
+      .add("context_len", DataTypes.IntegerType, false)
+      .add("kernel", DataTypes.StringType, false)
+      .add("beta_s", DataTypes.DoubleType, false)
+      .add("temperature", DataTypes.DoubleType, false)
+      .add("distribution", DataTypes.StringType, false)
+      .add("eps0", DataTypes.DoubleType, false)
+      .add("m_prime", DataTypes.DoubleType, false)
+      .add("f", DataTypes.DoubleType, false)
+      .add("f_markov_lower", DataTypes.DoubleType, false)
+      .add("g", DataTypes.DoubleType, false)
+      .add("g_markov", DataTypes.DoubleType, false);
+
+  public static final StructType EVIDENCE_HISTOGRAM = new StructType()
+      .add("slice_dim", DataTypes.StringType, false)
+      .add("slice_value", DataTypes.StringType, false)
+      .add("context_len", DataTypes.IntegerType, false)
+      .add("kernel", DataTypes.StringType, false)
+      .add("evidence_low", DataTypes.DoubleType, false)
+      .add("evidence_high", DataTypes.DoubleType, false)
+      .add("distinct_contexts", DataTypes.LongType, false)
+      .add("occurrences", DataTypes.LongType, false)
+      .add("heldout_occurrences", DataTypes.LongType, true);
+
+  private Tables() {}
+}

@@ -46,6 +46,8 @@ public final class RunOutput {
   /** Writes {@code rows} (without a run_id column: the folder carries it) to staging. */
   public void stage(String table, Dataset<Row> rows) {
     Path target = new Path(stagingRoot(), table);
+    // INT96, Spark's default, is deprecated: dashboards read TIMESTAMP_MICROS as UTC instants.
+    spark.conf().set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
     rows.write().mode(SaveMode.Overwrite).parquet(target.toString());
     staged.put(table, target);
   }

@@ -34,9 +34,10 @@ public record OptimisedBound(double log10K, double k, double lStar, double eps0S
     double u = rootU(s);
     double lStar = s * u;
     double eps0Star = 1 / (1 + Math.exp(lStar));
-    // log10(k e^-L / L^2) = log10 k - L / ln 10 - 2 log10 L, and k / L^2 = 1 / u^2.
-    double log10Bound = -lStar / LN10 - 2 * Math.log10(u);
-    double bound = Math.pow(10, log10Bound);
+    // log10(k e^-L / L^2) = log10 k - L / ln 10 - 2 log10 L, and k / L^2 = 1 / u^2. The bound
+    // is below 1/2 (eps0* <= 1/2, 1 - k/L* < 1); rounding near k = 0 must not lift it past.
+    double log10Bound = Math.min(Math.log10(0.5), -lStar / LN10 - 2 * Math.log10(u));
+    double bound = Math.min(0.5, Math.exp(-lStar) / (u * u));
     return new OptimisedBound(log10K, k, lStar, eps0Star, bound, log10Bound);
   }
 

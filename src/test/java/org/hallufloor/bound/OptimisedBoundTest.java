@@ -31,6 +31,15 @@ class OptimisedBoundTest {
     assertEquals(1 / (1 + Math.exp(l)), b.eps0Star(), 1e-15 + 1e-13 * b.eps0Star());
   }
 
+  /** Found on a real run (uniform, c = 8, k ~ 6e-35): rounding once gave 0.5000000000000001. */
+  @ParameterizedTest
+  @ValueSource(doubles = {5.967563619721822E-35, 1e-20, 1e-17, 1e-16, 1e-15})
+  void neverAboveOneHalf(double k) {
+    OptimisedBound b = OptimisedBound.ofK(k);
+    assertTrue(b.bound() <= 0.5, "bound " + b.bound());
+    assertTrue(b.log10Bound() <= Math.log10(0.5), "log10 " + b.log10Bound());
+  }
+
   @Test
   void smallKAsymptote() {
     for (double k : new double[] {1e-12, 1e-9, 1e-6}) {

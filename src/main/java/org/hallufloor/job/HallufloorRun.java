@@ -35,7 +35,7 @@ import org.hallufloor.evidence.SliceTotals;
 import org.hallufloor.output.RunOutput;
 import org.hallufloor.output.RunsTable;
 import org.hallufloor.report.Progress;
-import org.hallufloor.report.SliceTable;
+import org.hallufloor.report.RunSummary;
 import org.hallufloor.tokenize.Tokenize;
 import org.hallufloor.tokenize.TokenizerSpec;
 import org.hallufloor.tokenize.Tokenizers;
@@ -136,10 +136,12 @@ public final class HallufloorRun {
       output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null,
           (long) estimate.invariantViolations().size()), version()));
       List<org.apache.hadoop.fs.Path> committed = output.commit();
-      List<Row> mainBounds = estimate.sliceBounds().filter(col("distribution").equalTo("occurrence")
-          .and(col("beta_s").equalTo(settings.betaS().get(0))).and(col("temperature").equalTo(settings.temperatures().get(0))))
-          .orderBy("slice_dim", "slice_value", "context_len").collectAsList();
-      printSummary(committed, sliceStats, mainBounds);
+      List<Row> firstPair = estimate.sliceBounds().filter(col("beta_s").equalTo(settings.betaS().get(0))
+          .and(col("temperature").equalTo(settings.temperatures().get(0)))).collectAsList();
+      RunSummary.print(out, "Run " + settings.runId() + " committed (" + settings.tokenizer() + ", beta_s = "
+          + settings.betaS().get(0) + ", T = " + settings.temperatures().get(0) + "):",
+          committed.stream().map(Object::toString).toList(), sliceStats, firstPair);
+      printBadRecords(committed);
       return new Result(documentCount, badRecords, sliceStats, estimate.invariantViolations(), output);
     } finally {
       records.unpersist();
@@ -220,20 +222,7 @@ public final class HallufloorRun {
     }
   }
 
-  private void printSummary(List<org.apache.hadoop.fs.Path> committed, List<Row> sliceStats, List<Row> mainBounds) {
-    out.println();
-    out.println("Run " + settings.runId() + " committed:");
-    for (org.apache.hadoop.fs.Path p : committed) {
-      out.println("  " + p);
-    }
-    out.println();
-    out.println("Documents and tokens per slice (" + settings.tokenizer() + "):");
-    SliceTable.print(out, sliceStats, "slice_dim", "slice_value", "documents", "tokens", "heldout_documents");
-    out.println();
-    out.println("Main bound per slice and context length (occurrence distribution, beta_s = "
-        + settings.betaS().get(0) + ", T = " + settings.temperatures().get(0) + "):");
-    SliceTable.print(out, mainBounds, "slice_dim", "slice_value", "context_len", "examples", "log10_k",
-        "bound", "log10_bound", "empirical_bound");
+  private void printBadRecords(List<org.apache.hadoop.fs.Path> committed) {
     if (badRecords != null && badRecords > 0) {
       out.println();
       out.println(badRecords + " bad record(s) " + (settings.badRecords() == BadRecordPolicy.QUARANTINE

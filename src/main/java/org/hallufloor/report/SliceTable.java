@@ -1,46 +1,54 @@
 package org.hallufloor.report;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
 
-/** Prints collected rows as an aligned plain-text table, numbers right-aligned. */
+/** Prints rows as an aligned plain-text table, numbers right-aligned. */
 public final class SliceTable {
   private SliceTable() {}
 
+  /** The named columns of collected rows. */
   public static void print(PrintStream out, List<Row> rows, String... columns) {
+    List<Object[]> values = new ArrayList<>();
+    for (Row row : rows) {
+      Object[] v = new Object[columns.length];
+      for (int c = 0; c < columns.length; c++) {
+        v[c] = row.get(row.fieldIndex(columns[c]));
+      }
+      values.add(v);
+    }
+    print(out, columns, values);
+  }
+
+  public static void print(PrintStream out, String[] headers, List<Object[]> rows) {
     if (rows.isEmpty()) {
       out.println("(no rows)");
       return;
     }
-    String[][] cells = new String[rows.size() + 1][columns.length];
-    boolean[] numeric = new boolean[columns.length];
-    int[] width = new int[columns.length];
-    for (int c = 0; c < columns.length; c++) {
-      cells[0][c] = columns[c];
-      DataType t = rows.get(0).schema().apply(columns[c]).dataType();
-      numeric[c] = t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.DoubleType);
-    }
+    String[][] cells = new String[rows.size() + 1][headers.length];
+    boolean[] numeric = new boolean[headers.length];
+    int[] width = new int[headers.length];
+    cells[0] = headers.clone();
     for (int r = 0; r < rows.size(); r++) {
-      Row row = rows.get(r);
-      for (int c = 0; c < columns.length; c++) {
-        Object v = row.get(row.fieldIndex(columns[c]));
+      for (int c = 0; c < headers.length; c++) {
+        Object v = rows.get(r)[c];
+        numeric[c] |= v instanceof Number;
         cells[r + 1][c] = format(v);
       }
     }
     for (String[] line : cells) {
-      for (int c = 0; c < columns.length; c++) {
+      for (int c = 0; c < headers.length; c++) {
         width[c] = Math.max(width[c], line[c].length());
       }
     }
-    for (int r = 0; r < cells.length; r++) {
+    for (String[] line : cells) {
       StringBuilder sb = new StringBuilder();
-      for (int c = 0; c < columns.length; c++) {
+      for (int c = 0; c < headers.length; c++) {
         String fmt = numeric[c] ? "%" + width[c] + "s" : "%-" + width[c] + "s";
-        sb.append(c == 0 ? "" : "  ").append(String.format(Locale.ROOT, fmt, cells[r][c]));
+        sb.append(c == 0 ? "" : "  ").append(String.format(Locale.ROOT, fmt, line[c]));
       }
       out.println(sb.toString().stripTrailing());
     }

@@ -1,0 +1,90 @@
+package org.hallufloor.report;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Row;
+
+/**
+ * What a run prints when it ends: where the tables went, documents and tokens per slice, the
+ * main bound per slice, and, for the whole corpus, the post's uniform k, the Good-Turing
+ * comparison (singleton rates against held-out unseen rates) and the scaling curve.
+ */
+public final class RunSummary {
+  private RunSummary() {}
+
+  /**
+   * @param bounds slice_bounds rows of one (beta_S, T) pair
+   * @param sliceStats slice_stats rows
+   */
+  public static void print(PrintStream out, String title, List<String> committed, List<Row> sliceStats, List<Row> bounds) {
+    out.println();
+    out.println(title);
+    committed.forEach(p -> out.println("  " + p));
+    out.println();
+    out.println("Documents and tokens per slice:");
+    SliceTable.print(out, sliceStats, "slice_dim", "slice_value", "documents", "tokens", "heldout_documents");
+
+    List<Row> occurrence = sorted(bounds, "occurrence", null);
+    out.println();
+    out.println("Main bound per slice and context length (occurrence distribution):");
+    SliceTable.print(out, occurrence, "slice_dim", "slice_value", "context_len", "examples", "log10_k", "bound",
+        "log10_bound", "empirical_bound", "model_ph");
+
+    out.println();
+    out.println("The post's k (uniform over the N_V^c context space), whole corpus:");
+    SliceTable.print(out, sorted(bounds, "uniform", "all"), "context_len", "examples", "log10_k", "bound", "empirical_bound");
+
+    List<Row> heldout = sorted(bounds, "heldout", "all");
+    if (!heldout.isEmpty()) {
+      out.println();
+      out.println("Good-Turing, whole corpus: singleton rates predict the held-out unseen rates:");
+      SliceTable.print(out, heldout, "context_len", "singleton_context_rate", "heldout_unseen_context_rate",
+          "monofact_rate", "heldout_unseen_fact_rate", "empirical_bound", "model_ph");
+    }
+    printScaling(out, bounds);
+  }
+
+  /**
+   * Per context length and scaling fraction: |D|, the measured k and the seed's prediction, k
+   * proportional to |D| from the smallest fraction.
+   */
+  private static void printScaling(PrintStream out, List<Row> bounds) {
+    Map<Integer, List<Row>> byLength = new TreeMap<>();
+    for (Row r : bounds) {
+      if ("scaling".equals(r.getAs("slice_dim")) && "occurrence".equals(r.getAs("distribution"))) {
+        byLength.computeIfAbsent(r.getAs("context_len"), k -> new ArrayList<>()).add(r);
+      }
+    }
+    if (byLength.isEmpty()) {
+      return;
+    }
+    List<Object[]> rows = new ArrayList<>();
+    for (List<Row> rs : byLength.values()) {
+      rs.sort(Comparator.comparingLong(r -> r.<Long>getAs("examples")));
+      Row first = rs.get(0);
+      for (Row r : rs) {
+        double predicted = (double) first.getAs("log10_k")
+            + Math.log10((double) r.<Long>getAs("examples") / first.<Long>getAs("examples"));
+        rows.add(new Object[] {r.getAs("context_len"), r.getAs("slice_value"), r.getAs("examples"), r.getAs("log10_k"),
+            predicted, r.getAs("bound"), r.getAs("empirical_bound")});
+      }
+    }
+    out.println();
+    out.println("Scaling curve (occurrence distribution): measured log10 k against the seed's k ~ |D|:");
+    SliceTable.print(out, new String[] {"context_len", "fraction", "examples", "log10_k", "log10_k_if_linear", "bound",
+        "empirical_bound"}, rows);
+  }
+
+  private static List<Row> sorted(List<Row> bounds, String distribution, String sliceDim) {
+    return bounds.stream()
+        .filter(r -> distribution.equals(r.getAs("distribution")) && (sliceDim == null || sliceDim.equals(r.getAs("slice_dim"))))
+        .sorted(Comparator.<Row, String>comparing(r -> r.getAs("slice_dim"))
+            .thenComparing(r -> r.<String>getAs("slice_value"))
+            .thenComparingInt(r -> r.<Integer>getAs("context_len")))
+        .toList();
+  }
+}

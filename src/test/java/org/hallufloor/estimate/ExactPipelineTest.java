@@ -57,12 +57,69 @@ class ExactPipelineTest extends SparkTestBase {
     expected = SecondMethod.count(docs, "file:" + shard, LENGTHS, HELDOUT);
   }
 
-  private HallufloorRun.Result run(String name, int shufflePartitions) {
+  private HallufloorRun.Result run(String name, int shufflePartitions, String... more) {
     spark().conf().set("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions));
-    return Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir.resolve(name),
+    List<String> overrides = new ArrayList<>(List.of(
         "hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.tokenizer=bytes",
         "hallufloor.slices=[{name=year, field=date, transform=year}]", "hallufloor.context-lengths=[1,2,4]",
+        "hallufloor.scaling-fractions=[]",
         "hallufloor.heldout-fraction=" + HELDOUT, "hallufloor.beta-s=[0.5, 2.0]", "hallufloor.temperatures=[1.0]"));
+    overrides.addAll(List.of(more));
+    return Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir.resolve(name), overrides.toArray(new String[0])));
+  }
+
+  /**
+   * context-sample-rate keeps a context by its hash, with its exact evidence: under the
+   * distinct and occurrence distributions the kept contexts' evidence equals the loop's
+   * counts for exactly those contexts.
+   */
+  @Test
+  void sampledContextsKeepTheirExactEvidence() {
+    double rate = 0.5;
+    List<Row> rows = table(run("sampled", 4, "hallufloor.context-sample-rate=" + rate), "slice_bounds")
+        .filter("beta_s = 0.5 AND slice_dim = 'all'").collectAsList();
+    Assertions.assertFalse(rows.isEmpty());
+    for (Row r : rows) {
+      int c = r.getAs("context_len");
+      SecondMethod.Counts counts = expected.get("all=all").get(c);
+      long kept = 0;
+      long keptExamples = 0;
+      double sumSquares = 0;
+      for (List<Integer> x : counts.train.keySet()) {
+        int[] ids = x.stream().mapToInt(Integer::intValue).toArray();
+        if (org.hallufloor.context.ContextHash.uniform(org.hallufloor.context.ContextHash.of(ids, 0, c)) < rate) {
+          long e = counts.evidence(x);
+          kept++;
+          keptExamples += e;
+          sumSquares += (double) e * e;
+        }
+      }
+      Assertions.assertTrue(kept > 0 && kept < counts.train.size(), "the rate keeps some contexts, not all");
+      String distribution = r.getAs("distribution");
+      assertEquals(Math.round(kept / rate), (long) r.getAs("distinct_contexts"), "c=" + c);
+      assertEquals(Math.round(keptExamples / rate), (long) r.getAs("examples"), "c=" + c);
+      assertEquals(rate, (double) r.getAs("context_sample_rate"));
+      if (distribution.equals("distinct")) {
+        close("distinct mean c=" + c, (double) keptExamples / kept, r.getAs("mean_evidence"));
+      } else if (distribution.equals("occurrence")) {
+        close("occurrence mean c=" + c, sumSquares / keptExamples, r.getAs("mean_evidence"));
+      }
+    }
+  }
+
+  /** A rerun of a run id replaces each of its partitions whole, runs included. */
+  @Test
+  void rerunOfARunIdReplacesItsPartitionWhole() {
+    HallufloorRun.Result first = run("rerun", 4);
+    long firstRows = table(first, "slice_bounds").count();
+    Assertions.assertTrue(table(first, "slice_bounds").filter("slice_dim = 'year'").count() > 0);
+    HallufloorRun.Result second = run("rerun", 4, "hallufloor.slices=[]", "hallufloor.context-lengths=[2]");
+    Dataset<Row> rows = spark().read().parquet(dir.resolve("rerun").resolve("slice_bounds").toString());
+    assertEquals(0, rows.filter("slice_dim = 'year'").count(), "no row of the first run is left");
+    assertEquals(0, rows.filter("context_len <> 2").count());
+    Assertions.assertTrue(rows.count() < firstRows);
+    assertEquals(1, spark().read().parquet(dir.resolve("rerun").resolve("runs").toString()).count());
+    assertEquals(second.documents(), first.documents());
   }
 
   private Dataset<Row> table(HallufloorRun.Result r, String name) {

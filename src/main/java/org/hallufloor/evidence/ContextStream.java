@@ -1,6 +1,5 @@
 package org.hallufloor.evidence;
 
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -23,7 +22,7 @@ final class ContextStream implements Iterator<Row> {
   private static final long MAX_PACKED_VALUE = Integer.MAX_VALUE;
 
   private final Iterator<Row> facts;
-  private final Params params;
+  private final ExactEvidence.Params params;
   private final CellMap cells = new CellMap();
   private final Map<List<Long>, double[]> largeCells = new HashMap<>();
   private Iterator<Row> output;
@@ -36,10 +35,7 @@ final class ContextStream implements Iterator<Row> {
   private int[][] slices = new int[16][];
   private Integer[] order = new Integer[16];
 
-  /** What the pass needs: N_V and the beta_S / T of each (beta_S, T) pair. */
-  record Params(long nVocab, double[] betaOverT) implements Serializable {}
-
-  ContextStream(Iterator<Row> facts, Params params) {
+  ContextStream(Iterator<Row> facts, ExactEvidence.Params params) {
     this.facts = facts;
     this.params = params;
   }

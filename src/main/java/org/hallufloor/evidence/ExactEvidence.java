@@ -36,12 +36,11 @@ public final class ExactEvidence {
 
   /** Facts (see Examples.FACTS) to the evidence cells, summed over the whole slice. */
   public static Dataset<Row> cells(Dataset<Row> facts, Params params) {
-    ContextStream.Params p = new ContextStream.Params(params.nVocab(), params.betaOverT());
     Dataset<Row> partial = facts
         // No partition count: adaptive execution sizes this shuffle from the data it sees.
         .repartition(col("context_len"), col("context_hash"))
         .sortWithinPartitions("context_len", "context_hash")
-        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new ContextStream(rows, p), Encoders.row(SCHEMA));
+        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new ContextStream(rows, params), Encoders.row(SCHEMA));
     return partial.groupBy("slice", "context_len", "kind", "value")
         .agg(sum("contexts").as("contexts"), sum("occurrences").as("occurrences"),
             sum("heldout").as("heldout"), sum("amount").as("amount"));

@@ -29,6 +29,7 @@ final class ContextStream implements Iterator<Row> {
 
   // The facts of the current context, as parallel arrays.
   private int size;
+  private int[] contextLength = new int[16];
   private int[] next = new int[16];
   private long[] count = new long[16];
   private boolean[] heldout = new boolean[16];
@@ -67,38 +68,68 @@ final class ContextStream implements Iterator<Row> {
   }
 
   private void consumeAll() {
-    int c = -1;
     long hash = 0;
     while (facts.hasNext()) {
       Row r = facts.next();
-      int rc = r.getInt(0);
       long rh = r.getLong(1);
-      if (size > 0 && (rc != c || rh != hash)) {
-        finishContext(c);
+      if (size > 0 && rh != hash) {
+        finishHash();
       }
-      c = rc;
       hash = rh;
       List<Integer> s = r.getList(3);
       int[] ids = new int[s.size()];
       for (int i = 0; i < ids.length; i++) {
         ids[i] = s.get(i);
       }
-      append(r.getInt(2), ids, r.getBoolean(4), r.getLong(5));
+      append(r.getInt(0), r.getInt(2), ids, r.getBoolean(4), r.getLong(5));
     }
     if (size > 0) {
+      finishHash();
+    }
+  }
+
+  /**
+   * Rows arrive grouped by hash alone; contexts of different lengths that share a hash (a
+   * 2^-64 event) are told apart here by c.
+   */
+  private void finishHash() {
+    boolean oneLength = true;
+    for (int i = 1; i < size; i++) {
+      oneLength &= contextLength[i] == contextLength[0];
+    }
+    if (oneLength) {
+      finishContext(contextLength[0]);
+      return;
+    }
+    int[] lengths = Arrays.stream(contextLength, 0, size).distinct().toArray();
+    int total = size;
+    int[] allNext = Arrays.copyOf(next, total);
+    long[] allCount = Arrays.copyOf(count, total);
+    boolean[] allHeldout = Arrays.copyOf(heldout, total);
+    int[][] allSlices = Arrays.copyOf(slices, total);
+    int[] allLength = Arrays.copyOf(contextLength, total);
+    for (int c : lengths) {
+      size = 0;
+      for (int i = 0; i < total; i++) {
+        if (allLength[i] == c) {
+          append(c, allNext[i], allSlices[i], allHeldout[i], allCount[i]);
+        }
+      }
       finishContext(c);
     }
   }
 
-  private void append(int y, int[] sliceIds, boolean isHeldout, long n) {
+  private void append(int c, int y, int[] sliceIds, boolean isHeldout, long n) {
     if (size == next.length) {
       int grown = size * 2;
+      contextLength = Arrays.copyOf(contextLength, grown);
       next = Arrays.copyOf(next, grown);
       count = Arrays.copyOf(count, grown);
       heldout = Arrays.copyOf(heldout, grown);
       slices = Arrays.copyOf(slices, grown);
       order = Arrays.copyOf(order, grown);
     }
+    contextLength[size] = c;
     next[size] = y;
     count[size] = n;
     heldout[size] = isHeldout;

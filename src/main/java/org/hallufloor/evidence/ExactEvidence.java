@@ -37,9 +37,11 @@ public final class ExactEvidence {
   /** Facts (see Examples.FACTS) to the evidence cells, summed over the whole slice. */
   public static Dataset<Row> cells(Dataset<Row> facts, Params params) {
     Dataset<Row> partial = facts
-        // No partition count: adaptive execution sizes this shuffle from the data it sees.
-        .repartition(col("context_len"), col("context_hash"))
-        .sortWithinPartitions("context_len", "context_hash")
+        // No partition count: adaptive execution sizes this shuffle from the data it sees. The
+        // hash already mixes in c, and one long sort key lets Spark radix-sort on its prefix
+        // (with (c, hash) it compares whole records, which cost 3x more here).
+        .repartition(col("context_hash"))
+        .sortWithinPartitions("context_hash")
         .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new ContextStream(rows, params), Encoders.row(SCHEMA));
     return partial.groupBy("slice", "context_len", "kind", "value")
         .agg(sum("contexts").as("contexts"), sum("occurrences").as("occurrences"),

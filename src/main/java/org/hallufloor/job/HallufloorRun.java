@@ -84,41 +84,12 @@ public final class HallufloorRun {
 
   private Result runStages() {
     RunOutput output = new RunOutput(spark, settings.outputRoot(), settings.runId());
-    Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
-    CorpusReader.registerCodecs(conf);
-
-    progress.begin("listing input");
-    listing = InputFiles.list(settings.input().paths(), InputFormat.byName(settings.input().format()), conf);
-    progress.done("listed input", listing.files().size(), "files");
-    if (listing.files().isEmpty()) {
-      throw new BadInputException("no input file to read: " + describe(listing.problems()));
-    }
-    if (settings.badRecords() == BadRecordPolicy.FAIL && !listing.problems().isEmpty()) {
-      throw new BadInputException(describe(listing.problems()));
-    }
-
-    progress.begin("reading " + listing.files().size() + " shard(s), " + listing.bytes() + " bytes");
+    listInput();
+    Dataset<Row> records = readRecords();
     Dataset<Row> tokenized = null;
-    Dataset<Row> records = CorpusReader.read(spark, listing.files(), recordSpec())
-        .repartition(partitions())
-        .persist(StorageLevel.MEMORY_AND_DISK_SER());
     try {
-      Dataset<Row> bad = badRecords(records);
-      badRecords = bad.count();
-      progress.done("read records", badRecords, "bad records");
-      if (settings.badRecords() == BadRecordPolicy.FAIL && badRecords > 0) {
-        List<BadRecord> shown = bad.limit(BAD_RECORDS_SHOWN).collectAsList().stream()
-            .map(r -> new BadRecord(r.getString(0), r.getString(1), r.getString(2), r.getString(3))).toList();
-        throw new BadInputException(badRecords + " bad record(s) and hallufloor.bad-records = fail; first: "
-            + describe(shown));
-      }
-      output.stage(BAD_RECORDS, settings.badRecords() == BadRecordPolicy.QUARANTINE ? bad
-          : spark.createDataFrame(List.of(), RunsTable.BAD_RECORDS_SCHEMA));
-
-      progress.begin("tokenizing with " + settings.tokenizer());
-      Dataset<Row> documents = Documents.fromRecords(records.filter(col("bad_reason").isNull()), slicing());
-      TokenizerSpec tokenizer = TokenizerSpec.of(settings.tokenizer());
-      tokenized = Tokenize.tokenize(documents, tokenizer).persist(StorageLevel.MEMORY_AND_DISK_SER());
+      stageBadRecords(records, output);
+      tokenized = tokenize(records);
       Dataset<Row> totals = SliceTotals.of(tokenized);
       List<Row> sliceStats = totals.collectAsList();
       records.unpersist();
@@ -126,7 +97,8 @@ public final class HallufloorRun {
       progress.done("tokenized " + documentCount + " documents", allSlice(sliceStats).getLong(3), "tokens");
 
       progress.begin("counting evidence for context lengths " + settings.contextLengths());
-      SliceBounds.Result estimate = estimate(tokenized, sliceStats, Tokenizers.get(tokenizer).vocabularySize());
+      SliceBounds.Result estimate = estimate(tokenized, sliceStats,
+          Tokenizers.get(TokenizerSpec.of(settings.tokenizer())).vocabularySize());
       progress.done("estimated bounds", estimate.sliceBounds().count(), "rows");
 
       output.stage(SLICE_BOUNDS, estimate.sliceBounds().coalesce(1));
@@ -136,12 +108,7 @@ public final class HallufloorRun {
       output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null,
           (long) estimate.invariantViolations().size()), version()));
       List<org.apache.hadoop.fs.Path> committed = output.commit();
-      List<Row> firstPair = estimate.sliceBounds().filter(col("beta_s").equalTo(settings.betaS().get(0))
-          .and(col("temperature").equalTo(settings.temperatures().get(0)))).collectAsList();
-      RunSummary.print(out, "Run " + settings.runId() + " committed (" + settings.tokenizer() + ", beta_s = "
-          + settings.betaS().get(0) + ", T = " + settings.temperatures().get(0) + "):",
-          committed.stream().map(Object::toString).toList(), sliceStats, firstPair);
-      printBadRecords(committed);
+      printSummary(committed, sliceStats, estimate.sliceBounds());
       return new Result(documentCount, badRecords, sliceStats, estimate.invariantViolations(), output);
     } finally {
       records.unpersist();
@@ -149,6 +116,64 @@ public final class HallufloorRun {
         tokenized.unpersist();
       }
     }
+  }
+
+  /** Expands input.paths; a path naming nothing fails the run unless bad records are allowed. */
+  private void listInput() {
+    Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
+    CorpusReader.registerCodecs(conf);
+    progress.begin("listing input");
+    listing = InputFiles.list(settings.input().paths(), InputFormat.byName(settings.input().format()), conf);
+    progress.done("listed input", listing.files().size(), "files");
+    if (listing.files().isEmpty()) {
+      throw new BadInputException("no input file to read: " + describe(listing.problems()));
+    }
+    if (settings.badRecords() == BadRecordPolicy.FAIL && !listing.problems().isEmpty()) {
+      throw new BadInputException(describe(listing.problems()));
+    }
+  }
+
+  /**
+   * Raw records, spread over the cores (compressed shards arrive one per task) and kept: bad
+   * records are counted from them before any tokenizing, and documents made from the rest.
+   */
+  private Dataset<Row> readRecords() {
+    progress.begin("reading " + listing.files().size() + " shard(s), " + listing.bytes() + " bytes");
+    return CorpusReader.read(spark, listing.files(), recordSpec())
+        .repartition(partitions())
+        .persist(StorageLevel.MEMORY_AND_DISK_SER());
+  }
+
+  /** Counts bad records; fails the run on them, or stages them for the bad_records table. */
+  private void stageBadRecords(Dataset<Row> records, RunOutput output) {
+    Dataset<Row> bad = badRecords(records);
+    badRecords = bad.count();
+    progress.done("read records", badRecords, "bad records");
+    if (settings.badRecords() == BadRecordPolicy.FAIL && badRecords > 0) {
+      List<BadRecord> shown = bad.limit(BAD_RECORDS_SHOWN).collectAsList().stream()
+          .map(r -> new BadRecord(r.getString(0), r.getString(1), r.getString(2), r.getString(3))).toList();
+      throw new BadInputException(badRecords + " bad record(s) and hallufloor.bad-records = fail; first: "
+          + describe(shown));
+    }
+    output.stage(BAD_RECORDS, settings.badRecords() == BadRecordPolicy.QUARANTINE ? bad
+        : spark.createDataFrame(List.of(), RunsTable.BAD_RECORDS_SCHEMA));
+  }
+
+  /** Good records to sliced documents to token ids, kept: every later step reads them. */
+  private Dataset<Row> tokenize(Dataset<Row> records) {
+    progress.begin("tokenizing with " + settings.tokenizer());
+    Dataset<Row> documents = Documents.fromRecords(records.filter(col("bad_reason").isNull()), slicing());
+    return Tokenize.tokenize(documents, TokenizerSpec.of(settings.tokenizer())).persist(StorageLevel.MEMORY_AND_DISK_SER());
+  }
+
+  /** Where the tables went and the summary of the first (beta_S, T) pair, for the user. */
+  private void printSummary(List<org.apache.hadoop.fs.Path> committed, List<Row> sliceStats, Dataset<Row> bounds) {
+    List<Row> firstPair = bounds.filter(col("beta_s").equalTo(settings.betaS().get(0))
+        .and(col("temperature").equalTo(settings.temperatures().get(0)))).collectAsList();
+    RunSummary.print(out, "Run " + settings.runId() + " committed (" + settings.tokenizer() + ", beta_s = "
+        + settings.betaS().get(0) + ", T = " + settings.temperatures().get(0) + "):",
+        committed.stream().map(Object::toString).toList(), sliceStats, firstPair);
+    printBadRecords(committed);
   }
 
   /** Tokenized documents to the three estimate tables, through examples and exact evidence. */

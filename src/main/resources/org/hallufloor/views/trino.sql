@@ -1,0 +1,28 @@
+-- hallufloor dashboard views, Trino dialect. The tables are registered in a Hive catalog
+-- (schema ${schema}) over output.root, partitioned by run_id. Only successful runs are shown.
+
+CREATE OR REPLACE VIEW ${schema}.hf_latest_run_per_slice AS
+SELECT slice_dim, slice_value, max_by(run_id, finished_at) AS run_id, max(finished_at) AS finished_at
+FROM (
+  SELECT DISTINCT b.run_id, b.slice_dim, b.slice_value, r.finished_at
+  FROM ${schema}.slice_bounds b JOIN ${schema}.runs r ON r.run_id = b.run_id
+  WHERE r.status = 'SUCCEEDED'
+) t
+GROUP BY slice_dim, slice_value;
+
+CREATE OR REPLACE VIEW ${schema}.hf_main_bound AS
+SELECT b.run_id, b.slice_dim, b.slice_value, b.context_len, b.kernel, b.tokenizer, b.beta_s, b.temperature,
+       b.examples, b.log10_k, b.bound, b.log10_bound, b.empirical_bound, b.model_ph
+FROM ${schema}.slice_bounds b
+JOIN ${schema}.hf_latest_run_per_slice l
+  ON l.run_id = b.run_id AND l.slice_dim = b.slice_dim AND l.slice_value = b.slice_value
+WHERE b.distribution = 'occurrence';
+
+CREATE OR REPLACE VIEW ${schema}.hf_f_curve_long AS
+SELECT f.run_id, f.slice_dim, f.slice_value, f.context_len, f.kernel, f.beta_s, f.temperature, f.distribution,
+       f.eps0, s.series, s.value
+FROM ${schema}.f_curve f
+JOIN ${schema}.hf_latest_run_per_slice l
+  ON l.run_id = f.run_id AND l.slice_dim = f.slice_dim AND l.slice_value = f.slice_value
+CROSS JOIN UNNEST (ARRAY['f', 'f_markov_lower', 'g', 'g_markov'], ARRAY[f.f, f.f_markov_lower, f.g, f.g_markov])
+  AS s(series, value);

@@ -34,7 +34,8 @@ class MultiJvmTest extends SparkTestBase {
   @TempDir Path dir;
 
   private static Path sparkHome() throws IOException {
-    Path jars = Path.of("target", "spark-home", "jars").toAbsolutePath();
+    // The whole runtime classpath (the job runs from target/classes, not the fat jar).
+    Path jars = Path.of("target", "spark-home-dev", "jars").toAbsolutePath();
     Files.createDirectories(jars);
     for (String jar : Files.readString(Path.of("target", "classpath.txt")).trim().split(File.pathSeparator)) {
       Path link = jars.resolve(Path.of(jar).getFileName());
@@ -136,7 +137,7 @@ class MultiJvmTest extends SparkTestBase {
   private static long killOneExecutor() {
     return ProcessHandle.allProcesses()
         .filter(h -> h.info().commandLine().map(c -> c.contains("CoarseGrainedExecutorBackend")
-            && c.contains("spark-home")).orElse(false))
+            && c.contains("spark-home-dev")).orElse(false))
         .findFirst()
         .map(h -> {
           h.destroyForcibly();

@@ -42,7 +42,8 @@ public final class SettingsLoader {
   private static final Set<String> KERNELS = Set.of("exact", "suffix", "jaccard");
   private static final Set<String> SLICE_KEYS = Set.of("name", "field", "transform");
   private static final Pattern SECRET_KEY =
-      Pattern.compile("(?i).*(secret|password|passwd|credential|access[.-]?key|session[.-]?token|(^|[.-])token($|[.-])).*");
+      Pattern.compile("(?i).*(secret|password|passwd|credential|access[.-]?key|private[.-]?key|session[.-]?token"
+          + "|(^|[.-])token($|[.-])).*");
 
   private final List<String> problems = new ArrayList<>();
   private Config config;
@@ -207,6 +208,11 @@ public final class SettingsLoader {
         inRange("kernel.tau", get("kernel.tau", config::getDouble, 0.5), x -> x > 0 && x <= 1, "in (0, 1]"),
         (int) atLeast("kernel.bands", get("kernel.bands", config::getInt, 0), 0),
         (int) atLeast("kernel.rows", get("kernel.rows", config::getInt, 0), 0));
+    if (kernel.name() != null && !kernel.name().equals("exact")) {
+      // Named in INTERFACE.md, but computing exact evidence under another kernel's name would
+      // be a silently wrong number.
+      problems.add(ROOT + ".kernel.name: '" + kernel.name() + "' is not implemented yet (exact only)");
+    }
     List<Double> betaS = nonEmpty("beta-s", each("beta-s", get("beta-s", config::getDoubleList, List.of(1.0)), x -> x > 0, "> 0"));
     List<Double> temperatures = nonEmpty("temperatures",
         each("temperatures", get("temperatures", config::getDoubleList, List.of(1.0)), x -> x > 0, "> 0"));

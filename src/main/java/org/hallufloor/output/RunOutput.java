@@ -13,6 +13,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import static org.apache.spark.sql.functions.lit;
 
 /**
  * The tables of one run: each is written whole to a staging folder, then committed by renames
@@ -52,32 +53,71 @@ public final class RunOutput {
     staged.put(table, target);
   }
 
-  /** Moves every staged table into place, {@code runs} last; returns the committed locations. */
+  /**
+   * Moves every staged table into place. A rerun replaces partitions one by one, so first the
+   * run's {@code runs} row becomes COMMITTING (readers skip the run id from then on), then the
+   * tables move, then the staged {@code runs} row replaces the marker. A crash at any point
+   * leaves readers either the previous complete run or no complete run under this id, never a
+   * mix; a rerun of the same id then completes the replacement.
+   *
+   * @return the committed locations, {@code runs} last
+   */
   public List<Path> commit() {
-    List<String> order = new ArrayList<>(staged.keySet());
-    if (order.remove(RUNS)) {
-      order.add(RUNS);
+    if (!staged.containsKey(RUNS)) {
+      throw new IllegalStateException("the runs row must be staged before a commit");
     }
     List<Path> committed = new ArrayList<>();
     try {
       FileSystem fs = root.getFileSystem(hadoopConf());
-      for (String table : order) {
-        Path target = location(table);
-        fs.mkdirs(target.getParent());
-        if (fs.exists(target) && !fs.delete(target, true)) {
-          throw new IOException("cannot remove the previous partition " + target);
+      Path marker = new Path(stagingRoot(), RUNS + "_committing");
+      spark.read().parquet(staged.get(RUNS).toString()).withColumn("status", lit(COMMITTING))
+          .write().mode(SaveMode.Overwrite).parquet(marker.toString());
+      step("mark");
+      replace(fs, marker, location(RUNS));
+      for (Map.Entry<String, Path> table : staged.entrySet()) {
+        if (!table.getKey().equals(RUNS)) {
+          step(table.getKey());
+          replace(fs, table.getValue(), location(table.getKey()));
+          committed.add(location(table.getKey()));
         }
-        if (!fs.rename(staged.get(table), target)) {
-          throw new IOException("cannot move " + staged.get(table) + " to " + target);
-        }
-        committed.add(target);
       }
+      step(RUNS);
+      replace(fs, staged.get(RUNS), location(RUNS));
+      committed.add(location(RUNS));
       fs.delete(stagingRoot(), true);
     } catch (IOException e) {
       throw new UncheckedIOException("commit of run " + runId + " failed: " + e.getMessage(), e);
     }
     staged.clear();
     return committed;
+  }
+
+  /** Status of a run whose tables are being replaced; never shown by readers. */
+  public static final String COMMITTING = "COMMITTING";
+
+  /** Called before each step of a commit; tests make it throw to stand for a crash there. */
+  interface CommitHook {
+    void before(String step);
+  }
+
+  private CommitHook hook = step -> { };
+
+  void onCommitStep(CommitHook hook) {
+    this.hook = hook;
+  }
+
+  private void step(String name) {
+    hook.before(name);
+  }
+
+  private static void replace(FileSystem fs, Path staged, Path target) throws IOException {
+    fs.mkdirs(target.getParent());
+    if (fs.exists(target) && !fs.delete(target, true)) {
+      throw new IOException("cannot remove the previous partition " + target);
+    }
+    if (!fs.rename(staged, target)) {
+      throw new IOException("cannot move " + staged + " to " + target);
+    }
   }
 
   private Configuration hadoopConf() {

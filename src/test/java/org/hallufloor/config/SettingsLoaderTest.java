@@ -101,6 +101,12 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void softKernelsAreRefusedUntilImplemented() {
+    List<String> p = problems(null, "hallufloor.input.paths=[x]", "hallufloor.kernel.name=suffix");
+    assertEquals(List.of("hallufloor.kernel.name: 'suffix' is not implemented yet (exact only)"), p);
+  }
+
+  @Test
   void unsupportedFormatAndMissingJobFile() {
     List<String> p = problems(dir.resolve("nope.conf"));
     assertTrue(p.stream().anyMatch(m -> m.contains("nope.conf does not exist")), p.toString());

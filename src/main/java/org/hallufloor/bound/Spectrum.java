@@ -69,10 +69,6 @@ public final class Spectrum {
     return new Spectrum(Arrays.copyOf(v, n), Arrays.copyOf(w, n), total);
   }
 
-  public double log10Total() {
-    return log10Total;
-  }
-
   /** log10 of the mean evidence: {@code sum(value * weight) / total}. */
   public double log10Mean() {
     double s = 0;
@@ -158,9 +154,5 @@ public final class Spectrum {
       }
     }
     return new Empirical(Math.pow(10, bestLog), bestLog, Logit.eps0(betaS * bestE / temperature), bestE);
-  }
-
-  public int size() {
-    return values.length;
   }
 }

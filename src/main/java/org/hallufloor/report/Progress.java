@@ -34,12 +34,6 @@ public final class Progress {
         elapsed(start), stage, units, unitName, seconds, units / seconds, unitName);
   }
 
-  public void say(String message) {
-    if (enabled) {
-      out.printf(Locale.ROOT, "[hallufloor %8s] %s%n", elapsed(start), message);
-    }
-  }
-
   private static String elapsed(Instant since) {
     long s = Duration.between(since, Instant.now()).getSeconds();
     return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);

@@ -99,7 +99,7 @@ public final class HallufloorRun {
       progress.begin("counting evidence for context lengths " + settings.contextLengths());
       SliceBounds.Result estimate = estimate(tokenized, sliceStats,
           Tokenizers.get(TokenizerSpec.of(settings.tokenizer())).vocabularySize());
-      progress.done("estimated bounds", estimate.sliceBounds().count(), "rows");
+      progress.done("counted evidence and bounds", allSlice(sliceStats).getLong(3), "tokens");
 
       output.stage(SLICE_BOUNDS, estimate.sliceBounds().coalesce(1));
       output.stage(F_CURVE, estimate.fCurve().coalesce(1));
@@ -148,7 +148,7 @@ public final class HallufloorRun {
   private void stageBadRecords(Dataset<Row> records, RunOutput output) {
     Dataset<Row> bad = badRecords(records);
     badRecords = bad.count();
-    progress.done("read records", badRecords, "bad records");
+    progress.done("read records (" + badRecords + " bad)", records.count(), "records");
     if (settings.badRecords() == BadRecordPolicy.FAIL && badRecords > 0) {
       List<BadRecord> shown = bad.limit(BAD_RECORDS_SHOWN).collectAsList().stream()
           .map(r -> new BadRecord(r.getString(0), r.getString(1), r.getString(2), r.getString(3))).toList();

@@ -85,6 +85,10 @@ public final class RunOutput {
       replace(fs, staged.get(RUNS), location(RUNS));
       committed.add(location(RUNS));
       fs.delete(stagingRoot(), true);
+      Path stagingParent = stagingRoot().getParent();
+      if (fs.listStatus(stagingParent).length == 0) {
+        fs.delete(stagingParent, false);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("commit of run " + runId + " failed: " + e.getMessage(), e);
     }

@@ -19,6 +19,7 @@ import org.hallufloor.bound.Spectrum;
 import org.hallufloor.job.HallufloorRun;
 import org.hallufloor.testing.Europarl;
 import org.hallufloor.testing.Runs;
+import org.hallufloor.testing.SameNumbers;
 import org.hallufloor.testing.Shards;
 import org.hallufloor.testing.SparkTestBase;
 import org.junit.jupiter.api.Assertions;
@@ -312,22 +313,8 @@ class ExactPipelineTest extends SparkTestBase {
   void sameNumbersWithOneAndEightShufflePartitions() {
     List<Row> one = table(run("p1", 1), "slice_bounds").orderBy("slice_dim", "slice_value", "context_len", "beta_s", "temperature", "distribution").collectAsList();
     List<Row> eight = table(run("p8", 8), "slice_bounds").orderBy("slice_dim", "slice_value", "context_len", "beta_s", "temperature", "distribution").collectAsList();
-    assertEquals(one.size(), eight.size());
     assertEquals(table(result, "slice_bounds").count(), one.size());
-    for (int i = 0; i < one.size(); i++) {
-      for (String column : Tables.SLICE_BOUNDS.fieldNames()) {
-        Object a = one.get(i).getAs(column);
-        Object b = eight.get(i).getAs(column);
-        if (column.equals("computed_at")) {
-          continue;
-        }
-        if (a instanceof Double x && b instanceof Double y) {
-          assertEquals(x, y, 1e-12 * Math.abs(x), column + " " + one.get(i));
-        } else {
-          assertEquals(a, b, column + " " + one.get(i));
-        }
-      }
-    }
+    SameNumbers.assertSameSliceBounds(one, eight);
   }
 
   /** A dashboard's view: DuckDB reads every table with INTERFACE.md's column names and types. */

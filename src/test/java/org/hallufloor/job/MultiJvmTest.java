@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.sql.Row;
-import org.hallufloor.estimate.Tables;
 import org.hallufloor.testing.Europarl;
 import org.hallufloor.testing.Runs;
+import org.hallufloor.testing.SameNumbers;
 import org.hallufloor.testing.Shards;
 import org.hallufloor.testing.SparkTestBase;
 import org.junit.jupiter.api.Assertions;
@@ -96,25 +96,6 @@ class MultiJvmTest extends SparkTestBase {
         .orderBy("slice_dim", "slice_value", "context_len", "beta_s", "temperature", "distribution").collectAsList();
   }
 
-  /** Counts exactly; sums of doubles to the last bits (their order of addition may differ). */
-  private static void assertSameNumbers(List<Row> expected, List<Row> actual) {
-    assertEquals(expected.size(), actual.size());
-    for (int i = 0; i < expected.size(); i++) {
-      for (String column : Tables.SLICE_BOUNDS.fieldNames()) {
-        Object a = expected.get(i).getAs(column);
-        Object b = actual.get(i).getAs(column);
-        if (column.equals("computed_at")) {
-          continue;
-        }
-        if (a instanceof Double x && b instanceof Double y) {
-          assertEquals(x, y, 1e-12 * Math.abs(x), column + " " + expected.get(i));
-        } else {
-          assertEquals(a, b, column + " " + expected.get(i));
-        }
-      }
-    }
-  }
-
   @Test
   void localClusterEqualsLocalAndSurvivesExecutorLoss() throws Exception {
     Path shard = shard();
@@ -124,13 +105,13 @@ class MultiJvmTest extends SparkTestBase {
 
     Path cluster = dir.resolve("cluster");
     child(cluster, shard, null);
-    assertSameNumbers(expected, bounds(cluster));
+    SameNumbers.assertSameSliceBounds(expected, bounds(cluster));
 
     Path disturbed = dir.resolve("disturbed");
     List<Long> killed = new ArrayList<>();
     child(disturbed, shard, () -> killed.add(killOneExecutor()));
     Assertions.assertTrue(killed.get(0) > 0, "an executor JVM was found and killed");
-    assertSameNumbers(expected, bounds(disturbed));
+    SameNumbers.assertSameSliceBounds(expected, bounds(disturbed));
   }
 
   /** Kills (SIGKILL) one executor JVM of this machine's local-cluster; returns its pid. */

@@ -167,18 +167,31 @@ final class ContextStream implements Iterator<Row> {
     size = 0;
   }
 
+  /** The slices any row of the context belongs to: one copy, one sort, however many rows. */
   private int[] distinctSlices() {
     if (size == 1) {
       return slices[0];
     }
-    int[] all = new int[0];
+    int total = 0;
     for (int i = 0; i < size; i++) {
-      int[] merged = Arrays.copyOf(all, all.length + slices[i].length);
-      System.arraycopy(slices[i], 0, merged, all.length, slices[i].length);
-      all = merged;
+      total += slices[i].length;
     }
-    return Arrays.stream(all).distinct().toArray();
+    int[] all = new int[total];
+    int at = 0;
+    for (int i = 0; i < size; i++) {
+      System.arraycopy(slices[i], 0, all, at, slices[i].length);
+      at += slices[i].length;
+    }
+    Arrays.sort(all);
+    int distinct = 0;
+    for (int i = 0; i < total; i++) {
+      if (i == 0 || all[i] != all[i - 1]) {
+        all[distinct++] = all[i];
+      }
+    }
+    return Arrays.copyOf(all, distinct);
   }
+
 
   private static boolean contains(int[] sorted, int slice) {
     return Arrays.binarySearch(sorted, slice) >= 0;

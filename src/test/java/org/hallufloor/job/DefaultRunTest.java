@@ -62,7 +62,7 @@ class DefaultRunTest extends SparkTestBase {
       if (r.getString(0).equals("language")) {
         languageDocs += r.getLong(2);
       } else {
-        actual.put(r.getString(0) + "=" + r.getString(1), new long[] {r.getLong(2), r.getLong(3), r.getLong(4)});
+        actual.put(r.getString(0) + "=" + r.getString(1), new long[] {r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5)});
       }
     }
     assertEquals(expected.keySet(), actual.keySet());
@@ -82,9 +82,10 @@ class DefaultRunTest extends SparkTestBase {
   }
 
   private static void add(Map<String, long[]> m, String key, long bytes, boolean heldout) {
-    long[] v = m.computeIfAbsent(key, k -> new long[3]);
+    long[] v = m.computeIfAbsent(key, k -> new long[4]);
     v[0]++;
     v[1] += bytes;
     v[2] += heldout ? 1 : 0;
+    v[3] += heldout ? bytes : 0;
   }
 }

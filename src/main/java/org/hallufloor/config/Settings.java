@@ -22,9 +22,11 @@ public record Settings(
     List<Double> eps0Grid,
     double heldoutFraction,
     double contextSampleRate,
+    long evidenceExamplesPerTask,
     BadRecordPolicy badRecords,
     String outputRoot,
     boolean progress,
+    boolean report,
     Map<String, String> spark,
     String configJson) {
 

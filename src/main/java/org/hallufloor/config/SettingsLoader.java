@@ -220,14 +220,17 @@ public final class SettingsLoader {
         each("eps0-grid", get("eps0-grid", config::getDoubleList, List.of(0.1)), x -> x > 0 && x <= 0.5, "in (0, 0.5]"));
     double heldout = inRange("heldout-fraction", get("heldout-fraction", config::getDouble, 0.0), x -> x >= 0 && x < 1, "in [0, 1)");
     double sampleRate = inRange("context-sample-rate", get("context-sample-rate", config::getDouble, 1.0), x -> x > 0 && x <= 1, "in (0, 1]");
+    long examplesPerTask = atLeast("evidence-examples-per-task",
+        get("evidence-examples-per-task", config::getLong, 2_000_000L), 1000);
     String badName = oneOf("bad-records", get("bad-records", config::getString, "fail"), Set.of("fail", "skip", "quarantine"));
     BadRecordPolicy bad = badName == null ? BadRecordPolicy.FAIL : BadRecordPolicy.valueOf(badName.toUpperCase(Locale.ROOT));
     String outputRoot = nonBlank("output.root", get("output.root", config::getString, "hallufloor-output"));
     boolean progress = Boolean.TRUE.equals(get("progress", config::getBoolean, true));
+    boolean report = Boolean.TRUE.equals(get("report", config::getBoolean, true));
     Map<String, String> spark = sparkSettings();
 
     return new Settings(runId, input, slices, scaling, tokenizer, contextLengths, kernel, betaS, temperatures,
-        eps0Grid, heldout, sampleRate, bad, outputRoot, progress, spark, redactedJson());
+        eps0Grid, heldout, sampleRate, examplesPerTask, bad, outputRoot, progress, report, spark, redactedJson());
   }
 
   private void checkTextColumns(Settings.Input input) {

@@ -9,7 +9,6 @@ import java.util.Arrays;
  * again, so memory stays bounded whatever the partition's size.
  */
 final class FactCombiner {
-  static final int MAX_GROUPS = 1 << 24;
   private static final long EMPTY = Long.MIN_VALUE;
 
   private final int capacity;

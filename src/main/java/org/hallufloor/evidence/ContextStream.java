@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.hallufloor.context.Examples;
+import org.hallufloor.context.Groups;
 
 /**
  * One pass over the facts of a partition, sorted by context, that computes every per-context
@@ -20,10 +22,17 @@ import org.apache.spark.sql.RowFactory;
 final class ContextStream implements Iterator<Row> {
   private static final int SLICE_BITS = 20;
   private static final long MAX_PACKED_VALUE = Integer.MAX_VALUE;
+  /** Values of group-keyed cells have the 28 bits above group (24), c (8) and kind (4). */
+  private static final long MAX_GROUP_CELL_VALUE = 1L << 28;
 
-  private final Iterator<Row> facts;
+  private final SortedFacts facts;
   private final ExactEvidence.Params params;
   private final CellMap cells = new CellMap();
+  /**
+   * Partial cells of contexts seen from one group only, keyed by group rather than slice: one
+   * update per context instead of one per slice of its group; spread over the slices at the end.
+   */
+  private final CellMap groupCells = new CellMap();
   private final Map<List<Long>, double[]> largeCells = new HashMap<>();
   private Iterator<Row> output;
 
@@ -32,11 +41,16 @@ final class ContextStream implements Iterator<Row> {
   private int[] contextLength = new int[16];
   private int[] next = new int[16];
   private long[] count = new long[16];
-  private boolean[] heldout = new boolean[16];
-  private int[][] slices = new int[16][];
-  private Integer[] order = new Integer[16];
+  private int[] group = new int[16];
+  private int[] order = new int[16];
+  private long[] sortKeys = new long[16];
+  // Reused per reduction: the training facts merged by next id.
+  private long[] trainNext = new long[16];
+  private long[] trainCount = new long[16];
+  // One reduction's cell updates, added to every slice that shares the reduction.
+  private final PendingCells pending = new PendingCells();
 
-  ContextStream(Iterator<Row> facts, ExactEvidence.Params params) {
+  ContextStream(SortedFacts facts, ExactEvidence.Params params) {
     this.facts = facts;
     this.params = params;
   }
@@ -45,6 +59,11 @@ final class ContextStream implements Iterator<Row> {
   public boolean hasNext() {
     if (output == null) {
       consumeAll();
+      groupCells.forEach((key, a, b, d, e) -> {
+        for (int slice : params.groups().slices((int) ((key >>> 12) & (Groups.MAX - 1)))) {
+          addToSlice(slice, (int) ((key >>> 4) & 0xff), (int) (key & 0xf), key >>> 36, a, b, d, e);
+        }
+      });
       List<Row> rows = new ArrayList<>();
       cells.forEach((key, a, b, c, d) -> rows.add(row((int) ((key >>> 12) & ((1 << SLICE_BITS) - 1)),
           (int) ((key >>> 4) & 0xff), (int) (key & 0xf), key >>> 32, a, b, c, d)));
@@ -69,19 +88,14 @@ final class ContextStream implements Iterator<Row> {
 
   private void consumeAll() {
     long hash = 0;
-    while (facts.hasNext()) {
-      Row r = facts.next();
-      long rh = r.getLong(1);
+    for (int r = 0; r < facts.size; r++) {
+      long rh = facts.hash[r];
       if (size > 0 && rh != hash) {
         finishHash();
       }
       hash = rh;
-      List<Integer> s = r.getList(3);
-      int[] ids = new int[s.size()];
-      for (int i = 0; i < ids.length; i++) {
-        ids[i] = s.get(i);
-      }
-      append(r.getInt(0), r.getInt(2), ids, r.getBoolean(4), r.getLong(5));
+      long meta = facts.meta[r];
+      append(Examples.contextLength(meta), Examples.next(meta), Examples.group(meta), facts.count[r]);
     }
     if (size > 0) {
       finishHash();
@@ -105,39 +119,40 @@ final class ContextStream implements Iterator<Row> {
     int total = size;
     int[] allNext = Arrays.copyOf(next, total);
     long[] allCount = Arrays.copyOf(count, total);
-    boolean[] allHeldout = Arrays.copyOf(heldout, total);
-    int[][] allSlices = Arrays.copyOf(slices, total);
+    int[] allGroup = Arrays.copyOf(group, total);
     int[] allLength = Arrays.copyOf(contextLength, total);
     for (int c : lengths) {
       size = 0;
       for (int i = 0; i < total; i++) {
         if (allLength[i] == c) {
-          append(c, allNext[i], allSlices[i], allHeldout[i], allCount[i]);
+          append(c, allNext[i], allGroup[i], allCount[i]);
         }
       }
       finishContext(c);
     }
   }
 
-  private void append(int c, int y, int[] sliceIds, boolean isHeldout, long n) {
+  private void append(int c, int y, int g, long n) {
     if (size == next.length) {
       int grown = size * 2;
       contextLength = Arrays.copyOf(contextLength, grown);
       next = Arrays.copyOf(next, grown);
       count = Arrays.copyOf(count, grown);
-      heldout = Arrays.copyOf(heldout, grown);
-      slices = Arrays.copyOf(slices, grown);
-      order = Arrays.copyOf(order, grown);
+      group = Arrays.copyOf(group, grown);
+      order = new int[grown];
+      sortKeys = new long[grown];
+      trainNext = new long[grown];
+      trainCount = new long[grown];
     }
     contextLength[size] = c;
     next[size] = y;
     count[size] = n;
-    heldout[size] = isHeldout;
-    slices[size] = sliceIds;
+    group[size] = g;
     size++;
   }
 
-  private void add(int slice, int c, int kind, long value, double contexts, double occurrences, double held,
+  /** Adds one cell update to the partial sums of a slice. */
+  private void addToSlice(int slice, int c, int kind, long value, double contexts, double occurrences, double held,
       double amount) {
     if (value <= MAX_PACKED_VALUE && value >= 0 && slice < (1 << SLICE_BITS)) {
       long key = (value << 32) | ((long) slice << 12) | ((long) c << 4) | kind;
@@ -151,36 +166,78 @@ final class ContextStream implements Iterator<Row> {
     }
   }
 
-  /** Reduces the buffered context, slice by slice, then clears the buffer. */
+  /**
+   * Reduces the buffered context once per distinct view of it, then clears the buffer. Most
+   * contexts (every long one seen in a single document) come from one group, and then every
+   * slice of that group sees all the facts: one reduction serves them all.
+   */
   private void finishContext(int c) {
     // Facts sorted by next id, so equal facts from different tasks or groups are adjacent.
+    // Token ids are non-negative, so (next, index) packed in a long sorts as the pair does.
     for (int i = 0; i < size; i++) {
-      order[i] = i;
+      sortKeys[i] = ((long) next[i] << 32) | i;
     }
-    if (size > 1) {
-      Arrays.sort(order, 0, size, (a, b) -> Integer.compare(next[a], next[b]));
+    Arrays.sort(sortKeys, 0, size);
+    for (int i = 0; i < size; i++) {
+      order[i] = (int) sortKeys[i];
     }
-    int[] distinctSlices = distinctSlices();
-    for (int slice : distinctSlices) {
-      reduceSlice(slice, c);
+    boolean oneGroup = true;
+    for (int i = 1; i < size && oneGroup; i++) {
+      oneGroup = group[i] == group[0];
+    }
+    if (oneGroup) {
+      reduce(order, 0, size);
+      pending.addToGroup(this, group[0], c);
+    } else {
+      reduceEachSlice(c);
     }
     size = 0;
   }
 
-  /** The slices any row of the context belongs to: one copy, one sort, however many rows. */
-  private int[] distinctSlices() {
-    if (size == 1) {
-      return slices[0];
+  /**
+   * A context seen from several groups: the facts of each slice listed once (in next-id
+   * order, slice after slice, as in a compressed sparse row), then one reduction per slice
+   * over its own list, so the work is the facts times the slices of their groups.
+   */
+  private void reduceEachSlice(int c) {
+    int[] slices = distinctSlices();
+    int[] start = new int[slices.length + 1];
+    int total = 0;
+    for (int j = 0; j < size; j++) {
+      for (int s : params.groups().slices(group[order[j]])) {
+        start[Arrays.binarySearch(slices, s) + 1]++;
+        total++;
+      }
     }
+    for (int k = 0; k < slices.length; k++) {
+      start[k + 1] += start[k];
+    }
+    int[] members = new int[total];
+    int[] fill = Arrays.copyOf(start, slices.length);
+    for (int j = 0; j < size; j++) {
+      int i = order[j];
+      for (int s : params.groups().slices(group[i])) {
+        members[fill[Arrays.binarySearch(slices, s)]++] = i;
+      }
+    }
+    for (int k = 0; k < slices.length; k++) {
+      reduce(members, start[k], start[k + 1]);
+      pending.addTo(this, slices[k], c);
+    }
+  }
+
+  /** The slices any fact of the context belongs to: one copy, one sort, however many facts. */
+  private int[] distinctSlices() {
     int total = 0;
     for (int i = 0; i < size; i++) {
-      total += slices[i].length;
+      total += params.groups().slices(group[i]).length;
     }
     int[] all = new int[total];
     int at = 0;
     for (int i = 0; i < size; i++) {
-      System.arraycopy(slices[i], 0, all, at, slices[i].length);
-      at += slices[i].length;
+      int[] s = params.groups().slices(group[i]);
+      System.arraycopy(s, 0, all, at, s.length);
+      at += s.length;
     }
     Arrays.sort(all);
     int distinct = 0;
@@ -192,20 +249,17 @@ final class ContextStream implements Iterator<Row> {
     return Arrays.copyOf(all, distinct);
   }
 
-
-  private static boolean contains(int[] sorted, int slice) {
-    return Arrays.binarySearch(sorted, slice) >= 0;
-  }
-
-  /** The context seen from one slice: its training facts, then its held-out examples. */
-  private void reduceSlice(int slice, int c) {
+  /**
+   * The context seen through the facts {@code facts[from .. to-1]} (indices, in next-id order):
+   * its training facts, then its held-out examples, into {@link #pending}.
+   */
+  private void reduce(int[] factIndex, int from, int to) {
+    pending.clear();
     // Training facts of this slice, merged by next id.
-    long[] trainNext = new long[size];
-    long[] trainCount = new long[size];
     int facts = 0;
-    for (int j = 0; j < size; j++) {
-      int i = order[j];
-      if (heldout[i] || !contains(slices[i], slice)) {
+    for (int j = from; j < to; j++) {
+      int i = factIndex[j];
+      if (params.groups().heldout(group[i])) {
         continue;
       }
       if (facts > 0 && trainNext[facts - 1] == next[i]) {
@@ -238,25 +292,25 @@ final class ContextStream implements Iterator<Row> {
       softmax[p] = new Softmax(trainCount, facts, argmax, params.nVocab(), params.betaOverT()[p]);
     }
     if (evidence > 0) {
-      add(slice, c, Kinds.EVIDENCE, evidence, 1, evidence, 0, 0);
-      add(slice, c, Kinds.GAP, top1 - top2, 1, evidence, 0, 0);
+      pending.add(Kinds.EVIDENCE, evidence, 1, evidence, 0, 0);
+      pending.add(Kinds.GAP, top1 - top2, 1, evidence, 0, 0);
       if (evidence == 1) {
-        add(slice, c, Kinds.SINGLETON_CONTEXTS, 0, 1, 0, 0, 0);
+        pending.add(Kinds.SINGLETON_CONTEXTS, 0, 1, 0, 0, 0);
       }
-      add(slice, c, Kinds.MONOFACTS, 0, monofacts, 0, 0, 0);
+      pending.add(Kinds.MONOFACTS, 0, monofacts, 0, 0, 0);
       for (int p = 0; p < softmax.length; p++) {
         double sum = 0;
         for (int f = 0; f < facts; f++) {
           sum += trainCount[f] * softmax[p].hallucination(f);
         }
-        add(slice, c, Kinds.PH_INSAMPLE, p, 0, 0, 0, sum);
+        pending.add(Kinds.PH_INSAMPLE, p, 0, 0, 0, sum);
       }
     }
     long heldoutExamples = 0;
     int f = 0;
-    for (int j = 0; j < size; j++) {
-      int i = order[j];
-      if (!heldout[i] || !contains(slices[i], slice)) {
+    for (int j = from; j < to; j++) {
+      int i = factIndex[j];
+      if (!params.groups().heldout(group[i])) {
         continue;
       }
       long m = count[i];
@@ -267,18 +321,65 @@ final class ContextStream implements Iterator<Row> {
       int seen = f < facts && trainNext[f] == next[i] ? f : -1;
       long ey = seen >= 0 ? trainCount[seen] : 0;
       long other = seen == argmax ? top2 : top1;
-      add(slice, c, Kinds.HELDOUT_GAP, Math.max(ey - other, 0), 0, 0, m, 0);
+      pending.add(Kinds.HELDOUT_GAP, Math.max(ey - other, 0), 0, 0, m, 0);
       if (ey == 0) {
-        add(slice, c, Kinds.HELDOUT_UNSEEN_FACTS, 0, 0, 0, m, 0);
+        pending.add(Kinds.HELDOUT_UNSEEN_FACTS, 0, 0, 0, m, 0);
       }
       for (int p = 0; p < softmax.length; p++) {
-        add(slice, c, Kinds.PH_HELDOUT, p, 0, 0, 0, m * softmax[p].hallucination(seen));
+        pending.add(Kinds.PH_HELDOUT, p, 0, 0, 0, m * softmax[p].hallucination(seen));
       }
     }
     if (heldoutExamples > 0) {
-      add(slice, c, Kinds.EVIDENCE, evidence, 0, 0, heldoutExamples, 0);
+      pending.add(Kinds.EVIDENCE, evidence, 0, 0, heldoutExamples, 0);
       if (evidence == 0) {
-        add(slice, c, Kinds.HELDOUT_UNSEEN_CONTEXTS, 0, 0, 0, heldoutExamples, 0);
+        pending.add(Kinds.HELDOUT_UNSEEN_CONTEXTS, 0, 0, 0, heldoutExamples, 0);
+      }
+    }
+  }
+
+  /** Cell updates of one reduction, in flat arrays, replayed onto each slice that shares it. */
+  private static final class PendingCells {
+    private int size;
+    private int[] kind = new int[16];
+    private long[] value = new long[16];
+    private double[] sums = new double[64];
+
+    void clear() {
+      size = 0;
+    }
+
+    void add(int k, long v, double contexts, double occurrences, double held, double amount) {
+      if (size == kind.length) {
+        kind = Arrays.copyOf(kind, size * 2);
+        value = Arrays.copyOf(value, size * 2);
+        sums = Arrays.copyOf(sums, size * 8);
+      }
+      kind[size] = k;
+      value[size] = v;
+      sums[4 * size] = contexts;
+      sums[4 * size + 1] = occurrences;
+      sums[4 * size + 2] = held;
+      sums[4 * size + 3] = amount;
+      size++;
+    }
+
+    void addToGroup(ContextStream stream, int g, int c) {
+      for (int i = 0; i < size; i++) {
+        if (value[i] < MAX_GROUP_CELL_VALUE && value[i] >= 0 && c < 256) {
+          long key = (value[i] << 36) | ((long) g << 12) | ((long) c << 4) | kind[i];
+          stream.groupCells.add(key, sums[4 * i], sums[4 * i + 1], sums[4 * i + 2], sums[4 * i + 3]);
+        } else {
+          for (int slice : stream.params.groups().slices(g)) {
+            stream.addToSlice(slice, c, kind[i], value[i], sums[4 * i], sums[4 * i + 1], sums[4 * i + 2],
+                sums[4 * i + 3]);
+          }
+        }
+      }
+    }
+
+    void addTo(ContextStream stream, int slice, int c) {
+      for (int i = 0; i < size; i++) {
+        stream.addToSlice(slice, c, kind[i], value[i], sums[4 * i], sums[4 * i + 1], sums[4 * i + 2], sums[4 * i + 3]);
       }
     }
   }

@@ -4,12 +4,15 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.sum;
 
 import java.io.Serializable;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.hallufloor.context.Groups;
 
 /**
  * Evidence under the exact kernel (THEORY 1): {@code E(y|X)} is the count of the fact (X, y)
@@ -31,20 +34,29 @@ public final class ExactEvidence {
 
   private ExactEvidence() {}
 
-  /** N_V and the beta_S / T ratio of each (beta_S, T) pair, in the caller's order. */
-  public record Params(long nVocab, double[] betaOverT) implements Serializable {}
+  /**
+   * N_V, the beta_S / T ratio of each (beta_S, T) pair in the caller's order, the facts'
+   * groups, and how many tasks the facts are spread over (each sorts its share in memory).
+   */
+  public record Params(long nVocab, double[] betaOverT, Groups groups, int partitions) implements Serializable {}
 
   /** Facts (see Examples.FACTS) to the evidence cells, summed over the whole slice. */
   public static Dataset<Row> cells(Dataset<Row> facts, Params params) {
-    Dataset<Row> partial = facts
-        // No partition count: adaptive execution sizes this shuffle from the data it sees. The
-        // hash already mixes in c, and one long sort key lets Spark radix-sort on its prefix
-        // (with (c, hash) it compares whole records, which cost 3x more here).
-        .repartition(col("context_hash"))
-        .sortWithinPartitions("context_hash")
-        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new ContextStream(rows, params), Encoders.row(SCHEMA));
-    return partial.groupBy("slice", "context_len", "kind", "value")
+    SparkSession spark = facts.sparkSession();
+    Broadcast<Params> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(params);
+    // Facts are read as Spark holds them after the shuffle (no conversion to Row) and
+    // grouped by context within the task; the hash already mixes in c.
+    JavaRDD<Row> partial = facts.repartition(params.partitions(), col("context_hash"))
+        .queryExecution().toRdd().toJavaRDD()
+        .mapPartitions(rows -> new ContextStream(SortedFacts.load(rows), shared.value()));
+    return spark.createDataFrame(partial, SCHEMA).groupBy("slice", "context_len", "kind", "value")
         .agg(sum("contexts").as("contexts"), sum("occurrences").as("occurrences"),
             sum("heldout").as("heldout"), sum("amount").as("amount"));
+  }
+
+  /** Tasks for the evidence pass: enough that none holds more than {@code perTask} examples. */
+  public static int partitions(long examples, long perTask, int parallelism) {
+    long needed = (examples + perTask - 1) / perTask;
+    return (int) Math.max(parallelism, Math.min(needed, 1_000_000));
   }
 }

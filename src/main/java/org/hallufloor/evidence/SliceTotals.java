@@ -2,27 +2,69 @@ package org.hallufloor.evidence;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
-/** Documents and tokens per slice, from documents carrying {@code slices}, {@code heldout} and {@code tokens}. */
+/**
+ * Documents and tokens per slice. One pass counts them per group of documents that share a
+ * slice set and held-out flag (a few thousand groups however large the corpus); the driver
+ * adds the groups up per slice, and the same groups number the facts of the evidence pass.
+ */
 public final class SliceTotals {
+  /** The slice_stats table. */
+  public static final StructType SCHEMA = new StructType()
+      .add("slice_dim", DataTypes.StringType, false)
+      .add("slice_value", DataTypes.StringType, false)
+      .add("documents", DataTypes.LongType, false)
+      .add("tokens", DataTypes.LongType, false)
+      .add("heldout_documents", DataTypes.LongType, false)
+      .add("heldout_tokens", DataTypes.LongType, false);
+
   private SliceTotals() {}
 
-  /** slice_dim, slice_value, documents, tokens, heldout_documents, heldout_tokens. */
-  public static Dataset<Row> of(Dataset<Row> documentTokens) {
-    return documentTokens
-        .select(explode(col("slices")).as("s"), col("tokens"), col("heldout"))
-        .groupBy(col("s.dim").as("slice_dim"), col("s.value").as("slice_value"))
-        .agg(count(lit(1)).as("documents"),
-            sum(col("tokens")).as("tokens"),
-            sum(when(col("heldout"), 1L).otherwise(0L)).as("heldout_documents"),
-            sum(when(col("heldout"), col("tokens")).otherwise(0L)).as("heldout_tokens"))
-        .orderBy(col("slice_dim"), col("slice_value"));
+  /** Documents carrying {@code slices}, {@code heldout} and {@code tokens} to slices, heldout, documents, tokens. */
+  public static Dataset<Row> groups(Dataset<Row> documentTokens) {
+    return documentTokens.groupBy(col("slices"), col("heldout"))
+        .agg(count(lit(1)).as("documents"), sum(col("tokens")).as("tokens"));
+  }
+
+  /** Group rows (see {@link #groups}) to slice_stats rows, ordered by dimension and value as UTF-8 bytes. */
+  public static List<Row> perSlice(List<Row> groups) {
+    Map<List<String>, long[]> totals = new LinkedHashMap<>();
+    for (Row g : groups) {
+      boolean heldout = g.getBoolean(1);
+      long documents = g.getLong(2);
+      long tokens = g.getLong(3);
+      for (Object o : g.getList(0)) {
+        Row s = (Row) o;
+        long[] t = totals.computeIfAbsent(List.of(s.getString(0), s.getString(1)), k -> new long[4]);
+        t[0] += documents;
+        t[1] += tokens;
+        t[2] += heldout ? documents : 0;
+        t[3] += heldout ? tokens : 0;
+      }
+    }
+    List<Row> rows = new ArrayList<>();
+    totals.forEach((k, t) -> rows.add(new GenericRowWithSchema(new Object[] {k.get(0), k.get(1), t[0], t[1], t[2], t[3]}, SCHEMA)));
+    rows.sort(Comparator.<Row, byte[]>comparing(r -> utf8(r.getString(0)), Arrays::compareUnsigned)
+        .thenComparing(r -> utf8(r.getString(1)), Arrays::compareUnsigned));
+    return rows;
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -29,12 +29,14 @@ import org.hallufloor.corpus.InputFormat;
 import org.hallufloor.corpus.RecordSpec;
 import org.hallufloor.corpus.SliceSpec;
 import org.hallufloor.context.Examples;
+import org.hallufloor.context.Groups;
 import org.hallufloor.estimate.SliceBounds;
 import org.hallufloor.evidence.ExactEvidence;
 import org.hallufloor.evidence.SliceTotals;
 import org.hallufloor.output.RunOutput;
 import org.hallufloor.output.RunsTable;
 import org.hallufloor.report.Progress;
+import org.hallufloor.report.RunReport;
 import org.hallufloor.report.RunSummary;
 import org.hallufloor.tokenize.Tokenize;
 import org.hallufloor.tokenize.TokenizerSpec;
@@ -90,25 +92,29 @@ public final class HallufloorRun {
     try {
       stageBadRecords(records, output);
       tokenized = tokenize(records);
-      Dataset<Row> totals = SliceTotals.of(tokenized);
-      List<Row> sliceStats = totals.collectAsList();
+      List<Row> groups = SliceTotals.groups(tokenized).collectAsList();
+      List<Row> sliceStats = SliceTotals.perSlice(groups);
       records.unpersist();
       long documentCount = allSlice(sliceStats).getLong(2);
       progress.done("tokenized " + documentCount + " documents", allSlice(sliceStats).getLong(3), "tokens");
 
       progress.begin("counting evidence for context lengths " + settings.contextLengths());
-      SliceBounds.Result estimate = estimate(tokenized, sliceStats,
+      SliceBounds.Result estimate = estimate(tokenized, groups, sliceStats,
           Tokenizers.get(TokenizerSpec.of(settings.tokenizer())).vocabularySize());
       progress.done("counted evidence and bounds", allSlice(sliceStats).getLong(3), "tokens");
 
       output.stage(SLICE_BOUNDS, estimate.sliceBounds().coalesce(1));
       output.stage(F_CURVE, estimate.fCurve().coalesce(1));
       output.stage(EVIDENCE_HISTOGRAM, estimate.evidenceHistogram().coalesce(1));
-      output.stage(SLICE_STATS, spark.createDataFrame(sliceStats, totals.schema()).coalesce(1));
+      output.stage(SLICE_STATS, spark.createDataFrame(sliceStats, SliceTotals.SCHEMA).coalesce(1));
       output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null,
           (long) estimate.invariantViolations().size()), version()));
       List<org.apache.hadoop.fs.Path> committed = output.commit();
-      printSummary(committed, sliceStats, estimate.sliceBounds());
+      List<Row> firstPair = firstPair(estimate.sliceBounds()).collectAsList();
+      printSummary(committed, sliceStats, firstPair);
+      if (settings.report()) {
+        writeReport(documentCount, allSlice(sliceStats).getLong(3), sliceStats, firstPair, estimate);
+      }
       return new Result(documentCount, badRecords, sliceStats, estimate.invariantViolations(), output);
     } finally {
       records.unpersist();
@@ -167,35 +173,88 @@ public final class HallufloorRun {
   }
 
   /** Where the tables went and the summary of the first (beta_S, T) pair, for the user. */
-  private void printSummary(List<org.apache.hadoop.fs.Path> committed, List<Row> sliceStats, Dataset<Row> bounds) {
-    List<Row> firstPair = bounds.filter(col("beta_s").equalTo(settings.betaS().get(0))
-        .and(col("temperature").equalTo(settings.temperatures().get(0)))).collectAsList();
+  private void printSummary(List<org.apache.hadoop.fs.Path> committed, List<Row> sliceStats, List<Row> firstPair) {
     RunSummary.print(out, "Run " + settings.runId() + " committed (" + settings.tokenizer() + ", beta_s = "
         + settings.betaS().get(0) + ", T = " + settings.temperatures().get(0) + "):",
         committed.stream().map(Object::toString).toList(), sliceStats, firstPair);
     printBadRecords(committed);
   }
 
-  /** Tokenized documents to the three estimate tables, through examples and exact evidence. */
-  private SliceBounds.Result estimate(Dataset<Row> tokenized, List<Row> sliceStats, int nVocab) {
-    Map<String, Integer> sliceIds = new HashMap<>();
-    Map<Integer, SliceBounds.Slice> slices = new HashMap<>();
-    for (Row r : sliceStats) {
-      int id = sliceIds.size();
-      sliceIds.put(Examples.Plan.key(r.getString(0), r.getString(1)), id);
-      slices.put(id, new SliceBounds.Slice(r.getString(0), r.getString(1), r.getLong(2) - r.getLong(4)));
+  /** Rows of the first (beta_S, T) pair: what the summary and the report show. */
+  private Dataset<Row> firstPair(Dataset<Row> table) {
+    return table.filter(col("beta_s").equalTo(settings.betaS().get(0))
+        .and(col("temperature").equalTo(settings.temperatures().get(0))));
+  }
+
+  /** Charts and index.html; the tables are committed already, so a failure here only warns. */
+  private void writeReport(long documents, long tokens, List<Row> sliceStats, List<Row> firstPair,
+      SliceBounds.Result estimate) {
+    try {
+      List<String[]> meta = List.of(
+          new String[] {"run id", settings.runId()},
+          new String[] {"started", startedAt.toString()},
+          new String[] {"finished", Instant.now().toString()},
+          new String[] {"input", String.join(", ", settings.input().paths()) + " (" + listing.files().size()
+              + " files, " + String.format(java.util.Locale.ROOT, "%,d", listing.bytes()) + " bytes)"},
+          new String[] {"documents", String.format(java.util.Locale.ROOT, "%,d (%,d bad records)", documents, badRecords)},
+          new String[] {"tokens", String.format(java.util.Locale.ROOT, "%,d", tokens)},
+          new String[] {"tokenizer", settings.tokenizer()},
+          new String[] {"kernel", settings.kernel().name()},
+          new String[] {"context lengths", settings.contextLengths().toString()},
+          new String[] {"beta_S, T", settings.betaS().get(0) + ", " + settings.temperatures().get(0)
+              + (settings.betaS().size() * settings.temperatures().size() > 1 ? " (first pair; the tables hold all)" : "")},
+          new String[] {"hallufloor", version()});
+      org.apache.hadoop.fs.Path dir = RunReport.write(spark.sparkContext().hadoopConfiguration(), settings.outputRoot(),
+          settings.runId(), new RunReport.Metadata(meta, settings.configJson()), sliceStats, firstPair,
+          firstPair(estimate.fCurve()).collectAsList(), estimate.evidenceHistogram().collectAsList());
+      out.println();
+      out.println("Report: " + dir + "/index.html");
+    } catch (RuntimeException | LinkageError e) {
+      LOG.warn("the run's tables are committed, but its report could not be written: {}", e.toString());
+      out.println();
+      out.println("Report not written (the tables are committed): " + e);
     }
-    Examples.Plan plan = new Examples.Plan(sliceIds, settings.contextLengths(), settings.contextSampleRate());
-    SliceBounds.Params params = new SliceBounds.Params(settings.tokenizer(), nVocab, settings.kernel().name(),
-        settings.betaS(), settings.temperatures(), settings.eps0Grid(), settings.contextSampleRate(),
-        Timestamp.from(Instant.now()));
-    Dataset<Row> cells = ExactEvidence.cells(Examples.facts(tokenized, plan),
-        new ExactEvidence.Params(nVocab, params.betaOverT()));
-    SliceBounds.Result result = SliceBounds.compute(spark, slices, cells, params);
+  }
+
+  /** Tokenized documents to the three estimate tables, through examples and exact evidence. */
+  private SliceBounds.Result estimate(Dataset<Row> tokenized, List<Row> groups, List<Row> sliceStats, int nVocab) {
+    SliceBounds.Params params = params(settings, nVocab);
+    Evidence evidence = evidence(tokenized, groups, sliceStats, settings.contextLengths(),
+        settings.evidenceExamplesPerTask(), params);
+    SliceBounds.Result result = SliceBounds.compute(spark, evidence.slices(), evidence.cells(), params);
     for (String violation : result.invariantViolations()) {
       LOG.warn("invariant violated: {}", violation);
     }
     return result;
+  }
+
+  /** The evidence cells of a run and the slices their numbers stand for. */
+  public record Evidence(Dataset<Row> cells, Map<Integer, SliceBounds.Slice> slices) {}
+
+  /** Tokenized documents, their groups and slice_stats rows (see SliceTotals) to the exact-kernel evidence cells. */
+  public static Evidence evidence(Dataset<Row> tokenized, List<Row> groups, List<Row> sliceStats,
+      List<Integer> contextLengths, long examplesPerTask, SliceBounds.Params params) {
+    Map<String, Integer> sliceIds = new HashMap<>();
+    Map<Integer, SliceBounds.Slice> slices = new HashMap<>();
+    for (Row r : sliceStats) {
+      int id = sliceIds.size();
+      sliceIds.put(Groups.sliceKey(r.getString(0), r.getString(1)), id);
+      slices.put(id, new SliceBounds.Slice(r.getString(0), r.getString(1), r.getLong(2) - r.getLong(4)));
+    }
+    Groups numbered = Groups.of(groups, sliceIds);
+    Examples.Plan plan = new Examples.Plan(numbered, contextLengths, params.contextSampleRate());
+    long tokens = sliceStats.stream().filter(r -> Documents.ALL.equals(r.getString(0))).mapToLong(r -> r.getLong(3)).sum();
+    int partitions = ExactEvidence.partitions((long) Math.ceil(tokens * contextLengths.size() * params.contextSampleRate()),
+        examplesPerTask, tokenized.sparkSession().sparkContext().defaultParallelism());
+    Dataset<Row> cells = ExactEvidence.cells(Examples.facts(tokenized, plan),
+        new ExactEvidence.Params(params.nVocab(), params.betaOverT(), numbered, partitions));
+    return new Evidence(cells, slices);
+  }
+
+  /** The run-wide inputs of the estimate. */
+  public static SliceBounds.Params params(Settings settings, int nVocab) {
+    return new SliceBounds.Params(settings.tokenizer(), nVocab, settings.kernel().name(), settings.betaS(),
+        settings.temperatures(), settings.eps0Grid(), settings.contextSampleRate(), Timestamp.from(Instant.now()));
   }
 
   private static Row allSlice(List<Row> sliceStats) {
@@ -214,6 +273,11 @@ public final class HallufloorRun {
   }
 
   private RecordSpec recordSpec() {
+    return recordSpec(settings);
+  }
+
+  /** What the corpus reader needs of the settings. */
+  public static RecordSpec recordSpec(Settings settings) {
     Settings.Input in = settings.input();
     List<String> sliceFields = settings.slices().stream().map(SliceSpec::field).toList();
     return new RecordSpec(in.textField(), in.idField(), sliceFields, in.textColumns(), in.textDelimiter(),
@@ -221,6 +285,11 @@ public final class HallufloorRun {
   }
 
   private Documents.Slicing slicing() {
+    return slicing(settings);
+  }
+
+  /** What the documents stage needs of the settings. */
+  public static Documents.Slicing slicing(Settings settings) {
     return new Documents.Slicing(settings.slices(), settings.scalingFractions(), settings.heldoutFraction());
   }
 

@@ -16,6 +16,28 @@ import org.hallufloor.tokenize.Tokenizers;
 public final class SliceCostBench {
   private SliceCostBench() {}
 
+  /**
+   * Detection on the first n characters only, against the default: how much faster, and how
+   * many documents change language (on text this uniform, a shorter sample may well do).
+   */
+  static void prefixes(List<Europarl.Doc> docs) {
+    String[] reference = new String[docs.size()];
+    for (int i = 0; i < reference.length; i++) {
+      reference[i] = SliceTransform.LANGUAGE.apply(docs.get(i).body());
+    }
+    System.out.printf(Locale.ROOT, "%n%-34s %10s %12s%n", "language sample (characters)", "seconds", "agreement");
+    for (int n : new int[] {4000, 2000, 1000, 500, 250}) {
+      long t0 = System.nanoTime();
+      int same = 0;
+      for (int i = 0; i < reference.length; i++) {
+        String body = docs.get(i).body();
+        String prefix = body.length() > n ? body.substring(0, n) : body;
+        same += reference[i].equals(SliceTransform.LANGUAGE.apply(prefix)) ? 1 : 0;
+      }
+      System.out.printf(Locale.ROOT, "%-34d %10.2f %11.4f%n", n, (System.nanoTime() - t0) / 1e9, same / (double) reference.length);
+    }
+  }
+
   public static void main(String[] args) {
     List<Europarl.Doc> docs = Europarl.docs();
     double mb = docs.stream().mapToLong(d -> d.body().getBytes(StandardCharsets.UTF_8).length).sum() / 1e6;
@@ -44,6 +66,7 @@ public final class SliceCostBench {
     System.out.printf(Locale.ROOT, "%-34s %10.4f %10.2f%n", "language detection (Optimaize)", lang / mb, mb / lang);
     System.out.printf(Locale.ROOT, "%-34s %10.4f %10.2f%n", "tokenization (cl100k_base)", tok / mb, mb / tok);
     System.out.printf(Locale.ROOT, "language detection / tokenization: %.3f%n", lang / tok);
+    prefixes(docs);
     if (sink == 42) {
       System.out.println();
     }

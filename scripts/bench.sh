@@ -5,7 +5,9 @@
 #   (b) the whole default job (exact kernel, c = 1 2 4 8, sliced by year and language);
 #   (c) the same counts written as plain DataFrames, checked equal to the job's;
 #   (d) the job on 2x and 4x the corpus (Europarl repeated under other file names, so every
-#       document id differs).
+#       document id differs);
+#   (e) the corpus pre-tokenized as a Megatron dataset: the job on its ids (no text, so no
+#       year or language slices) against reading the ids alone through the job's reader.
 # Every row runs in a JVM of its own; Spark's start-up is timed apart and left out of ratios.
 # Usage: scripts/bench.sh [key=value ...]   (extra settings go to every row, e.g. spark.master=local[4])
 # Logs of each row: target/bench/<row>.log
@@ -50,6 +52,7 @@ row job-1x job 1 "$@"
 row plain plain 1 "$@"
 row job-2x job 2 "$@"
 row job-4x job 4 "$@"
+row ids ids 1 "$@"
 
 cores="$(nproc)"
 mem="$(free -g | awk '/^Mem:/ {print $2}')"
@@ -57,14 +60,19 @@ cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 echo
 echo "Machine: $cores cores ($cpu), $mem GiB; $(java -version 2>&1 | head -1); Spark local[*] unless set"
 printf '%-44s %9s %9s %12s %12s %9s %11s\n' "row" "seconds" "start s" "tokens" "tokens/s" "heap MB" "shuffle MB"
-for name in floor job-1x plain job-2x job-4x; do
+for name in floor job-1x plain job-2x job-4x ids ids-read; do
   case "$name" in
     floor) label="(a) tokenization floor, $(field floor threads) threads, warm" ;;
     job-1x) label="(b) whole job, 1x corpus" ;;
     plain) label="(c) plain DataFrame version, 1x ($(field plain check))" ;;
     job-2x) label="(d) whole job, 2x corpus" ;;
     job-4x) label="(d) whole job, 4x corpus" ;;
+    ids) label="(e) whole job on Megatron ids, 1x" ;;
+    ids-read) label="(e) reading those ids alone" ;;
   esac
+  if [[ "$name" == ids-read ]]; then
+    result[ids-read]="RESULT ids-read seconds=$(field ids read) start=0 tokens=$(field ids tokens)"
+  fi
   tokens="$(field "$name" tokens)"
   [[ -z "$tokens" ]] && tokens="$(field job-1x tokens)"
   awk -v l="$label" -v s="$(field "$name" seconds)" -v st="$(field "$name" start)" -v t="$tokens" \
@@ -74,10 +82,12 @@ done
 echo "(a) is the best of three passes over the documents in memory; the first, cold pass took $(field floor cold) s."
 a="$(field floor seconds)"; b="$(field job-1x seconds)"; c="$(field plain seconds)"
 d2="$(field job-2x seconds)"; d4="$(field job-4x seconds)"
-awk -v a="$a" -v b="$b" -v c="$c" -v d2="$d2" -v d4="$d4" 'BEGIN {
+e="$(field ids seconds)"; er="$(field ids read)"
+awk -v a="$a" -v b="$b" -v c="$c" -v d2="$d2" -v d4="$d4" -v e="$e" -v er="$er" 'BEGIN {
   printf "\n%-44s %9s %9s\n", "ratio", "measured", "target"
   printf "%-44s %9.2f %9s\n", "(b) job / (a) floor", b / a, "<= 1.5"
   printf "%-44s %9.2f %9s\n", "(c) plain DataFrame / (b) job", c / b, ">= 3"
   printf "%-44s %9.2f %9s\n", "time per doubling, 1x -> 2x", d2 / b, "<= 2.2"
   printf "%-44s %9.2f %9s\n", "time per doubling, 2x -> 4x", d4 / d2, "<= 2.2"
+  printf "%-44s %9.2f %9s\n", "(e) job on ids / reading the ids", e / er, "-"
 }'

@@ -35,6 +35,8 @@ public record Settings(
       String format,
       long eosId,
       String idsField,
+      String dtype,
+      long splitTokens,
       String textField,
       String idField,
       List<String> textColumns,

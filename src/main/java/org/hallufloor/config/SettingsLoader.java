@@ -179,6 +179,9 @@ public final class SettingsLoader {
         oneOf("input.format", get("input.format", config::getString, "auto"), InputFormat.configNames()),
         get("input.eos-id", config::getLong, -1L),
         get("input.ids-field", config::getString, ""),
+        oneOf("input.dtype", get("input.dtype", config::getString, "auto"),
+            Set.of("auto", "uint8", "uint16", "uint32", "int16", "int32", "int64")),
+        positive("input.split-tokens", get("input.split-tokens", config::getLong, 1L)),
         nonBlank("input.text-field", get("input.text-field", config::getString, "text")),
         get("input.id-field", config::getString, ""),
         get("input.text-columns", config::getStringList, List.of()),
@@ -186,11 +189,32 @@ public final class SettingsLoader {
         positive("input.max-document-bytes", get("input.max-document-bytes", config::getBytes, 1L)),
         (int) atLeast("input.partitions", get("input.partitions", config::getInt, 0), 0));
     checkTextColumns(input);
-    if (input.format() != null && !InputFormat.byName(input.format()).supported()) {
-      problems.add(ROOT + ".input.format: '" + input.format() + "' is not supported yet (text, jsonl, parquet, auto)");
-    }
 
     List<SliceSpec> slices = readSlices();
+    if (input.format() != null && InputFormat.byName(input.format()).preTokenized()) {
+      for (int i = 0; i < slices.size(); i++) {
+        if (slices.get(i).field() == null || slices.get(i).field().isEmpty()) {
+          problems.add(ROOT + ".slices[" + i + "] (" + slices.get(i).name() + "): reads the text, which "
+              + input.format() + " input does not have; name a field");
+        }
+      }
+      InputFormat format = InputFormat.byName(input.format());
+      if (format == InputFormat.PARQUET_IDS && (input.idsField() == null || input.idsField().isBlank())) {
+        problems.add(ROOT + ".input.ids-field: must name the list-of-int column for " + input.format());
+      }
+      if (format == InputFormat.NUMPY_TOKENS && input.eosId() < 0) {
+        problems.add(ROOT + ".input.eos-id: numpy-tokens needs the id that ends each document");
+      }
+      if (format != InputFormat.PARQUET_IDS) {
+        for (int i = 0; i < slices.size(); i++) {
+          if (slices.get(i).field() != null && !slices.get(i).field().isEmpty()) {
+            problems.add(ROOT + ".slices[" + i + "] (" + slices.get(i).name() + "): " + input.format()
+                + " files carry ids only; slices from side tables are not read yet (scaling fractions and the"
+                + " held-out split work)");
+          }
+        }
+      }
+    }
     List<Double> scaling = each("scaling-fractions", get("scaling-fractions", config::getDoubleList, List.of()),
         f -> f > 0 && f <= 1, "in (0, 1]");
     String tokenizer = get("tokenizer", config::getString, "cl100k_base");

@@ -7,6 +7,11 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.octet_length;
 import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.exists;
+import static org.apache.spark.sql.functions.filter;
+import static org.apache.spark.sql.functions.size;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -20,7 +25,9 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.IntegralType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -80,15 +87,57 @@ public final class CorpusReader {
   }
 
   static Dataset<Row> readParquet(SparkSession spark, List<InputFile> files, RecordSpec spec) {
-    String[] paths = files.stream().map(InputFile::path).toArray(String[]::new);
-    Dataset<Row> df = spark.read().parquet(paths);
+    Dataset<Row> df = parquet(spark, files);
     StructType schema = df.schema();
     Column text = field(schema, spec.textField());
     DataType textType = text == null ? null : typeOf(schema, spec.textField());
     if (textType != null && !textType.equals(DataTypes.StringType)) {
-      throw new BadInputException(paths[0] + (paths.length > 1 ? " (and " + (paths.length - 1) + " more)" : "")
-          + ": text field '" + spec.textField() + "' is " + textType.simpleString() + ", not string");
+      throw new BadInputException(describe(files) + ": text field '" + spec.textField() + "' is "
+          + textType.simpleString() + ", not string");
     }
+    Column textCol = text == null ? lit(null).cast("string") : text;
+    Column reason = when(textCol.isNull(), lit("missing text field '" + spec.textField() + "'"))
+        .when(textCol.equalTo(""), lit("empty text"))
+        .when(octet_length(textCol).gt(spec.maxDocumentBytes()),
+            lit("record larger than hallufloor.input.max-document-bytes (" + spec.maxDocumentBytes() + " bytes)"))
+        .otherwise(lit(null).cast("string"));
+    return records(df, spec, "text", textCol, reason, textCol);
+  }
+
+  /**
+   * Parquet with a list-of-int column of token ids ({@code input.ids-field}) to the rows of
+   * {@link RawRecords#IDS_SCHEMA}. An id outside {@code [0, nVocab)} makes its row a bad
+   * record naming the first such id, as a missing or empty list does.
+   */
+  public static Dataset<Row> readParquetIds(SparkSession spark, List<InputFile> files, RecordSpec spec, long nVocab,
+      String tokenizer) {
+    Dataset<Row> df = parquet(spark, files);
+    StructType schema = df.schema();
+    Column ids = field(schema, spec.idsField());
+    DataType idsType = ids == null ? null : typeOf(schema, spec.idsField());
+    if (idsType != null && !(idsType instanceof ArrayType a && a.elementType() instanceof IntegralType)) {
+      throw new BadInputException(describe(files) + ": ids field '" + spec.idsField() + "' is "
+          + idsType.simpleString() + ", not a list of integers");
+    }
+    Column idsCol = ids == null ? lit(null).cast("array<bigint>") : ids.cast("array<bigint>");
+    Column outside = element_at(filter(idsCol, x -> x.isNull().or(x.lt(0)).or(x.geq(nVocab))), 1);
+    Column reason = when(idsCol.isNull(), lit("missing ids field '" + spec.idsField() + "'"))
+        .when(size(idsCol).equalTo(0), lit("empty document"))
+        .when(exists(idsCol, x -> x.isNull().or(x.lt(0)).or(x.geq(nVocab))),
+            concat(lit("token id "), coalesce(outside.cast("string"), lit("null")),
+                lit(" outside the vocabulary of " + tokenizer + " (N_V = " + nVocab + ")")))
+        .otherwise(lit(null).cast("string"));
+    return records(df, spec, "ids", idsCol.cast("array<int>"), reason, idsCol.cast("string"));
+  }
+
+  private static Dataset<Row> parquet(SparkSession spark, List<InputFile> files) {
+    return spark.read().parquet(files.stream().map(InputFile::path).toArray(String[]::new));
+  }
+
+  /** The columns every Parquet reader shares: where a row came from, its id, its slice fields, its verdict. */
+  private static Dataset<Row> records(Dataset<Row> df, RecordSpec spec, String contentName, Column content,
+      Column reason, Column excerptSource) {
+    StructType schema = df.schema();
     Column file = col("_metadata.file_path");
     Column record = concat(lit("row "), col("_metadata.row_index").cast("string"));
     Column id = spec.hasIdField() && field(schema, spec.idField()) != null
@@ -100,20 +149,18 @@ public final class CorpusReader {
           return c == null ? lit(null).cast("string") : c.cast("string");
         })
         .toArray(Column[]::new);
-    Column textCol = text == null ? lit(null).cast("string") : text;
-    Column reason = when(textCol.isNull(), lit("missing text field '" + spec.textField() + "'"))
-        .when(textCol.equalTo(""), lit("empty text"))
-        .when(octet_length(textCol).gt(spec.maxDocumentBytes()),
-            lit("record larger than hallufloor.input.max-document-bytes (" + spec.maxDocumentBytes() + " bytes)"))
-        .otherwise(lit(null).cast("string"));
     return df.select(
         file.as("file"),
         record.as("record"),
         when(reason.isNull(), id).as("doc_id"),
-        when(reason.isNull(), textCol).as("text"),
+        when(reason.isNull(), content).as(contentName),
         when(reason.isNull(), array(sliceCols)).as("fields"),
         reason.as("bad_reason"),
-        when(reason.isNotNull(), substring(textCol, 1, BadRecord.EXCERPT_CHARS)).as("excerpt"));
+        when(reason.isNotNull(), substring(excerptSource, 1, BadRecord.EXCERPT_CHARS)).as("excerpt"));
+  }
+
+  private static String describe(List<InputFile> files) {
+    return files.get(0).path() + (files.size() > 1 ? " (and " + (files.size() - 1) + " more)" : "");
   }
 
   /** A (dotted) field as a column, or null if the schema has none: a literal name wins over nesting. */

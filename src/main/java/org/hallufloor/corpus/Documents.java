@@ -1,6 +1,8 @@
 package org.hallufloor.corpus;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.udf;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -10,6 +12,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -42,6 +46,24 @@ public final class Documents {
         .select(col("doc_id"), col("text"), col("fields"))
         .map((MapFunction<Row, Row>) r -> document(r.getString(0), r.getString(1), r.getList(2), slicing),
             Encoders.row(SCHEMA));
+  }
+
+  /**
+   * Pre-tokenized records to documents with their ids, sliced and split as text documents are.
+   * The ids column passes through untouched (no Java object per token); only the id and the
+   * slice fields go through {@link #document}.
+   */
+  public static Dataset<Row> fromIdRecords(Dataset<Row> goodRecords, Slicing slicing) {
+    StructType sliced = new StructType().add("slices", DataTypes.createArrayType(SLICE, false), false)
+        .add("heldout", DataTypes.BooleanType, false);
+    UserDefinedFunction slice = udf((UDF2<String, scala.collection.Seq<String>, Row>) (docId, fields) -> {
+      Row d = document(docId, null, scala.collection.JavaConverters.seqAsJavaList(fields), slicing);
+      return RowFactory.create(d.get(2), d.get(3));
+    }, sliced);
+    return goodRecords
+        .select(col("doc_id"), slice.apply(col("doc_id"), col("fields")).as("s"), col("ids"))
+        .select(col("doc_id"), col("s.slices").as("slices"), col("s.heldout").as("heldout"),
+            size(col("ids")).cast("bigint").as("tokens"), col("ids"));
   }
 
   static Row document(String docId, String text, List<String> fields, Slicing slicing) {

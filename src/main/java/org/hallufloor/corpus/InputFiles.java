@@ -26,6 +26,12 @@ public final class InputFiles {
   public static Listing list(List<String> paths, InputFormat format, Configuration conf) {
     List<InputFile> files = new ArrayList<>();
     List<BadRecord> problems = new ArrayList<>();
+    if (format == InputFormat.MEGATRON) {
+      for (String p : paths) {
+        megatron(p, conf, files, problems);
+      }
+      return new Listing(files, problems);
+    }
     for (String p : paths) {
       try {
         Path path = new Path(p);
@@ -60,6 +66,41 @@ public final class InputFiles {
     }
     files.sort((a, b) -> a.path().compareTo(b.path()));
     return new Listing(files, problems);
+  }
+
+  /**
+   * A Megatron dataset is named by its prefix (or its .bin or .idx file); a folder stands for
+   * every dataset in it. Its listed size is that of its .bin.
+   */
+  private static void megatron(String p, Configuration conf, List<InputFile> files, List<BadRecord> problems) {
+    String prefix = p.endsWith(".bin") || p.endsWith(".idx") ? p.substring(0, p.length() - 4) : p;
+    try {
+      Path path = new Path(prefix);
+      FileSystem fs = path.getFileSystem(conf);
+      if (fs.exists(path) && fs.getFileStatus(path).isDirectory()) {
+        int before = files.size();
+        for (FileStatus f : fs.listStatus(path)) {
+          if (f.getPath().getName().endsWith(".idx")) {
+            String name = f.getPath().toString();
+            megatron(name.substring(0, name.length() - 4), conf, files, problems);
+          }
+        }
+        if (files.size() == before) {
+          problems.add(new BadRecord(prefix, "", "folder holds no Megatron .idx file", null));
+        }
+        return;
+      }
+      Path bin = new Path(prefix + ".bin");
+      if (!fs.exists(new Path(prefix + ".idx")) || !fs.exists(bin)) {
+        problems.add(new BadRecord(prefix, "", "no Megatron dataset: " + prefix + ".idx and " + prefix
+            + ".bin must both exist", null));
+        return;
+      }
+      files.add(new InputFile(fs.makeQualified(new Path(prefix)).toString(), fs.getFileStatus(bin).getLen(),
+          InputFormat.MEGATRON));
+    } catch (IOException | IllegalArgumentException e) {
+      problems.add(new BadRecord(prefix, "", "cannot list: " + e.getMessage(), null));
+    }
   }
 
   private static void add(List<InputFile> files, List<BadRecord> problems, FileStatus f, InputFormat configured) {

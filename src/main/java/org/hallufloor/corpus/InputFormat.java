@@ -14,9 +14,9 @@ public enum InputFormat {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
-  /** Pre-tokenized formats are named in the interface but not read yet. */
-  public boolean supported() {
-    return this == AUTO || this == TEXT || this == JSONL || this == PARQUET;
+  /** Token ids, not text: the tokenizer only names the vocabulary. */
+  public boolean preTokenized() {
+    return this == MEGATRON || this == NUMPY_TOKENS || this == PARQUET_IDS;
   }
 
   public static Set<String> configNames() {

@@ -20,6 +20,16 @@ public final class RawRecords {
       .add("bad_reason", DataTypes.StringType, true)
       .add("excerpt", DataTypes.StringType, true);
 
+  /** The same for pre-tokenized input: token ids instead of text. */
+  public static final StructType IDS_SCHEMA = new StructType()
+      .add("file", DataTypes.StringType, false)
+      .add("record", DataTypes.StringType, true)
+      .add("doc_id", DataTypes.StringType, true)
+      .add("ids", DataTypes.createArrayType(DataTypes.IntegerType, true), true)
+      .add("fields", DataTypes.createArrayType(DataTypes.StringType, true), true)
+      .add("bad_reason", DataTypes.StringType, true)
+      .add("excerpt", DataTypes.StringType, true);
+
   private RawRecords() {}
 
   static Row good(String file, String record, String docId, String text, List<String> fields) {

@@ -9,6 +9,7 @@ import java.util.List;
  */
 public record RecordSpec(
     String textField,
+    String idsField,
     String idField,
     List<String> sliceFields,
     List<String> textColumns,

@@ -85,7 +85,8 @@ public final class HallufloorJob {
     try {
       new HallufloorRun(spark, settings, out, quiet).run();
       return OK;
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Spark's SparkException (a failed task) is checked, though nothing here declares it.
       BadInputException bad = badInput(e);
       if (bad != null) {
         err.println("hallufloor: bad input: " + bad.getMessage());

@@ -28,6 +28,7 @@ import org.hallufloor.corpus.InputFiles;
 import org.hallufloor.corpus.InputFormat;
 import org.hallufloor.corpus.RecordSpec;
 import org.hallufloor.corpus.SliceSpec;
+import org.hallufloor.corpus.TokenFiles;
 import org.hallufloor.context.Examples;
 import org.hallufloor.context.Groups;
 import org.hallufloor.estimate.SliceBounds;
@@ -78,7 +79,8 @@ public final class HallufloorRun {
   public Result run() {
     try {
       return runStages();
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Also Spark's checked SparkException (a failed task), which no signature here declares.
       recordFailure(e);
       throw e;
     }
@@ -96,7 +98,8 @@ public final class HallufloorRun {
       List<Row> sliceStats = SliceTotals.perSlice(groups);
       records.unpersist();
       long documentCount = allSlice(sliceStats).getLong(2);
-      progress.done("tokenized " + documentCount + " documents", allSlice(sliceStats).getLong(3), "tokens");
+      progress.done((preTokenized() ? "sliced " : "tokenized ") + documentCount + " documents",
+          allSlice(sliceStats).getLong(3), "tokens");
 
       progress.begin("counting evidence for context lengths " + settings.contextLengths());
       SliceBounds.Result estimate = estimate(tokenized, groups, sliceStats,
@@ -145,7 +148,13 @@ public final class HallufloorRun {
    */
   private Dataset<Row> readRecords() {
     progress.begin("reading " + listing.files().size() + " shard(s), " + listing.bytes() + " bytes");
-    return CorpusReader.read(spark, listing.files(), recordSpec())
+    Dataset<Row> raw = switch (InputFormat.byName(settings.input().format())) {
+      case PARQUET_IDS -> CorpusReader.readParquetIds(spark, listing.files(), recordSpec(), vocabularySize(),
+          settings.tokenizer());
+      case MEGATRON, NUMPY_TOKENS -> TokenFiles.read(spark, listing.files(), tokenFileSpec());
+      default -> CorpusReader.read(spark, listing.files(), recordSpec());
+    };
+    return raw
         .repartition(partitions())
         .persist(StorageLevel.MEMORY_AND_DISK_SER());
   }
@@ -167,9 +176,29 @@ public final class HallufloorRun {
 
   /** Good records to sliced documents to token ids, kept: every later step reads them. */
   private Dataset<Row> tokenize(Dataset<Row> records) {
+    Dataset<Row> good = records.filter(col("bad_reason").isNull());
+    if (preTokenized()) {
+      progress.begin("slicing pre-tokenized documents (" + settings.tokenizer() + " names the vocabulary)");
+      return Documents.fromIdRecords(good, slicing()).persist(StorageLevel.MEMORY_AND_DISK_SER());
+    }
     progress.begin("tokenizing with " + settings.tokenizer());
-    Dataset<Row> documents = Documents.fromRecords(records.filter(col("bad_reason").isNull()), slicing());
+    Dataset<Row> documents = Documents.fromRecords(good, slicing());
     return Tokenize.tokenize(documents, TokenizerSpec.of(settings.tokenizer())).persist(StorageLevel.MEMORY_AND_DISK_SER());
+  }
+
+  private long vocabularySize() {
+    return Tokenizers.get(TokenizerSpec.of(settings.tokenizer())).vocabularySize();
+  }
+
+  /** input.dtype auto: uint16 while the vocabulary fits it, as OLMo writes its token files. */
+  private TokenFiles.Spec tokenFileSpec() {
+    Settings.Input in = settings.input();
+    String dtype = !in.dtype().equals("auto") ? in.dtype() : vocabularySize() <= 65536 ? "uint16" : "uint32";
+    return new TokenFiles.Spec(in.eosId(), dtype, vocabularySize(), settings.tokenizer(), in.splitTokens());
+  }
+
+  private boolean preTokenized() {
+    return InputFormat.byName(settings.input().format()).preTokenized();
   }
 
   /** Where the tables went and the summary of the first (beta_S, T) pair, for the user. */
@@ -280,7 +309,7 @@ public final class HallufloorRun {
   public static RecordSpec recordSpec(Settings settings) {
     Settings.Input in = settings.input();
     List<String> sliceFields = settings.slices().stream().map(SliceSpec::field).toList();
-    return new RecordSpec(in.textField(), in.idField(), sliceFields, in.textColumns(), in.textDelimiter(),
+    return new RecordSpec(in.textField(), in.idsField(), in.idField(), sliceFields, in.textColumns(), in.textDelimiter(),
         in.maxDocumentBytes());
   }
 
@@ -306,7 +335,7 @@ public final class HallufloorRun {
   }
 
   /** A failed run still leaves a runs row (status FAILED), so a scheduler's dashboard shows it. */
-  private void recordFailure(RuntimeException e) {
+  private void recordFailure(Exception e) {
     try {
       RunOutput output = new RunOutput(spark, settings.outputRoot(), settings.runId());
       output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("FAILED", null, String.valueOf(e.getMessage()), null), version()));

@@ -51,6 +51,7 @@ public final class JobBench {
       case "floor" -> floor(settings);
       case "job" -> job(settings);
       case "plain" -> plain(settings);
+      case "ids" -> ids(settings);
       default -> throw new IllegalArgumentException("mode is floor, job or plain, not " + mode);
     };
     System.out.println("RESULT " + mode + " " + result + String.format(Locale.ROOT, " heap_mb=%.0f", heap.peakMb()));
@@ -141,6 +142,49 @@ public final class JobBench {
     }
     return String.format(Locale.ROOT, "seconds=%.2f start=%.2f cells=%d check=equal", (t2 - t1) / 1e9,
         (t1 - t0) / 1e9, plain.size());
+  }
+
+  /**
+   * The job on the same corpus pre-tokenized: the documents tokenized (untimed) into a
+   * Megatron dataset, then, timed, reading its ids alone through the job's reader, and the
+   * whole job on it (slices need text or a side table, so only the held-out split and the
+   * scaling fractions remain).
+   */
+  static String ids(Settings settings) throws Exception {
+    SparkSession spark = HallufloorJob.session(settings);
+    List<String> texts = records(spark, settings).select("text").as(org.apache.spark.sql.Encoders.STRING())
+        .collectAsList();
+    TextTokenizer tokenizer = Tokenizers.get(TokenizerSpec.of(settings.tokenizer()));
+    List<int[]> ids = texts.parallelStream().map(tokenizer::encode).toList();
+    java.nio.file.Path prefix = java.nio.file.Path.of(settings.outputRoot(), "ids", "corpus_text_document");
+    org.hallufloor.testing.TokenFileWriters.megatron(prefix, ids);
+    List<String> overrides = List.of("hallufloor.input.paths=[\"" + prefix.toAbsolutePath() + "\"]",
+        "hallufloor.input.format=megatron", "hallufloor.slices=[]", "hallufloor.run-id=bench-ids");
+    Settings onIds = SettingsLoader.load(null, null, concat(settings, overrides));
+    long t0 = System.nanoTime();
+    InputFiles.Listing listing = InputFiles.list(onIds.input().paths(), InputFormat.MEGATRON,
+        spark.sparkContext().hadoopConfiguration());
+    long read = org.hallufloor.corpus.TokenFiles.read(spark, listing.files(), new org.hallufloor.corpus.TokenFiles.Spec(
+        -1, "int32", tokenizer.vocabularySize(), onIds.tokenizer(), onIds.input().splitTokens()))
+        .selectExpr("sum(size(ids))").first().getLong(0);
+    long t1 = System.nanoTime();
+    HallufloorRun.Result r = new HallufloorRun(spark, onIds, System.err, false).run();
+    long t2 = System.nanoTime();
+    spark.stop();
+    return String.format(Locale.ROOT, "seconds=%.2f start=0 tokens=%d read=%.2f", (t2 - t1) / 1e9, read,
+        (t1 - t0) / 1e9) + (r.documents() == ids.size() ? "" : " documents_differ");
+  }
+
+  /** The bench's own settings as overrides, then the given ones: output and tokenizer stay. */
+  private static List<String> concat(Settings settings, List<String> more) {
+    List<String> out = new ArrayList<>();
+    out.add("hallufloor.output.root=\"" + settings.outputRoot() + "\"");
+    out.add("hallufloor.tokenizer=" + settings.tokenizer());
+    out.add("hallufloor.context-lengths=" + settings.contextLengths());
+    out.add("hallufloor.scaling-fractions=" + settings.scalingFractions());
+    out.add("hallufloor.report=false");
+    out.addAll(more);
+    return out;
   }
 
   /** The job's evidence cells of the kinds the plain version counts, by slice name. */

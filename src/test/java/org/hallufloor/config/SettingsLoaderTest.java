@@ -107,11 +107,17 @@ class SettingsLoaderTest {
   }
 
   @Test
-  void unsupportedFormatAndMissingJobFile() {
+  void preTokenizedFormatsNeedTheirKeysAndMissingJobFile() {
     List<String> p = problems(dir.resolve("nope.conf"));
     assertTrue(p.stream().anyMatch(m -> m.contains("nope.conf does not exist")), p.toString());
-    List<String> q = problems(null, "hallufloor.input.paths=[x]", "hallufloor.input.format=megatron");
-    assertTrue(q.stream().anyMatch(m -> m.startsWith("hallufloor.input.format: 'megatron' is not supported yet")), q.toString());
+    List<String> q = problems(null, "hallufloor.input.paths=[x]", "hallufloor.input.format=numpy-tokens",
+        "hallufloor.slices=[{ name = source, field = source }]");
+    assertEquals(List.of("hallufloor.input.eos-id: numpy-tokens needs the id that ends each document",
+        "hallufloor.slices[0] (source): numpy-tokens files carry ids only; slices from side tables "
+        + "are not read yet (scaling fractions and the held-out split work)"), q);
+    List<String> r = problems(null, "hallufloor.input.paths=[x]", "hallufloor.input.format=megatron",
+        "hallufloor.input.dtype=float32");
+    assertTrue(r.stream().anyMatch(m -> m.startsWith("hallufloor.input.dtype: 'float32'")), r.toString());
   }
 
   @Test

@@ -77,7 +77,8 @@ for name in floor job-1x plain job-2x job-4x ids ids-read; do
   [[ -z "$tokens" ]] && tokens="$(field job-1x tokens)"
   awk -v l="$label" -v s="$(field "$name" seconds)" -v st="$(field "$name" start)" -v t="$tokens" \
     -v h="$(field "$name" heap_mb)" -v sh="$(field "$name" shuffle_mb)" \
-    'BEGIN { printf "%-44s %9.1f %9.1f %12d %12.0f %9.0f %11s\n", l, s, st, t, t / s, h, sh == "" ? "-" : sh }'
+    'BEGIN { printf "%-44s %9.1f %9s %12d %12.0f %9s %11s\n", l, s, st == "" ? "-" : sprintf("%.1f", st), t, t / s,
+      h == "" ? "-" : sprintf("%.0f", h), sh == "" ? "-" : sh }'
 done
 echo "(a) is the best of three passes over the documents in memory; the first, cold pass took $(field floor cold) s."
 a="$(field floor seconds)"; b="$(field job-1x seconds)"; c="$(field plain seconds)"

@@ -171,7 +171,7 @@ public final class JobBench {
     HallufloorRun.Result r = new HallufloorRun(spark, onIds, System.err, false).run();
     long t2 = System.nanoTime();
     spark.stop();
-    return String.format(Locale.ROOT, "seconds=%.2f start=0 tokens=%d read=%.2f", (t2 - t1) / 1e9, read,
+    return String.format(Locale.ROOT, "seconds=%.2f tokens=%d read=%.2f", (t2 - t1) / 1e9, read,
         (t1 - t0) / 1e9) + (r.documents() == ids.size() ? "" : " documents_differ");
   }
 

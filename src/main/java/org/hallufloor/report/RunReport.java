@@ -91,6 +91,13 @@ public final class RunReport {
     }
     h.append("</table>\n");
 
+    h.append("<h2>Charts</h2>\n");
+    for (String chart : charts) {
+      h.append("<figure><img src=\"").append(esc(chart)).append("\" width=\"").append(WIDTH).append("\" height=\"")
+          .append(HEIGHT).append("\" alt=\"").append(esc(chart)).append("\"><figcaption>")
+          .append(esc(CAPTIONS.getOrDefault(chart, ""))).append("</figcaption></figure>\n");
+    }
+
     h.append("<h2>Main bound per slice</h2>\n<p>Occurrence distribution (contexts weighted as the corpus uses them); "
         + "the bound is the optimised floor at the slice's k, the empirical bound the same from the measured "
         + "evidence, model P_h the logit model's own hallucination rate.</p>\n");
@@ -108,13 +115,6 @@ public final class RunReport {
             .append(num(r.getAs("empirical_bound"))).append("</td><td>").append(num(r.getAs("model_ph")))
             .append("</td></tr>\n"));
     h.append("</table>\n");
-
-    h.append("<h2>Charts</h2>\n");
-    for (String chart : charts) {
-      h.append("<figure><img src=\"").append(esc(chart)).append("\" width=\"").append(WIDTH).append("\" height=\"")
-          .append(HEIGHT).append("\" alt=\"").append(esc(chart)).append("\"><figcaption>")
-          .append(esc(CAPTIONS.getOrDefault(chart, ""))).append("</figcaption></figure>\n");
-    }
 
     h.append("<h2>Documents and tokens per slice</h2>\n<table class=\"data\">\n<tr><th>slice</th><th>value</th>"
         + "<th>documents</th><th>tokens</th><th>held-out documents</th><th>held-out tokens</th></tr>\n");

@@ -169,7 +169,10 @@ public final class TokenFiles {
     return s.format() == InputFormat.MEGATRON ? megatronDocuments(s, spec, conf) : flatDocuments(s, spec, conf);
   }
 
-  /** Documents [from, to): their sequences' sizes and pointers from the index, their ids from the .bin. */
+  /**
+   * Documents [from, to): the split's slice of the document index, then the sizes and pointers
+   * of all its sequences, each read once per split; per document only its ids from the .bin.
+   */
   private static Iterator<Row> megatronDocuments(Split s, Spec spec, Configuration conf) throws IOException {
     String idx = s.path() + ".idx";
     String bin = s.path() + ".bin";
@@ -180,7 +183,16 @@ public final class TokenFiles {
     long sizesAt = MEGATRON_HEADER;
     long pointersAt = sizesAt + 4 * sequences;
     long docIndexAt = pointersAt + 8 * sequences;
-    ByteBuffer docIndex = readAt(index, docIndexAt + 8 * s.from(), (int) (8 * (s.to() - s.from() + 1)));
+    ByteBuffer docIndex = readAt(index, docIndexAt + 8 * s.from(), Math.toIntExact(8 * (s.to() - s.from() + 1)));
+    long firstSequence = docIndex.getLong(0);
+    long endSequence = docIndex.getLong(Math.toIntExact(8 * (s.to() - s.from())));
+    if (firstSequence < 0 || endSequence < firstSequence || endSequence > sequences) {
+      throw bad(idx, "document index[" + s.from() + ".." + s.to() + "]", "sequences " + firstSequence + ".."
+          + endSequence + " outside 0.." + sequences);
+    }
+    int count = Math.toIntExact(endSequence - firstSequence);
+    ByteBuffer sizes = readAt(index, sizesAt + 4 * firstSequence, 4 * count);
+    ByteBuffer pointers = readAt(index, pointersAt + 8 * firstSequence, Math.multiplyExact(8, count));
     return new Documents(index, data) {
       long doc = s.from();
 
@@ -191,29 +203,28 @@ public final class TokenFiles {
         }
         long first = docIndex.getLong((int) (8 * (doc - s.from())));
         long last = docIndex.getLong((int) (8 * (doc - s.from() + 1)));
-        String record = "document " + doc;
-        if (first < 0 || last < first || last > sequences) {
-          throw bad(idx, "document index[" + doc + "]", "sequences " + first + ".." + last + " outside 0.." + sequences);
+        if (first < firstSequence || last < first || last > endSequence) {
+          throw bad(idx, "document index[" + doc + "]", "sequences " + first + ".." + last + " outside "
+              + firstSequence + ".." + endSequence + " or decreasing");
         }
-        ByteBuffer sizes = readAt(index, sizesAt + 4 * first, (int) (4 * (last - first)));
-        ByteBuffer pointers = readAt(index, pointersAt + 8 * first, (int) (8 * (last - first)));
         long total = 0;
         for (long q = first; q < last; q++) {
-          total += sizes.getInt((int) (4 * (q - first)));
+          total += sizes.getInt((int) (4 * (q - firstSequence)));
         }
         int[] ids = new int[Math.toIntExact(total)];
         int at = 0;
         for (long q = first; q < last; q++) {
-          int size = sizes.getInt((int) (4 * (q - first)));
-          long pointer = pointers.getLong((int) (8 * (q - first)));
+          int size = sizes.getInt((int) (4 * (q - firstSequence)));
+          long pointer = pointers.getLong((int) (8 * (q - firstSequence)));
           if (size < 0 || pointer < 0 || pointer + (long) size * s.width() > binLength) {
             throw bad(idx, "pointers[" + q + "]", "sequence of " + size + " tokens at byte " + pointer
                 + " runs past the end of " + bin + " (" + binLength + " bytes)");
           }
           at = decode(readAt(data, pointer, size * s.width()), s, ids, at, size);
         }
-        long index0 = doc++;
-        return row(s.path(), record, s.path() + "#" + index0, dropTrailingEos(ids, spec), spec);
+        String record = "document " + doc;
+        String docId = s.path() + "#" + doc++;
+        return row(s.path(), record, docId, dropTrailingEos(ids, spec), spec);
       }
     };
   }

@@ -272,7 +272,7 @@ public final class HallufloorRun {
     }
     Groups numbered = Groups.of(groups, sliceIds);
     Examples.Plan plan = new Examples.Plan(numbered, contextLengths, params.contextSampleRate());
-    long tokens = sliceStats.stream().filter(r -> Documents.ALL.equals(r.getString(0))).mapToLong(r -> r.getLong(3)).sum();
+    long tokens = allSlice(sliceStats).getLong(3);
     int partitions = ExactEvidence.partitions((long) Math.ceil(tokens * contextLengths.size() * params.contextSampleRate()),
         examplesPerTask, tokenized.sparkSession().sparkContext().defaultParallelism());
     Dataset<Row> cells = ExactEvidence.cells(Examples.facts(tokenized, plan),

@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 import org.apache.spark.sql.Row;
 import org.hallufloor.bound.OptimisedBound;
+import org.hallufloor.estimate.Distribution;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
@@ -31,8 +32,8 @@ import org.jfree.data.xy.XYSeriesCollection;
  * underflows; counts (evidence, contexts) use logarithmic axes.
  */
 final class Charts {
-  static final List<String> DISTRIBUTIONS = List.of("uniform", "distinct", "occurrence", "margin_occurrence",
-      "heldout", "margin_heldout");
+  static final List<String> DISTRIBUTIONS = java.util.Arrays.stream(Distribution.values())
+      .map(Distribution::tableName).toList();
   private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
       new Color(0x9467bd), new Color(0xff7f0e), new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf)};
   private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 16);
@@ -295,9 +296,9 @@ final class Charts {
   static Map<String, JFreeChart> all(List<Row> bounds, List<Row> fRows, List<Row> histogram) {
     Map<String, JFreeChart> out = new LinkedHashMap<>();
     put(out, "bound_vs_k.png", boundAgainstK(bounds));
-    put(out, "f_curve.png", fCurve(fRows, "occurrence"));
+    put(out, "f_curve.png", fCurve(fRows, Distribution.OCCURRENCE.tableName()));
     put(out, "evidence_histogram.png", evidenceHistogram(histogram));
-    put(out, "scaling.png", scaling(bounds, "occurrence"));
+    put(out, "scaling.png", scaling(bounds, Distribution.OCCURRENCE.tableName()));
     return out;
   }
 

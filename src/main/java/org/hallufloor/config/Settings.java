@@ -44,5 +44,15 @@ public record Settings(
       long maxDocumentBytes,
       int partitions) {}
 
-  public record Kernel(String name, double lambda, double tau, int bands, int rows) {}
+  public record Kernel(String name, double lambda, double tau, int bands, int rows, double sampleRate,
+      int auditQueries, int bucketCap) {
+    /** The kernel column of the tables: {@code exact}, {@code jaccard(tau)}. */
+    public String label() {
+      return switch (name) {
+        case "jaccard" -> "jaccard(" + tau + ")";
+        case "suffix" -> "suffix(" + lambda + ")";
+        default -> name;
+      };
+    }
+  }
 }

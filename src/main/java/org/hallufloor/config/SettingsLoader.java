@@ -231,11 +231,17 @@ public final class SettingsLoader {
         inRange("kernel.lambda", get("kernel.lambda", config::getDouble, 0.5), x -> x > 0 && x <= 1, "in (0, 1]"),
         inRange("kernel.tau", get("kernel.tau", config::getDouble, 0.5), x -> x > 0 && x <= 1, "in (0, 1]"),
         (int) atLeast("kernel.bands", get("kernel.bands", config::getInt, 0), 0),
-        (int) atLeast("kernel.rows", get("kernel.rows", config::getInt, 0), 0));
-    if (kernel.name() != null && !kernel.name().equals("exact")) {
+        (int) atLeast("kernel.rows", get("kernel.rows", config::getInt, 0), 0),
+        inRange("kernel.sample-rate", get("kernel.sample-rate", config::getDouble, 0.1), x -> x > 0 && x <= 1, "in (0, 1]"),
+        (int) atLeast("kernel.audit-queries", get("kernel.audit-queries", config::getInt, 500), 1),
+        (int) atLeast("kernel.bucket-cap", get("kernel.bucket-cap", config::getInt, 2000), 2));
+    if ("suffix".equals(kernel.name())) {
       // Named in INTERFACE.md, but computing exact evidence under another kernel's name would
       // be a silently wrong number.
-      problems.add(ROOT + ".kernel.name: '" + kernel.name() + "' is not implemented yet (exact only)");
+      problems.add(ROOT + ".kernel.name: 'suffix' is not implemented yet (exact and jaccard are)");
+    }
+    if ((kernel.bands() == 0) != (kernel.rows() == 0)) {
+      problems.add(ROOT + ".kernel.bands, " + ROOT + ".kernel.rows: give both, or neither (0 = chosen for tau)");
     }
     List<Double> betaS = nonEmpty("beta-s", each("beta-s", get("beta-s", config::getDoubleList, List.of(1.0)), x -> x > 0, "> 0"));
     List<Double> temperatures = nonEmpty("temperatures",

@@ -13,9 +13,11 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.hallufloor.bound.FCurve;
 import org.hallufloor.bound.OptimisedBound;
+import org.hallufloor.bound.SampledSbar;
 import org.hallufloor.bound.Spectrum;
 import org.hallufloor.evidence.EvidenceHistogram;
 import org.hallufloor.evidence.Kinds;
+import org.hallufloor.similarity.JaccardJoin;
 
 /**
  * Evidence cells to k, f and bounds (THEORY 2, 3, 5). A slice's evidence arrives as spectra,
@@ -31,6 +33,11 @@ public final class SliceBounds {
   /** Run-wide inputs of the estimate; {@code betaS} x {@code temperatures} in that order are the pairs. */
   public record Params(String tokenizer, long nVocab, String kernel, List<Double> betaS, List<Double> temperatures,
       List<Double> eps0Grid, double contextSampleRate, Timestamp computedAt) implements Serializable {
+    /** The same run's inputs for another kernel's rows, sampled at {@code rate}. */
+    public Params withKernel(String label, double rate) {
+      return new Params(tokenizer, nVocab, label, betaS, temperatures, eps0Grid, rate, computedAt);
+    }
+
     /** beta_S / T of every (beta_S, T) pair, beta_S outer. */
     public double[] betaOverT() {
       double[] out = new double[betaS.size() * temperatures.size()];
@@ -48,38 +55,67 @@ public final class SliceBounds {
   public record Slice(String dim, String value, long trainingDocuments) implements Serializable {}
 
   public record Result(Dataset<Row> sliceBounds, Dataset<Row> fCurve, Dataset<Row> evidenceHistogram,
-      List<String> invariantViolations) {}
+      Dataset<Row> similarityJoin, List<String> invariantViolations) {}
+
+  /** What a soft kernel's similarity join was run with and took; null for the exact kernel. */
+  public record Join(double tau, int bands, int rows, double sampleRate, double seconds, long cappedBuckets)
+      implements Serializable {}
 
   /** The evidence of one (slice, context length), from its cells. */
   static final class SliceEvidence {
-    final List<long[]> evidence = new ArrayList<>();
-    final List<long[]> gap = new ArrayList<>();
-    final List<long[]> heldoutGap = new ArrayList<>();
+    final List<double[]> evidence = new ArrayList<>();
+    final List<double[]> gap = new ArrayList<>();
+    final List<double[]> heldoutGap = new ArrayList<>();
+    /** A soft kernel's Sbar sums and join counts (JaccardJoin); null under the exact kernel. */
+    double[] sbar;
+    double[] join;
     final Map<Integer, Long> counts = new TreeMap<>();
     final Map<Integer, double[]> ph = new TreeMap<>();
 
     long examples() {
-      return evidence.stream().mapToLong(r -> r[2]).sum();
+      return (long) evidence.stream().mapToDouble(r -> r[2]).sum();
     }
 
     long distinctContexts() {
-      return evidence.stream().mapToLong(r -> r[1]).sum();
+      return (long) evidence.stream().mapToDouble(r -> r[1]).sum();
     }
 
     long heldoutExamples() {
-      return evidence.stream().mapToLong(r -> r[3]).sum();
+      return (long) evidence.stream().mapToDouble(r -> r[3]).sum();
+    }
+
+    boolean soft() {
+      return sbar != null;
     }
   }
 
-  /** @param cells slice, context_len, kind, value, contexts, occurrences, heldout, amount (ExactEvidence). */
+  /** The exact kernel's estimate. */
   public static Result compute(SparkSession spark, Map<Integer, Slice> slices, Dataset<Row> cells, Params params) {
+    return compute(spark, slices, cells, params, null);
+  }
+
+  /**
+   * @param cells slice, context_len, kind, value, contexts, occurrences, heldout, amount (ExactEvidence's,
+   *     or JaccardJoin's with a real value and the Sbar and join kinds)
+   * @param join the soft kernel's join, or null for the exact kernel
+   */
+  public static Result compute(SparkSession spark, Map<Integer, Slice> slices, Dataset<Row> cells, Params params,
+      Join join) {
     int pairs = params.betaS().size() * params.temperatures().size();
     Map<List<Integer>, SliceEvidence> bySlice = new TreeMap<>((a, b) -> a.get(0).equals(b.get(0))
         ? Integer.compare(a.get(1), b.get(1)) : Integer.compare(a.get(0), b.get(0)));
     for (Row r : cells.collectAsList()) {
       SliceEvidence e = bySlice.computeIfAbsent(List.of(r.getInt(0), r.getInt(1)), k -> new SliceEvidence());
-      long value = r.getLong(3);
-      long[] cell = {value, r.getLong(4), r.getLong(5), r.getLong(6)};
+      double value = ((Number) r.get(3)).doubleValue();
+      double[] cell = {value, r.getLong(4), r.getLong(5), r.getLong(6)};
+      if (r.getString(2).equals(JaccardJoin.SBAR)) {
+        (e.sbar == null ? e.sbar = new double[JaccardJoin.SBAR_SUMS.size()] : e.sbar)[(int) value] += r.getDouble(7);
+        continue;
+      }
+      if (r.getString(2).equals(JaccardJoin.JOIN)) {
+        (e.join == null ? e.join = new double[JaccardJoin.JOIN_COUNTS.size()] : e.join)[(int) value] += r.getDouble(7);
+        continue;
+      }
       int kind = Kinds.NAMES.indexOf(r.getString(2));
       switch (kind) {
         case Kinds.EVIDENCE -> e.evidence.add(cell);
@@ -92,13 +128,21 @@ public final class SliceBounds {
     List<Row> bounds = new ArrayList<>();
     List<Row> curve = new ArrayList<>();
     List<Row> histogram = new ArrayList<>();
+    List<Row> joinRows = new ArrayList<>();
     List<String> violations = new ArrayList<>();
+    Map<Integer, Double> recallLow = recallLowByLength(bySlice, slices);
     for (Map.Entry<List<Integer>, SliceEvidence> entry : bySlice.entrySet()) {
       Slice slice = slices.get(entry.getKey().get(0));
       int c = entry.getKey().get(1);
       SliceEvidence ev = entry.getValue();
       if (ev.examples() == 0) {
         continue; // a slice made only of held-out documents has no training evidence to bound with
+      }
+      SampledSbar sbar = ev.soft() ? SampledSbar.of(ev.sbar, params.contextSampleRate(),
+              recallLow(ev, recallLow.getOrDefault(c, 1.0)))
+          : new SampledSbar(1, 1, 1, 0);
+      if (ev.soft()) {
+        joinRows.add(joinRow(slice, c, ev, sbar, params, join));
       }
       Map<Distribution, Spectrum> spectra = spectra(ev, c, params);
       int pair = 0;
@@ -119,7 +163,7 @@ public final class SliceBounds {
               check(violations, emp.bound() <= modelPh * (1 + SLACK),
                   where + ": empirical_bound " + emp.bound() + " > model_ph " + modelPh);
             }
-            bounds.add(boundsRow(slice, c, betaS, t, d.getKey(), ev, spectrum, b, emp, modelPh, params));
+            bounds.add(boundsRow(slice, c, betaS, t, d.getKey(), ev, spectrum, b, emp, modelPh, params, sbar));
             for (double eps0 : params.eps0Grid()) {
               FCurve p = FCurve.at(spectrum, eps0, betaS, t);
               curve.add(RowFactory.create(slice.dim(), slice.value(), c, params.kernel(), betaS, t,
@@ -134,7 +178,48 @@ public final class SliceBounds {
       histogram.addAll(histogramRows(slice, c, ev, params.kernel()));
     }
     return new Result(spark.createDataFrame(bounds, Tables.SLICE_BOUNDS), spark.createDataFrame(curve, Tables.F_CURVE),
-        spark.createDataFrame(histogram, Tables.EVIDENCE_HISTOGRAM), violations);
+        spark.createDataFrame(histogram, Tables.EVIDENCE_HISTOGRAM), spark.createDataFrame(joinRows, Tables.SIMILARITY_JOIN),
+        violations);
+  }
+
+  /**
+   * Per context length, the lower confidence limit of the join's recall of evidence over the
+   * whole corpus's audit queries: a slice whose own audit saw no similar pair uses it.
+   */
+  private static Map<Integer, Double> recallLowByLength(Map<List<Integer>, SliceEvidence> bySlice,
+      Map<Integer, Slice> slices) {
+    Map<Integer, Double> out = new TreeMap<>();
+    bySlice.forEach((key, ev) -> {
+      if (ev.join != null && Tables.ALL.equals(slices.get(key.get(0)).dim())) {
+        out.put(key.get(1), recallLow(ev, 1));
+      }
+    });
+    return out;
+  }
+
+  /**
+   * Lower 95% limit of the share of the audited pairs' evidence the join found in this slice
+   * (Wilson, at Kish's effective number of pairs), or {@code otherwise} when the audit saw none.
+   */
+  private static double recallLow(SliceEvidence ev, double otherwise) {
+    double weight = joinCount(ev, "audit_weight");
+    return weight == 0 ? otherwise : SampledSbar.wilsonLow(joinCount(ev, "audit_weight_found") / weight,
+        weight * weight / joinCount(ev, "audit_weight_squares"));
+  }
+
+  private static double joinCount(SliceEvidence ev, String name) {
+    return ev.join == null ? 0 : ev.join[JaccardJoin.JOIN_COUNTS.indexOf(name)];
+  }
+
+  private static Row joinRow(Slice slice, int c, SliceEvidence ev, SampledSbar sbar, Params params, Join join) {
+    long auditPairs = (long) joinCount(ev, "audit_pairs");
+    return RowFactory.create(slice.dim(), slice.value(), c, params.kernel(), join.bands(), join.rows(),
+        join.sampleRate(), (long) joinCount(ev, "query_contexts"), (long) joinCount(ev, "candidate_pairs"),
+        (long) joinCount(ev, "verified_pairs"), sbar.estimate(), sbar.ciLow(), sbar.ciHigh(), auditPairs,
+        auditPairs == 0 ? null : joinCount(ev, "audit_found") / auditPairs, join.seconds(), join.tau(),
+        (long) joinCount(ev, "query_sets"), (long) joinCount(ev, "capped_pairs"), join.cappedBuckets(),
+        (long) joinCount(ev, "audit_queries"), (long) joinCount(ev, "audit_found_not_true"), sbar.standardError(),
+        joinCount(ev, "audit_weight") == 0 ? null : joinCount(ev, "audit_weight_found") / joinCount(ev, "audit_weight"));
   }
 
   private static void check(List<String> violations, boolean ok, String message) {
@@ -154,6 +239,9 @@ public final class SliceBounds {
 
   /** The logit model's mean hallucination probability where the distribution has one (THEORY 5). */
   private static Double modelPh(Distribution d, SliceEvidence ev, int pair) {
+    if (ev.soft()) {
+      return null; // P_h needs E(y|X) per next token, which the set join does not carry
+    }
     return switch (d) {
       case OCCURRENCE, MARGIN_OCCURRENCE -> ev.ph.get(Kinds.PH_INSAMPLE)[pair] / ev.examples();
       case HELDOUT, MARGIN_HELDOUT -> ev.ph.get(Kinds.PH_HELDOUT)[pair] / ev.heldoutExamples();
@@ -176,11 +264,16 @@ public final class SliceBounds {
       out.put(Distribution.HELDOUT, spectrum(ev.evidence, 3, 1, Double.NaN));
       out.put(Distribution.MARGIN_HELDOUT, spectrum(ev.heldoutGap, 3, 1, Double.NaN));
     }
+    if (ev.soft()) {
+      // The margin needs E(y|X) per next token under the kernel, which the set join does not carry.
+      out.remove(Distribution.MARGIN_OCCURRENCE);
+      out.remove(Distribution.MARGIN_HELDOUT);
+    }
     return out;
   }
 
   /** Cells {value, contexts, occurrences, heldout} to a spectrum weighted by column {@code weight}. */
-  private static Spectrum spectrum(List<long[]> cells, int weight, double scale, double log10Total) {
+  private static Spectrum spectrum(List<double[]> cells, int weight, double scale, double log10Total) {
     double[] values = new double[cells.size()];
     double[] weights = new double[cells.size()];
     for (int i = 0; i < values.length; i++) {
@@ -191,37 +284,42 @@ public final class SliceBounds {
   }
 
   private static Row boundsRow(Slice slice, int c, double betaS, double t, Distribution d, SliceEvidence ev,
-      Spectrum spectrum, OptimisedBound b, Spectrum.Empirical emp, Double modelPh, Params params) {
+      Spectrum spectrum, OptimisedBound b, Spectrum.Empirical emp, Double modelPh, Params params, SampledSbar sbar) {
     double rate = params.contextSampleRate();
     long examples = ev.examples();
     long heldout = ev.heldoutExamples();
-    Double unseenContexts = heldout == 0 ? null : (double) ev.counts.getOrDefault(Kinds.HELDOUT_UNSEEN_CONTEXTS, 0L) / heldout;
-    Double unseenFacts = heldout == 0 ? null : (double) ev.counts.getOrDefault(Kinds.HELDOUT_UNSEEN_FACTS, 0L) / heldout;
+    // Counts of exact identity: the exact kernel's rows carry them, a soft kernel's leave them null.
+    boolean counted = !ev.soft();
+    Double unseenContexts = heldout == 0 || !counted ? null
+        : (double) ev.counts.getOrDefault(Kinds.HELDOUT_UNSEEN_CONTEXTS, 0L) / heldout;
+    Double unseenFacts = heldout == 0 || !counted ? null
+        : (double) ev.counts.getOrDefault(Kinds.HELDOUT_UNSEEN_FACTS, 0L) / heldout;
     return RowFactory.create(slice.dim(), slice.value(), c, params.kernel(), params.tokenizer(), params.nVocab(),
         betaS, t, d.tableName(), slice.trainingDocuments(), Math.round(examples / rate),
-        Math.round(ev.distinctContexts() / rate), 1.0, 1.0, 1.0,
+        Math.round(ev.distinctContexts() / rate), sbar.estimate(), sbar.ciLow(), sbar.ciHigh(),
         spectrum.mean(), spectrum.log10Mean(), b.k(), b.log10K(), b.lStar(), b.eps0Star(), b.bound(), b.log10Bound(),
         emp.bound(), emp.eps0(),
-        (double) ev.counts.getOrDefault(Kinds.SINGLETON_CONTEXTS, 0L) / examples,
-        (double) ev.counts.getOrDefault(Kinds.MONOFACTS, 0L) / examples,
+        counted ? (double) ev.counts.getOrDefault(Kinds.SINGLETON_CONTEXTS, 0L) / examples : null,
+        counted ? (double) ev.counts.getOrDefault(Kinds.MONOFACTS, 0L) / examples : null,
         unseenContexts, unseenFacts, modelPh, rate, params.computedAt(), emp.log10Bound(),
         d == Distribution.HELDOUT || d == Distribution.MARGIN_HELDOUT ? heldout : examples);
   }
 
   private static List<Row> histogramRows(Slice slice, int c, SliceEvidence ev, String kernel) {
-    Map<Long, long[]> buckets = new TreeMap<>();
-    for (long[] cell : ev.evidence) {
-      long[] b = buckets.computeIfAbsent(EvidenceHistogram.low(cell[0]), k -> new long[] {EvidenceHistogram.high(cell[0]), 0, 0, 0});
+    Map<Double, double[]> buckets = new TreeMap<>();
+    for (double[] cell : ev.evidence) {
+      double[] b = buckets.computeIfAbsent(EvidenceHistogram.low(cell[0]),
+          k -> new double[] {EvidenceHistogram.high(cell[0]), 0, 0, 0});
       b[1] += cell[1];
       b[2] += cell[2];
       b[3] += cell[3];
     }
     boolean anyHeldout = ev.heldoutExamples() > 0;
     List<Row> rows = new ArrayList<>();
-    for (Map.Entry<Long, long[]> b : buckets.entrySet()) {
-      long[] v = b.getValue();
-      rows.add(RowFactory.create(slice.dim(), slice.value(), c, kernel, (double) b.getKey(), (double) v[0],
-          v[1], v[2], anyHeldout ? v[3] : null));
+    for (Map.Entry<Double, double[]> b : buckets.entrySet()) {
+      double[] v = b.getValue();
+      rows.add(RowFactory.create(slice.dim(), slice.value(), c, kernel, b.getKey(), v[0],
+          (long) v[1], (long) v[2], anyHeldout ? (Long) (long) v[3] : null));
     }
     return rows;
   }

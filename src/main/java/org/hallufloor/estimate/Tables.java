@@ -67,5 +67,42 @@ public final class Tables {
       .add("occurrences", DataTypes.LongType, false)
       .add("heldout_occurrences", DataTypes.LongType, true);
 
+  /**
+   * INTERFACE.md's columns, then: tau; query_sets (sampled distinct id sets; contexts with one set
+   * share their evidence); capped_pairs (pairs left out by the bucket cap, slice's queries) and
+   * capped_buckets (the whole join's); audit_queries; audit_found_not_true (pairs the join verified
+   * that brute force did not find: always 0 unless something is wrong); s_bar_standard_error;
+   * audit_recall_weighted (recall of the audited pairs' evidence, n(p) x J per pair, which sets
+   * the upper end of the Sbar interval).
+   */
+  public static final StructType SIMILARITY_JOIN = new StructType()
+      .add("slice_dim", DataTypes.StringType, false)
+      .add("slice_value", DataTypes.StringType, false)
+      .add("context_len", DataTypes.IntegerType, false)
+      .add("kernel", DataTypes.StringType, false)
+      .add("bands", DataTypes.IntegerType, false)
+      .add("rows", DataTypes.IntegerType, false)
+      .add("sample_rate", DataTypes.DoubleType, false)
+      .add("query_contexts", DataTypes.LongType, false)
+      .add("candidate_pairs", DataTypes.LongType, false)
+      .add("verified_pairs", DataTypes.LongType, false)
+      .add("s_bar", DataTypes.DoubleType, false)
+      .add("s_bar_ci_low", DataTypes.DoubleType, false)
+      .add("s_bar_ci_high", DataTypes.DoubleType, false)
+      .add("audit_pairs", DataTypes.LongType, false)
+      .add("audit_recall", DataTypes.DoubleType, true)
+      .add("seconds", DataTypes.DoubleType, false)
+      .add("tau", DataTypes.DoubleType, false)
+      .add("query_sets", DataTypes.LongType, false)
+      .add("capped_pairs", DataTypes.LongType, false)
+      .add("capped_buckets", DataTypes.LongType, false)
+      .add("audit_queries", DataTypes.LongType, false)
+      .add("audit_found_not_true", DataTypes.LongType, false)
+      .add("s_bar_standard_error", DataTypes.DoubleType, false)
+      .add("audit_recall_weighted", DataTypes.DoubleType, true);
+
+  /** The slice_dim (and slice_value) of the whole corpus. */
+  public static final String ALL = "all";
+
   private Tables() {}
 }

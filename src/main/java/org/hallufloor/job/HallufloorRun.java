@@ -39,6 +39,9 @@ import org.hallufloor.output.RunsTable;
 import org.hallufloor.report.Progress;
 import org.hallufloor.report.RunReport;
 import org.hallufloor.report.RunSummary;
+import org.hallufloor.similarity.ContextSets;
+import org.hallufloor.similarity.JaccardJoin;
+import org.hallufloor.similarity.MinHash;
 import org.hallufloor.tokenize.Tokenize;
 import org.hallufloor.tokenize.TokenizerSpec;
 import org.hallufloor.tokenize.Tokenizers;
@@ -55,7 +58,10 @@ public final class HallufloorRun {
   public static final String SLICE_BOUNDS = "slice_bounds";
   public static final String F_CURVE = "f_curve";
   public static final String EVIDENCE_HISTOGRAM = "evidence_histogram";
+  public static final String SIMILARITY_JOIN = "similarity_join";
   private static final int BAD_RECORDS_SHOWN = 5;
+  /** The kernel column of the exact rows, which every run writes. */
+  public static final String EXACT = "exact";
 
   private final SparkSession spark;
   private final Settings settings;
@@ -109,6 +115,7 @@ public final class HallufloorRun {
       output.stage(SLICE_BOUNDS, estimate.sliceBounds().coalesce(1));
       output.stage(F_CURVE, estimate.fCurve().coalesce(1));
       output.stage(EVIDENCE_HISTOGRAM, estimate.evidenceHistogram().coalesce(1));
+      output.stage(SIMILARITY_JOIN, estimate.similarityJoin().coalesce(1));
       output.stage(SLICE_STATS, spark.createDataFrame(sliceStats, SliceTotals.SCHEMA).coalesce(1));
       output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null,
           (long) estimate.invariantViolations().size()), version()));
@@ -209,9 +216,9 @@ public final class HallufloorRun {
     printBadRecords(committed);
   }
 
-  /** Rows of the first (beta_S, T) pair: what the summary and the report show. */
+  /** Exact-kernel rows of the first (beta_S, T) pair: what the summary and the report show. */
   private Dataset<Row> firstPair(Dataset<Row> table) {
-    return table.filter(col("beta_s").equalTo(settings.betaS().get(0))
+    return table.filter(col("kernel").equalTo(EXACT)).filter(col("beta_s").equalTo(settings.betaS().get(0))
         .and(col("temperature").equalTo(settings.temperatures().get(0))));
   }
 
@@ -228,14 +235,16 @@ public final class HallufloorRun {
           new String[] {"documents", String.format(java.util.Locale.ROOT, "%,d (%,d bad records)", documents, badRecords)},
           new String[] {"tokens", String.format(java.util.Locale.ROOT, "%,d", tokens)},
           new String[] {"tokenizer", settings.tokenizer()},
-          new String[] {"kernel", settings.kernel().name()},
+          new String[] {"kernel", settings.kernel().name().equals(EXACT) ? EXACT
+              : EXACT + " and " + settings.kernel().label() + " (charts: exact)"},
           new String[] {"context lengths", settings.contextLengths().toString()},
           new String[] {"beta_S, T", settings.betaS().get(0) + ", " + settings.temperatures().get(0)
               + (settings.betaS().size() * settings.temperatures().size() > 1 ? " (first pair; the tables hold all)" : "")},
           new String[] {"hallufloor", version()});
       org.apache.hadoop.fs.Path dir = RunReport.write(spark.sparkContext().hadoopConfiguration(), settings.outputRoot(),
           settings.runId(), new RunReport.Metadata(meta, settings.configJson()), sliceStats, firstPair,
-          firstPair(estimate.fCurve()).collectAsList(), estimate.evidenceHistogram().collectAsList());
+          firstPair(estimate.fCurve()).collectAsList(),
+          estimate.evidenceHistogram().filter(col("kernel").equalTo(EXACT)).collectAsList());
       out.println();
       out.println("Report: " + dir + "/index.html");
     } catch (RuntimeException | LinkageError e) {
@@ -251,14 +260,56 @@ public final class HallufloorRun {
     Evidence evidence = evidence(tokenized, groups, sliceStats, settings.contextLengths(),
         settings.evidenceExamplesPerTask(), params);
     SliceBounds.Result result = SliceBounds.compute(spark, evidence.slices(), evidence.cells(), params);
+    if (settings.kernel().name().equals("jaccard")) {
+      progress.begin("joining similar contexts for " + settings.kernel().label() + " (sample rate "
+          + settings.kernel().sampleRate() + ")");
+      SliceBounds.Result soft = jaccard(tokenized, evidence, settings.kernel(), settings.contextLengths(), params);
+      List<Row> whole = soft.similarityJoin().filter(col("slice_dim").equalTo("all")).orderBy("context_len").collectAsList();
+      progress.done("joined similar contexts", whole.stream().mapToLong(r -> r.<Long>getAs("query_sets")).sum(),
+          "query sets");
+      for (Row r : whole) {
+        progress.note(String.format(java.util.Locale.ROOT,
+            "c=%d: %,d candidate pairs, %,d similar; Sbar %.4g [%.4g, %.4g]; audit recall %s over %,d pairs; %,d capped pairs",
+            r.<Integer>getAs("context_len"), r.<Long>getAs("candidate_pairs"), r.<Long>getAs("verified_pairs"),
+            r.<Double>getAs("s_bar"), r.<Double>getAs("s_bar_ci_low"), r.<Double>getAs("s_bar_ci_high"),
+            r.isNullAt(r.fieldIndex("audit_recall")) ? "-" : String.format(java.util.Locale.ROOT, "%.4f",
+                r.<Double>getAs("audit_recall")), r.<Long>getAs("audit_pairs"), r.<Long>getAs("capped_pairs")));
+      }
+      result = union(result, soft);
+    }
     for (String violation : result.invariantViolations()) {
       LOG.warn("invariant violated: {}", violation);
     }
     return result;
   }
 
-  /** The evidence cells of a run and the slices their numbers stand for. */
-  public record Evidence(Dataset<Row> cells, Map<Integer, SliceBounds.Slice> slices) {}
+  /** The evidence cells of a run, the slices their numbers stand for, and the documents' groups. */
+  public record Evidence(Dataset<Row> cells, Map<Integer, SliceBounds.Slice> slices, Groups groups) {}
+
+  /**
+   * The jaccard kernel's rows (THEORY 4): the tokenized documents' id sets, the sampled LSH join
+   * with its audit, and the estimate of the same tables under the kernel's label.
+   */
+  public static SliceBounds.Result jaccard(Dataset<Row> tokenized, Evidence evidence, Settings.Kernel kernel,
+      List<Integer> contextLengths, SliceBounds.Params exactParams) {
+    int[] bandsRows = kernel.bands() > 0 ? new int[] {kernel.bands(), kernel.rows()} : MinHash.optimal(kernel.tau());
+    JaccardJoin.Params join = new JaccardJoin.Params(kernel.tau(), bandsRows[0], bandsRows[1], kernel.sampleRate(),
+        kernel.auditQueries(), kernel.bucketCap(), contextLengths);
+    SparkSession spark = tokenized.sparkSession();
+    JaccardJoin.Result joined = JaccardJoin.evidence(spark, ContextSets.of(tokenized, evidence.groups(), contextLengths),
+        join);
+    return SliceBounds.compute(spark, evidence.slices(), joined.cells(),
+        exactParams.withKernel(kernel.label(), kernel.sampleRate()),
+        new SliceBounds.Join(kernel.tau(), bandsRows[0], bandsRows[1], kernel.sampleRate(), joined.seconds(),
+            joined.cappedBuckets()));
+  }
+
+  private static SliceBounds.Result union(SliceBounds.Result a, SliceBounds.Result b) {
+    List<String> violations = new ArrayList<>(a.invariantViolations());
+    violations.addAll(b.invariantViolations());
+    return new SliceBounds.Result(a.sliceBounds().union(b.sliceBounds()), a.fCurve().union(b.fCurve()),
+        a.evidenceHistogram().union(b.evidenceHistogram()), a.similarityJoin().union(b.similarityJoin()), violations);
+  }
 
   /** Tokenized documents, their groups and slice_stats rows (see SliceTotals) to the exact-kernel evidence cells. */
   public static Evidence evidence(Dataset<Row> tokenized, List<Row> groups, List<Row> sliceStats,
@@ -277,12 +328,12 @@ public final class HallufloorRun {
         examplesPerTask, tokenized.sparkSession().sparkContext().defaultParallelism());
     Dataset<Row> cells = ExactEvidence.cells(Examples.facts(tokenized, plan),
         new ExactEvidence.Params(params.nVocab(), params.betaOverT(), numbered, partitions));
-    return new Evidence(cells, slices);
+    return new Evidence(cells, slices, numbered);
   }
 
   /** The run-wide inputs of the estimate. */
   public static SliceBounds.Params params(Settings settings, int nVocab) {
-    return new SliceBounds.Params(settings.tokenizer(), nVocab, settings.kernel().name(), settings.betaS(),
+    return new SliceBounds.Params(settings.tokenizer(), nVocab, EXACT, settings.betaS(),
         settings.temperatures(), settings.eps0Grid(), settings.contextSampleRate(), Timestamp.from(Instant.now()));
   }
 

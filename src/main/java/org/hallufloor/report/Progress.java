@@ -25,6 +25,13 @@ public final class Progress {
     }
   }
 
+  /** A line of detail under the last stage. */
+  public void note(String line) {
+    if (enabled) {
+      out.printf(Locale.ROOT, "[hallufloor %8s]   %s%n", elapsed(start), line);
+    }
+  }
+
   public void done(String stage, long units, String unitName) {
     if (!enabled) {
       return;

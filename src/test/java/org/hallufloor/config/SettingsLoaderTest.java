@@ -101,9 +101,17 @@ class SettingsLoaderTest {
   }
 
   @Test
-  void softKernelsAreRefusedUntilImplemented() {
+  void suffixIsRefusedUntilImplementedAndJaccardKeysAreChecked() {
     List<String> p = problems(null, "hallufloor.input.paths=[x]", "hallufloor.kernel.name=suffix");
-    assertEquals(List.of("hallufloor.kernel.name: 'suffix' is not implemented yet (exact only)"), p);
+    assertEquals(List.of("hallufloor.kernel.name: 'suffix' is not implemented yet (exact and jaccard are)"), p);
+    Settings jaccard = SettingsLoader.load(null, null, List.of("hallufloor.input.paths=[x]", "hallufloor.kernel.name=jaccard"));
+    assertEquals("jaccard(0.5)", jaccard.kernel().label());
+    assertEquals(0.1, jaccard.kernel().sampleRate());
+    List<String> q = problems(null, "hallufloor.input.paths=[x]", "hallufloor.kernel.name=jaccard",
+        "hallufloor.kernel.bands=20", "hallufloor.kernel.sample-rate=0", "hallufloor.kernel.bucket-cap=1");
+    assertTrue(q.stream().anyMatch(m -> m.startsWith("hallufloor.kernel.bands, hallufloor.kernel.rows: give both")), q.toString());
+    assertTrue(q.stream().anyMatch(m -> m.startsWith("hallufloor.kernel.sample-rate")), q.toString());
+    assertTrue(q.stream().anyMatch(m -> m.startsWith("hallufloor.kernel.bucket-cap")), q.toString());
   }
 
   @Test

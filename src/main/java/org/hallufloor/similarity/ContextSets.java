@@ -1,0 +1,125 @@
+package org.hallufloor.similarity;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.hallufloor.context.ContextHash;
+import org.hallufloor.context.Groups;
+
+/**
+ * Tokenized documents to the distinct id sets of their contexts, each with its counts per
+ * slice ({@link ContextSet}). Two aggregations: by (context, group), so a context's distinct
+ * count is taken once per slice however many groups it appears in, then by set.
+ */
+public final class ContextSets {
+  static final StructType EXAMPLES = new StructType()
+      .add("c", DataTypes.IntegerType, false)
+      .add("context", DataTypes.LongType, false)
+      .add("ids", DataTypes.BinaryType, false)
+      .add("grp", DataTypes.IntegerType, false);
+
+  private ContextSets() {}
+
+  /** Documents with {@code slices}, {@code heldout} and {@code ids}, to one set per (c, distinct ids): {@link ContextSet#SCHEMA}. */
+  public static Dataset<Row> of(Dataset<Row> tokenized, Groups groups, List<Integer> contextLengths) {
+    Broadcast<Groups> shared = JavaSparkContext.fromSparkContext(tokenized.sparkSession().sparkContext()).broadcast(groups);
+    List<Integer> lengths = List.copyOf(contextLengths);
+    Dataset<Row> examples = tokenized.select("slices", "heldout", "ids")
+        .flatMap((FlatMapFunction<Row, Row>) doc -> examples(doc, shared.value(), lengths), Encoders.row(EXAMPLES));
+    Dataset<Row> perContext = examples.groupBy("c", "context", "ids", "grp").agg(sum(lit(1L)).as("n"));
+    return perContext.groupBy("c", "ids").agg(collect_list(struct(col("context"), col("grp"), col("n"))).as("members"))
+        .map((MapFunction<Row, Row>) r -> toSet(r, shared.value()).toRow(), Encoders.row(ContextSet.SCHEMA));
+  }
+
+  private static Iterator<Row> examples(Row doc, Groups groups, List<Integer> lengths) {
+    int group = groups.id(doc.getList(0), doc.getBoolean(1));
+    List<Integer> boxed = doc.getList(2);
+    int[] ids = new int[boxed.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = boxed.get(i);
+    }
+    List<Row> out = new ArrayList<>();
+    for (int c : lengths) {
+      for (int i = c; i < ids.length; i++) {
+        out.add(RowFactory.create(c, ContextHash.of(ids, i - c, c), idSet(ids, i - c, c), group));
+      }
+    }
+    return out.iterator();
+  }
+
+  /** The sorted distinct ids of {@code ids[from .. from + c - 1]}, packed (4 bytes each) for a binary column. */
+  static byte[] idSet(int[] ids, int from, int c) {
+    int[] copy = Arrays.copyOfRange(ids, from, from + c);
+    Arrays.sort(copy);
+    int n = 0;
+    for (int i = 0; i < copy.length; i++) {
+      if (i == 0 || copy[i] != copy[i - 1]) {
+        copy[n++] = copy[i];
+      }
+    }
+    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(4 * n);
+    for (int i = 0; i < n; i++) {
+      out.putInt(copy[i]);
+    }
+    return out.array();
+  }
+
+  /** One set's (context, group, count) members to its per-slice training, held-out and distinct counts. */
+  static ContextSet toSet(Row r, Groups groups) {
+    java.nio.ByteBuffer packed = java.nio.ByteBuffer.wrap((byte[]) r.get(1));
+    int[] ids = new int[packed.remaining() / 4];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = packed.getInt();
+    }
+    TreeMap<Integer, long[]> perSlice = new TreeMap<>();
+    TreeMap<Long, java.util.Set<Integer>> trainingSlicesOfContext = new TreeMap<>();
+    for (Row m : r.<Row>getList(2)) {
+      int group = m.getInt(1);
+      long n = m.getLong(2);
+      boolean heldout = groups.heldout(group);
+      for (int slice : groups.slices(group)) {
+        perSlice.computeIfAbsent(slice, k -> new long[3])[heldout ? 1 : 0] += n;
+        if (!heldout) {
+          trainingSlicesOfContext.computeIfAbsent(m.getLong(0), k -> new java.util.HashSet<>()).add(slice);
+        }
+      }
+    }
+    for (java.util.Set<Integer> slices : trainingSlicesOfContext.values()) {
+      for (int slice : slices) {
+        perSlice.get(slice)[2]++;
+      }
+    }
+    int size = perSlice.size();
+    int[] slices = new int[size];
+    long[] train = new long[size];
+    long[] heldout = new long[size];
+    long[] distinct = new long[size];
+    int i = 0;
+    for (var e : perSlice.entrySet()) {
+      slices[i] = e.getKey();
+      train[i] = e.getValue()[0];
+      heldout[i] = e.getValue()[1];
+      distinct[i] = e.getValue()[2];
+      i++;
+    }
+    return new ContextSet(r.getInt(0), ids, slices, train, heldout, distinct);
+  }
+}

@@ -1,0 +1,426 @@
+package org.hallufloor.similarity;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.sum;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.sketch.BloomFilter;
+import scala.Tuple2;
+
+/**
+ * The sampled similarity join of THEORY 4 for the jaccard kernel: for a sample of query sets
+ * (by hash, at {@code sampleRate}), every training set with Jaccard similarity at least tau is
+ * found through banded MinHash LSH, verified with the exact Jaccard, and folded into the
+ * query's evidence per slice. Each run also joins a small audit sample by brute force, so the
+ * LSH join's recall is measured, not assumed.
+ *
+ * <p>Work per bucket is at most (queries in it) x {@code bucketCap}: beyond the cap, a
+ * bucket's training sets are sampled by hash and the pairs left out are counted. A pair that
+ * shares several bands is examined only in the first one. Training sets enter a bucket only
+ * when a Bloom filter of the queries' band keys says a query may be there, so at small sample
+ * rates most of the corpus never crosses the shuffle.
+ */
+public final class JaccardJoin {
+  /** Cells: slice, context_len, kind, value and sums, as ExactEvidence's, with a real-valued evidence. */
+  public static final StructType CELLS = new StructType()
+      .add("slice", DataTypes.IntegerType, false)
+      .add("context_len", DataTypes.IntegerType, false)
+      .add("kind", DataTypes.StringType, false)
+      .add("value", DataTypes.DoubleType, false)
+      .add("contexts", DataTypes.LongType, false)
+      .add("occurrences", DataTypes.LongType, false)
+      .add("heldout", DataTypes.LongType, false)
+      .add("amount", DataTypes.DoubleType, false);
+
+  /** value = Evid(X) (rounded up to 10 significant bits); contexts, occurrences, held-out examples with it. */
+  public static final String EVIDENCE = "evidence";
+  /** value = index into {@link #SBAR_SUMS}, amount = that sum over the slice's sampled sets. */
+  public static final String SBAR = "sbar";
+  /** value = index into {@link #JOIN_COUNTS}, amount = that count over the slice's sampled sets. */
+  public static final String JOIN = "join";
+
+  /**
+   * Per sampled set of a slice, x = its training examples, y = its distinct training contexts
+   * times their evidence, y_self = the part of y from the set itself: Sbar = sum y / sum x.
+   */
+  public static final List<String> SBAR_SUMS = List.of("x", "xx", "y", "yy", "xy", "y_self");
+  public static final List<String> JOIN_COUNTS = List.of("query_sets", "query_contexts", "candidate_pairs",
+      "verified_pairs", "capped_pairs", "audit_queries", "audit_pairs", "audit_found", "audit_found_not_true",
+      "audit_weight", "audit_weight_found", "audit_weight_squares");
+
+  /** Significant bits kept of an evidence value: cells stay few, each value rises by at most 0.1%. */
+  static final int EVIDENCE_BITS = 10;
+
+  /**
+   * @param auditQueries audit queries per context length, joined by brute force
+   * @param bucketCap training sets examined per bucket at most
+   */
+  public record Params(double tau, int bands, int rows, double sampleRate, int auditQueries, int bucketCap,
+      List<Integer> contextLengths) implements Serializable {}
+
+  /** The cells and what the join did: its wall time and the buckets it capped. */
+  public record Result(Dataset<Row> cells, double seconds, long cappedBuckets) {}
+
+  private JaccardJoin() {}
+
+  /**
+   * Bucket members: the band key, band, whether the set is a query, the keys of all its bands,
+   * and what a bucket needs of the set (c, hash, ids, and training counts per slice).
+   */
+  static final StructType MEMBERS = new StructType()
+      .add("key", DataTypes.LongType, false)
+      .add("band", DataTypes.IntegerType, false)
+      .add("is_query", DataTypes.BooleanType, false)
+      .add("keys", DataTypes.BinaryType, false)
+      .add("c", DataTypes.IntegerType, false)
+      .add("hash", DataTypes.LongType, false)
+      .add("data", DataTypes.BinaryType, false);
+
+  /**
+   * @param sets rows of {@link ContextSet#SCHEMA} (ContextSets.of)
+   */
+  public static Result evidence(SparkSession spark, Dataset<Row> sets, Params p) {
+    long started = System.nanoTime();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    // Scanned several times below (counts, audit, Bloom filter, members, selves): kept as objects.
+    JavaRDD<ContextSet> kept = sets.javaRDD().map(r -> ContextSet.of(r, 0)).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Map<Integer, Double> auditRates = new HashMap<>();
+      long total = 0;
+      for (Map.Entry<Integer, Long> e : kept.map(s -> s.c).countByValue().entrySet()) {
+        total += e.getValue();
+        auditRates.put(e.getKey(), Math.min(p.sampleRate(), (double) p.auditQueries() / e.getValue()));
+      }
+      for (int c : p.contextLengths()) {
+        auditRates.putIfAbsent(c, 0.0);
+      }
+      int partitions = (int) Math.max(2L * jsc.defaultParallelism(), Math.min(100_000, total * p.bands() / 2_000_000));
+      Broadcast<Map<Long, Similar>> truePairs = jsc.broadcast(bruteForce(jsc, kept, auditRates, p));
+      Broadcast<Map<Integer, Double>> audit = jsc.broadcast(auditRates);
+      MinHash minHash = new MinHash(p.bands(), p.rows());
+      Broadcast<BloomFilter> queryKeys = jsc.broadcast(queryBandKeys(kept, minHash, p));
+      LongAccumulator cappedBuckets = jsc.sc().longAccumulator("jaccard capped buckets");
+
+      JavaRDD<Row> memberRows = kept.flatMap(s -> {
+        List<Row> out = new ArrayList<>();
+        boolean query = s.sampled(p.sampleRate());
+        if (query || s.inPool()) {
+          long[] keys = new long[minHash.bands()];
+          for (int band = 0; band < keys.length; band++) {
+            keys[band] = minHash.bandKey(s.c, s.ids, band);
+          }
+          byte[] packedKeys = null;
+          byte[] data = null;
+          for (int band = 0; band < keys.length; band++) {
+            if (query || queryKeys.value().mightContainLong(keys[band])) {
+              if (data == null) {
+                packedKeys = ContextSet.longsToBytes(keys);
+                data = s.forBuckets().toBytes();
+              }
+              out.add(RowFactory.create(keys[band], band, query, packedKeys, s.c, s.hash, data));
+            }
+          }
+        }
+        return out.iterator();
+      });
+      Dataset<Row> fromBuckets = spark.createDataFrame(memberRows, MEMBERS)
+          .repartition(partitions, col("key")).sortWithinPartitions("key")
+          .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
+            List<Row> out = new ArrayList<>();
+            SortedRuns buckets = new SortedRuns(rows, 0);
+            while (buckets.hasNext()) {
+              bucket(buckets.next(), p, audit.value(), cappedBuckets, out);
+            }
+            return out.iterator();
+          }, Encoders.row(Partial.SCHEMA));
+      Dataset<Row> selves = spark.createDataFrame(kept.filter(s -> s.sampled(p.sampleRate()))
+          .map(s -> Partial.self(s).toRow(s.hash)), Partial.SCHEMA);
+      Dataset<Row> partialCells = fromBuckets.union(selves).repartition(partitions, col("query"))
+          .sortWithinPartitions("query")
+          .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> cells(merged(new SortedRuns(rows, 0)), audit.value(),
+              truePairs.value()), Encoders.row(CELLS));
+      List<Row> cells = partialCells.groupBy("slice", "context_len", "kind", "value")
+          .agg(sum("contexts").as("contexts"), sum("occurrences").as("occurrences"), sum("heldout").as("heldout"),
+              sum("amount").as("amount"))
+          .collectAsList();
+      double seconds = (System.nanoTime() - started) / 1e9;
+      return new Result(spark.createDataFrame(cells, CELLS), seconds, cappedBuckets.value());
+    } finally {
+      kept.unpersist(false);
+    }
+  }
+
+  /** Each query's partials, merged into one. */
+  private static Iterator<Partial> merged(SortedRuns runs) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return runs.hasNext();
+      }
+
+      @Override
+      public Partial next() {
+        Partial merged = new Partial();
+        for (Row r : runs.next()) {
+          merged.merge(Partial.of(r));
+        }
+        return merged;
+      }
+    };
+  }
+
+  /** A set in one band's bucket, with the keys of all its bands. */
+  record Member(int band, ContextSet set, boolean query, long[] keys) {
+    /** Whether two sets share a band before this one: then the pair is examined there, not here. */
+    boolean sharesEarlierBand(Member o) {
+      for (int b = 0; b < band; b++) {
+        if (keys[b] == o.keys[b]) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /**
+   * One bucket's pairs: each query against the bucket's training sets (at most the cap, sampled
+   * by hash beyond it), each pair only in the first band the two share.
+   */
+  static void bucket(List<Row> rows, Params p, Map<Integer, Double> auditRates,
+      LongAccumulator cappedBuckets, List<Row> out) {
+    List<Member> queries = new ArrayList<>();
+    List<Member> pool = new ArrayList<>();
+    for (Row r : rows) {
+      Member m = new Member(r.getInt(1), ContextSet.of(r, 4), r.getBoolean(2), ContextSet.bytesToLongs((byte[]) r.get(3)));
+      if (m.query()) {
+        queries.add(m);
+      }
+      if (m.set().inPool()) {
+        pool.add(m);
+      }
+    }
+    if (queries.isEmpty()) {
+      return;
+    }
+    int band = queries.get(0).band();
+    long dropped = 0;
+    Set<Long> droppedHashes = Set.of();
+    if (pool.size() > p.bucketCap()) {
+      cappedBuckets.add(1);
+      pool.sort((a, b) -> Long.compare(MinHash.mix(a.set().hash ^ band), MinHash.mix(b.set().hash ^ band)));
+      droppedHashes = new HashSet<>();
+      for (Member m : pool.subList(p.bucketCap(), pool.size())) {
+        droppedHashes.add(m.set().hash);
+      }
+      dropped = pool.size() - p.bucketCap();
+      pool = new ArrayList<>(pool.subList(0, p.bucketCap()));
+    }
+    for (Member qm : queries) {
+      ContextSet q = qm.set();
+      Partial partial = new Partial();
+      partial.capped = dropped - (droppedHashes.contains(q.hash) ? 1 : 0);
+      boolean audited = q.sampled(auditRates.get(q.c));
+      for (Member pm : pool) {
+        ContextSet s = pm.set();
+        if (s.hash == q.hash || qm.sharesEarlierBand(pm)) {
+          continue;
+        }
+        partial.candidates++;
+        double j = MinHash.jaccard(q.ids, s.ids);
+        if (j >= p.tau()) {
+          partial.verified++;
+          partial.add(s.slices, s.train, j);
+          if (audited) {
+            partial.addFound(s.hash);
+          }
+        }
+      }
+      if (partial.candidates > 0 || partial.capped > 0) {
+        out.add(partial.toRow(q.hash));
+      }
+    }
+  }
+
+  /**
+   * A Bloom filter (1% false positives) of every band key of every query set. Each task's filter
+   * is sized for all keys, so they are built in a few tasks only and merged along a tree.
+   */
+  private static BloomFilter queryBandKeys(JavaRDD<ContextSet> sets, MinHash minHash, Params p) {
+    JavaRDD<ContextSet> queries = sets.filter(s -> s.sampled(p.sampleRate()));
+    long expected = Math.max(1, queries.count() * minHash.bands());
+    int builders = Math.max(1, Math.min(16, sets.context().defaultParallelism()));
+    return queries.coalesce(builders).mapPartitions(it -> {
+      BloomFilter filter = BloomFilter.create(expected, 0.01);
+      while (it.hasNext()) {
+        ContextSet s = it.next();
+        for (int band = 0; band < minHash.bands(); band++) {
+          filter.putLong(minHash.bandKey(s.c, s.ids, band));
+        }
+      }
+      return List.of(filter).iterator();
+    }).treeReduce(BloomFilter::mergeInPlace);
+  }
+
+  /** A training set similar to an audit query: its hash, J with the query, and its training counts per slice. */
+  record Neighbour(long hash, double jaccard, int[] slices, long[] train) implements Serializable {
+    /** Its training examples in a slice: its weight in the query's evidence there is that times J. */
+    long train(int slice) {
+      int i = java.util.Arrays.binarySearch(slices, slice);
+      return i >= 0 ? train[i] : 0;
+    }
+  }
+
+  /**
+   * An audit query's similar training sets, sorted by hash. Recall is measured on evidence per
+   * slice (each pair weighted by n_slice(p) x J), not only on pairs, because one very common
+   * set can carry more evidence than thousands of rare ones.
+   */
+  record Similar(long[] hashes, Neighbour[] neighbours) implements Serializable {}
+
+  /**
+   * Every training set similar to an audit query, by brute force (an inverted index from id to
+   * the audit queries holding it, which loses no pair: sets with J >= tau > 0 share an id).
+   * Returns, per audit query, the hashes of its similar sets other than itself.
+   */
+  static Map<Long, Similar> bruteForce(JavaSparkContext jsc, JavaRDD<ContextSet> sets, Map<Integer, Double> auditRates,
+      Params p) {
+    List<ContextSet> audited = sets.filter(s -> s.sampled(auditRates.get(s.c))).collect();
+    Broadcast<List<ContextSet>> shared = jsc.broadcast(audited);
+    List<Tuple2<Long, Neighbour>> pairs = sets.filter(ContextSet::inPool).mapPartitions(pool -> {
+      Map<Long, List<Integer>> index = new HashMap<>();
+      List<ContextSet> queries = shared.value();
+      for (int i = 0; i < queries.size(); i++) {
+        for (int id : queries.get(i).ids) {
+          index.computeIfAbsent(((long) queries.get(i).c << 32) | (id & 0xffffffffL), k -> new ArrayList<>()).add(i);
+        }
+      }
+      List<Tuple2<Long, Neighbour>> out = new ArrayList<>();
+      Set<Integer> seen = new HashSet<>();
+      while (pool.hasNext()) {
+        ContextSet s = pool.next();
+        seen.clear();
+        for (int id : s.ids) {
+          for (int i : index.getOrDefault(((long) s.c << 32) | (id & 0xffffffffL), List.of())) {
+            ContextSet q = queries.get(i);
+            double j = seen.add(i) && q.hash != s.hash ? MinHash.jaccard(q.ids, s.ids) : 0;
+            if (j >= p.tau()) {
+              out.add(new Tuple2<>(q.hash, new Neighbour(s.hash, j, s.slices, s.train)));
+            }
+          }
+        }
+      }
+      return out.iterator();
+    }).collect();
+    Map<Long, TreeMap<Long, Neighbour>> grouped = new HashMap<>();
+    for (ContextSet q : audited) {
+      grouped.put(q.hash, new TreeMap<>());
+    }
+    for (Tuple2<Long, Neighbour> pair : pairs) {
+      grouped.get(pair._1()).put(pair._2().hash(), pair._2());
+    }
+    Map<Long, Similar> out = new HashMap<>();
+    grouped.forEach((q, similar) -> out.put(q, new Similar(similar.keySet().stream().mapToLong(Long::longValue).toArray(),
+        similar.values().toArray(new Neighbour[0]))));
+    return out;
+  }
+
+  /** Each query's evidence per slice, its Sbar terms and its join counts, summed into cells within the task. */
+  static Iterator<Row> cells(Iterator<Partial> queries, Map<Integer, Double> auditRates,
+      Map<Long, Similar> truePairs) {
+    Map<List<Object>, double[]> sums = new HashMap<>();
+    while (queries.hasNext()) {
+      Partial q = queries.next();
+      ContextSet set = q.query;
+      Similar similar = set.sampled(auditRates.get(set.c)) ? truePairs.get(set.hash) : null;
+      long foundTrue = 0;
+      boolean[] isFound = similar == null ? null : new boolean[similar.hashes().length];
+      if (similar != null) {
+        for (long f : q.found) {
+          int at = java.util.Arrays.binarySearch(similar.hashes(), f);
+          if (at >= 0) {
+            foundTrue++;
+            isFound[at] = true;
+          }
+        }
+      }
+      for (int i = 0; i < set.slices.length; i++) {
+        int slice = set.slices[i];
+        long train = set.train[i];
+        long distinct = set.distinct[i];
+        double evid = q.evidence(slice);
+        add(sums, slice, set.c, EVIDENCE, roundUp(evid), distinct, train, set.heldout[i], 0);
+        if (train > 0) {
+          double x = train;
+          double y = distinct * evid;
+          double[] terms = {x, x * x, y, y * y, x * y, (double) distinct * train};
+          for (int t = 0; t < terms.length; t++) {
+            add(sums, slice, set.c, SBAR, t, 0, 0, 0, terms[t]);
+          }
+        }
+        // The audited pairs' share of y = distinct x evid in this slice, all and found.
+        double weight = 0;
+        double weightFound = 0;
+        double weightSquares = 0;
+        for (int k = 0; similar != null && k < isFound.length; k++) {
+          double w = distinct * similar.neighbours()[k].jaccard() * similar.neighbours()[k].train(slice);
+          weight += w;
+          weightSquares += w * w;
+          weightFound += isFound[k] ? w : 0;
+        }
+        double[] counts = {1, distinct, q.candidates, q.verified, q.capped, similar == null ? 0 : 1,
+            similar == null ? 0 : similar.hashes().length, foundTrue, similar == null ? 0 : q.found.length - foundTrue,
+            weight, weightFound, weightSquares};
+        for (int t = 0; t < counts.length; t++) {
+          add(sums, slice, set.c, JOIN, t, 0, 0, 0, counts[t]);
+        }
+      }
+    }
+    List<Row> rows = new ArrayList<>(sums.size());
+    sums.forEach((k, v) -> rows.add(RowFactory.create(k.get(0), k.get(1), k.get(2), k.get(3), (long) v[0], (long) v[1],
+        (long) v[2], v[3])));
+    return rows.iterator();
+  }
+
+  private static void add(Map<List<Object>, double[]> sums, int slice, int c, String kind, double value, long contexts,
+      long occurrences, long heldout, double amount) {
+    double[] s = sums.computeIfAbsent(List.of(slice, c, kind, value), k -> new double[4]);
+    s[0] += contexts;
+    s[1] += occurrences;
+    s[2] += heldout;
+    s[3] += amount;
+  }
+
+  /**
+   * The value rounded up to {@link #EVIDENCE_BITS} significant bits. Rounding up keeps every
+   * bound a lower bound: f at a rounded value is f of the real spectrum there, and the mean rises.
+   */
+  static double roundUp(double v) {
+    if (v <= 0 || Double.isInfinite(v)) {
+      return Math.max(v, 0);
+    }
+    long mask = (1L << (52 - EVIDENCE_BITS)) - 1;
+    long bits = Double.doubleToRawLongBits(v);
+    return (bits & mask) == 0 ? v : Double.longBitsToDouble((bits | mask) + 1);
+  }
+}

@@ -1,0 +1,77 @@
+package org.hallufloor.similarity;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The second method for the jaccard kernel: the exact similarity join by prefix filtering
+ * (Bayardo et al.'s All-Pairs; no hashing, no sampling, no LSH), on sets kept as sorted
+ * lists. Sets with J >= tau share a token among the first {@code |s| - ceil(tau |s|) + 1}
+ * tokens of each, rarest first, so every similar pair is a candidate and each is verified
+ * by counting the common ids.
+ */
+final class BruteForceJaccard {
+  private BruteForceJaccard() {}
+
+  /** Evid of each query set: the sum over pool sets y with J >= tau of count(y) * J(x, y). */
+  static Map<List<Integer>, Double> evidence(Map<List<Integer>, Long> pool, Iterable<List<Integer>> queries,
+      double tau) {
+    Map<Integer, Integer> frequency = new HashMap<>();
+    for (List<Integer> y : pool.keySet()) {
+      for (int id : y) {
+        frequency.merge(id, 1, Integer::sum);
+      }
+    }
+    Comparator<Integer> rarestFirst = Comparator.<Integer>comparingInt(id -> frequency.getOrDefault(id, 0))
+        .thenComparingInt(id -> id);
+    Map<Integer, List<List<Integer>>> index = new HashMap<>();
+    for (List<Integer> y : pool.keySet()) {
+      for (int id : prefix(y, tau, rarestFirst)) {
+        index.computeIfAbsent(id, k -> new ArrayList<>()).add(y);
+      }
+    }
+    Map<List<Integer>, Double> out = new HashMap<>();
+    for (List<Integer> x : queries) {
+      if (out.containsKey(x)) {
+        continue;
+      }
+      java.util.Set<List<Integer>> seen = new java.util.HashSet<>();
+      double evidence = 0;
+      for (int id : prefix(x, tau, rarestFirst)) {
+        for (List<Integer> y : index.getOrDefault(id, List.of())) {
+          if (seen.add(y)) {
+            double j = jaccard(x, y);
+            if (j >= tau) {
+              evidence += pool.get(y) * j;
+            }
+          }
+        }
+      }
+      out.put(x, evidence);
+    }
+    return out;
+  }
+
+  private static List<Integer> prefix(List<Integer> set, double tau, Comparator<Integer> order) {
+    List<Integer> sorted = new ArrayList<>(set);
+    sorted.sort(order);
+    int length = set.size() - (int) Math.ceil(tau * set.size() - 1e-12) + 1;
+    return sorted.subList(0, Math.min(set.size(), length));
+  }
+
+  static double jaccard(List<Integer> a, List<Integer> b) {
+    TreeSet<Integer> union = new TreeSet<>(a);
+    union.addAll(b);
+    int common = a.size() + b.size() - union.size();
+    return (double) common / union.size();
+  }
+
+  /** The sorted distinct ids of a context. */
+  static List<Integer> set(List<Integer> context) {
+    return List.copyOf(new TreeSet<>(context));
+  }
+}

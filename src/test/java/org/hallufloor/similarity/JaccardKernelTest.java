@@ -1,0 +1,253 @@
+package org.hallufloor.similarity;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.hallufloor.corpus.DocumentHash;
+import org.hallufloor.job.HallufloorRun;
+import org.hallufloor.testing.Europarl;
+import org.hallufloor.testing.Runs;
+import org.hallufloor.testing.Shards;
+import org.hallufloor.testing.SparkTestBase;
+import org.hallufloor.tokenize.TextTokenizer;
+import org.hallufloor.tokenize.TokenizerSpec;
+import org.hallufloor.tokenize.Tokenizers;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The jaccard kernel on real Europarl documents (cl100k), against {@link BruteForceJaccard}'s
+ * exact join over a plain loop's counts: the per-slice Sbar (sum over a slice's distinct
+ * training contexts of their evidence, over |D|), and the evidence means of the distinct,
+ * occurrence and held-out distributions.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class JaccardKernelTest extends SparkTestBase {
+  private static final int DOCS = 300;
+  private static final List<Integer> LENGTHS = List.of(2, 4);
+  private static final double HELDOUT = 0.2;
+  private static final double TAU = 0.5;
+  /** One real sentence, repeated as documents of its own for the bucket-cap case. */
+  private static final int COPIES = 400;
+
+  @TempDir static Path dir;
+  private Path shard;
+  private Path commonShard;
+  private final List<String> lines = new ArrayList<>();
+  private final List<String> commonLines = new ArrayList<>();
+
+  @BeforeAll
+  void corpus() {
+    startSpark();
+    for (Europarl.Doc d : Europarl.first(DOCS)) {
+      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
+    }
+    shard = Shards.writeLines(dir.resolve("europarl-300.txt.gz"), lines);
+    Europarl.Doc first = Europarl.first(1).get(0);
+    String sentence = first.body().substring(0, first.body().indexOf('.') + 1);
+    commonLines.addAll(lines);
+    for (int i = 0; i < COPIES; i++) {
+      commonLines.add(first.title() + "\t" + first.date() + "\t" + sentence);
+    }
+    commonShard = Shards.writeLines(dir.resolve("europarl-300-common.txt.gz"), commonLines);
+  }
+
+  /**
+   * At sample rate 0.3 with the bands and rows chosen for tau: every slice's Sbar interval
+   * holds the brute-force value, and the audit measures a recall of at least 0.95.
+   */
+  @Test
+  void sampledJoinIntervalHoldsBruteForceSbar() {
+    Dataset<Row> join = table(run("sampled", shard, "hallufloor.kernel.sample-rate=0.3",
+        "hallufloor.kernel.audit-queries=400"), "similarity_join");
+    Map<String, Map<Integer, Truth>> truth = Truth.of(shard, lines);
+    List<Row> rows = join.collectAsList();
+    int audited = 0;
+    Coverage coverage = new Coverage();
+    Assertions.assertTrue(rows.size() >= 6, "all and at least two years, at c = 2 and 4: " + rows.size());
+    for (Row r : rows) {
+      Truth t = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value")).get((Integer) r.getAs("context_len"));
+      String where = r.getAs("slice_dim") + "=" + r.getAs("slice_value") + " c=" + r.getAs("context_len");
+      coverage.check(r, t.sbar(), where);
+      Assertions.assertTrue(t.sbar() > 1.0001, where + ": the kernel sees similar contexts (Sbar " + t.sbar() + ")");
+      Assertions.assertEquals(0L, (long) r.getAs("audit_found_not_true"), where);
+      if (r.getAs("slice_dim").equals("all") && (long) r.getAs("audit_pairs") >= 100) {
+        Assertions.assertTrue((double) r.getAs("audit_recall") >= 0.95, where + ": audit_recall " + r.getAs("audit_recall"));
+        audited++;
+      }
+    }
+    // c = 2 has few similar pairs (a set of two ids is only similar to one of its own ids); c = 4 has many.
+    Assertions.assertTrue(audited >= 1, "the audit met at least 100 similar pairs at some c");
+    coverage.assertCovers();
+  }
+
+  /**
+   * With every set queried, no cap, and banding that misses a pair at J = 0.5 with probability
+   * 1e-6 (48 bands of 2 rows), the join equals the brute-force join on the first 120 documents:
+   * Sbar to rounding, and each distribution's mean evidence to the 2^-10 the cells round values up by.
+   */
+  @Test
+  void fullJoinEqualsBruteForce() {
+    List<String> few = lines.subList(0, 120);
+    Path small = Shards.writeLines(dir.resolve("europarl-120.txt.gz"), few);
+    HallufloorRun.Result result = run("full", small, "hallufloor.kernel.sample-rate=1.0", "hallufloor.kernel.bands=48",
+        "hallufloor.kernel.rows=2", "hallufloor.kernel.bucket-cap=1000000");
+    Map<String, Map<Integer, Truth>> truth = Truth.of(small, few);
+    for (Row r : table(result, "similarity_join").collectAsList()) {
+      Truth t = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value")).get((Integer) r.getAs("context_len"));
+      Assertions.assertEquals(t.sbar(), (double) r.getAs("s_bar"), 1e-9 * t.sbar(), "s_bar " + r);
+      if ((long) r.getAs("audit_pairs") > 0) {
+        Assertions.assertEquals(1.0, (double) r.getAs("audit_recall"), r.toString());
+      }
+    }
+    List<Row> bounds = table(result, "slice_bounds").filter("kernel = 'jaccard(0.5)' AND beta_s = 1.0").collectAsList();
+    Assertions.assertTrue(bounds.size() >= 6 * 4, "uniform, distinct, occurrence, heldout for every slice and c: " + bounds.size());
+    int checked = 0;
+    for (Row r : bounds) {
+      Truth t = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value")).get((Integer) r.getAs("context_len"));
+      Double expected = switch ((String) r.getAs("distribution")) {
+        case "distinct" -> t.distinctMean();
+        case "occurrence" -> t.occurrenceMean();
+        case "heldout" -> t.heldoutMean();
+        default -> null;
+      };
+      if (expected != null) {
+        double actual = r.getAs("mean_evidence");
+        Assertions.assertTrue(actual >= expected * (1 - 1e-12) && actual <= expected * (1 + 0x1.0p-10),
+            r.getAs("distribution") + " " + r.getAs("slice_value") + " c=" + r.getAs("context_len") + ": " + actual
+                + " vs brute force " + expected);
+        checked++;
+      }
+    }
+    Assertions.assertTrue(checked >= 6 * 3);
+  }
+
+  /**
+   * One very common context (a real sentence as 400 documents) and a cap of 20 sets per bucket:
+   * buckets are capped and counted, examined pairs stay within queries x bands x cap, and the
+   * interval still holds the brute-force Sbar.
+   */
+  @Test
+  void bucketCapBoundsTheWorkAndTheIntervalStillHolds() {
+    Dataset<Row> join = table(run("capped", commonShard, "hallufloor.kernel.sample-rate=0.5",
+        "hallufloor.kernel.bucket-cap=20"), "similarity_join");
+    Map<String, Map<Integer, Truth>> truth = Truth.of(commonShard, commonLines);
+    Coverage coverage = new Coverage();
+    for (Row r : join.collectAsList()) {
+      Truth t = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value")).get((Integer) r.getAs("context_len"));
+      String where = r.getAs("slice_dim") + "=" + r.getAs("slice_value") + " c=" + r.getAs("context_len");
+      Assertions.assertTrue((long) r.getAs("capped_buckets") > 0, where);
+      Assertions.assertTrue((long) r.getAs("candidate_pairs")
+          <= (long) r.getAs("query_sets") * (int) r.getAs("bands") * 20, where);
+      coverage.check(r, t.sbar(), where);
+    }
+    coverage.assertCovers();
+    Assertions.assertTrue(join.filter("slice_dim = 'all' AND capped_pairs > 0").count() > 0);
+  }
+
+  /**
+   * Intervals are 95% intervals: over the many (year, c) rows an occasional miss is what they
+   * promise, so the whole corpus's rows must hold the brute-force value and at least 90% of all rows.
+   */
+  private static final class Coverage {
+    private int rows;
+    private final List<String> misses = new ArrayList<>();
+
+    void check(Row r, double truth, String where) {
+      double low = r.getAs("s_bar_ci_low");
+      double high = r.getAs("s_bar_ci_high");
+      rows++;
+      if (truth < low || truth > high) {
+        misses.add(where + ": brute-force Sbar " + truth + " outside [" + low + ", " + high + "]");
+        Assertions.assertNotEquals("all", r.getAs("slice_dim"), misses.get(misses.size() - 1));
+      }
+    }
+
+    void assertCovers() {
+      System.out.println("Sbar intervals holding the brute-force value: " + (rows - misses.size()) + " of " + rows
+          + (misses.isEmpty() ? "" : "; missed: " + misses));
+      Assertions.assertTrue(rows >= 6, "rows: " + rows);
+      Assertions.assertTrue(misses.size() <= 0.1 * rows, misses.size() + " of " + rows + " rows missed: " + misses);
+    }
+  }
+
+  private HallufloorRun.Result run(String name, Path input, String... more) {
+    List<String> overrides = new ArrayList<>(List.of(
+        "hallufloor.input.paths=[\"" + input + "\"]", "hallufloor.slices=[{name=year, field=date, transform=year}]",
+        "hallufloor.context-lengths=[2,4]", "hallufloor.scaling-fractions=[]", "hallufloor.heldout-fraction=" + HELDOUT,
+        "hallufloor.kernel.name=jaccard", "hallufloor.kernel.tau=" + TAU, "hallufloor.report=false"));
+    overrides.addAll(List.of(more));
+    return Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir.resolve(name),
+        overrides.toArray(new String[0])));
+  }
+
+  private Dataset<Row> table(HallufloorRun.Result r, String name) {
+    return spark().read().parquet(r.output().location(name).toString());
+  }
+
+  /** A plain loop's counts of one (slice, c) and the brute-force join's figures from them. */
+  record Truth(double sbar, double distinctMean, double occurrenceMean, double heldoutMean) {
+    /** "dim=value" then c to the figures, for the shard's documents (as the job reads them: file:path, line). */
+    static Map<String, Map<Integer, Truth>> of(Path shard, List<String> lines) {
+      TextTokenizer tokenizer = Tokenizers.get(TokenizerSpec.of("cl100k_base"));
+      // slice -> c -> context -> training count; and the held-out contexts.
+      Map<String, Map<Integer, Map<List<Integer>, Long>>> train = new TreeMap<>();
+      Map<String, Map<Integer, List<List<Integer>>>> heldout = new TreeMap<>();
+      for (int n = 0; n < lines.size(); n++) {
+        String[] parts = lines.get(n).split("\t", 3);
+        boolean isHeldout = DocumentHash.uniforms("file:" + shard + ":" + (n + 1))[1] < HELDOUT;
+        int[] ids = tokenizer.encode(parts[2]);
+        for (String slice : List.of("all=all", "year=" + parts[1].substring(0, 4))) {
+          for (int c : LENGTHS) {
+            for (int i = c; i < ids.length; i++) {
+              List<Integer> context = new ArrayList<>(c);
+              for (int j = i - c; j < i; j++) {
+                context.add(ids[j]);
+              }
+              if (isHeldout) {
+                heldout.computeIfAbsent(slice, k -> new TreeMap<>()).computeIfAbsent(c, k -> new ArrayList<>()).add(context);
+              } else {
+                train.computeIfAbsent(slice, k -> new TreeMap<>()).computeIfAbsent(c, k -> new HashMap<>())
+                    .merge(context, 1L, Long::sum);
+              }
+            }
+          }
+        }
+      }
+      Map<String, Map<Integer, Truth>> out = new TreeMap<>();
+      train.forEach((slice, byLength) -> byLength.forEach((c, contexts) -> {
+        Map<List<Integer>, Long> pool = new HashMap<>();
+        contexts.forEach((x, count) -> pool.merge(BruteForceJaccard.set(x), count, Long::sum));
+        List<List<Integer>> heldoutContexts = heldout.getOrDefault(slice, Map.of()).getOrDefault(c, List.of());
+        List<List<Integer>> querySets = new ArrayList<>(pool.keySet());
+        heldoutContexts.forEach(x -> querySets.add(BruteForceJaccard.set(x)));
+        Map<List<Integer>, Double> evidence = BruteForceJaccard.evidence(pool, querySets, TAU);
+        double sumDistinct = 0;
+        double sumOccurrence = 0;
+        long examples = 0;
+        for (Map.Entry<List<Integer>, Long> x : contexts.entrySet()) {
+          double e = evidence.get(BruteForceJaccard.set(x.getKey()));
+          sumDistinct += e;
+          sumOccurrence += e * x.getValue();
+          examples += x.getValue();
+        }
+        double sumHeldout = 0;
+        for (List<Integer> x : heldoutContexts) {
+          sumHeldout += evidence.get(BruteForceJaccard.set(x));
+        }
+        out.computeIfAbsent(slice, k -> new TreeMap<>()).put(c, new Truth(sumDistinct / examples,
+            sumDistinct / contexts.size(), sumOccurrence / examples,
+            heldoutContexts.isEmpty() ? Double.NaN : sumHeldout / heldoutContexts.size()));
+      }));
+      return out;
+    }
+  }
+}

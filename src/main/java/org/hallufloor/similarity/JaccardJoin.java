@@ -36,8 +36,8 @@ import scala.Tuple2;
  * LSH join's recall is measured, not assumed.
  *
  * <p>Work per bucket is at most (queries in it) x {@code bucketCap}: beyond the cap, a
- * bucket's training sets are sampled by hash and the pairs left out are counted. A pair that
- * shares several bands is examined only in the first one. Training sets enter a bucket only
+ * bucket's training sets are sampled by hash and the pairs left out are counted. A similar
+ * pair that shares several bands adds to the evidence only in the first one. Training sets enter a bucket only
  * when a Bloom filter of the queries' band keys says a query may be there, so at small sample
  * rates most of the corpus never crosses the shuffle.
  */
@@ -85,14 +85,13 @@ public final class JaccardJoin {
   private JaccardJoin() {}
 
   /**
-   * Bucket members: the band key, band, whether the set is a query, the keys of all its bands,
-   * and what a bucket needs of the set (c, hash, ids, and training counts per slice).
+   * Bucket members: the band key, band, whether the set is a query, and what a bucket needs of
+   * the set (c, hash, ids, and training counts per slice).
    */
   static final StructType MEMBERS = new StructType()
       .add("key", DataTypes.LongType, false)
       .add("band", DataTypes.IntegerType, false)
       .add("is_query", DataTypes.BooleanType, false)
-      .add("keys", DataTypes.BinaryType, false)
       .add("c", DataTypes.IntegerType, false)
       .add("hash", DataTypes.LongType, false)
       .add("data", DataTypes.BinaryType, false);
@@ -130,15 +129,13 @@ public final class JaccardJoin {
           for (int band = 0; band < keys.length; band++) {
             keys[band] = minHash.bandKey(s.c, s.ids, band);
           }
-          byte[] packedKeys = null;
           byte[] data = null;
           for (int band = 0; band < keys.length; band++) {
             if (query || queryKeys.value().mightContainLong(keys[band])) {
               if (data == null) {
-                packedKeys = ContextSet.longsToBytes(keys);
                 data = s.forBuckets().toBytes();
               }
-              out.add(RowFactory.create(keys[band], band, query, packedKeys, s.c, s.hash, data));
+              out.add(RowFactory.create(keys[band], band, query, s.c, s.hash, data));
             }
           }
         }
@@ -150,7 +147,7 @@ public final class JaccardJoin {
             List<Row> out = new ArrayList<>();
             SortedRuns buckets = new SortedRuns(rows, 0);
             while (buckets.hasNext()) {
-              bucket(buckets.next(), p, audit.value(), cappedBuckets, out);
+              bucket(buckets.next(), minHash, p, audit.value(), cappedBuckets, out);
             }
             return out.iterator();
           }, Encoders.row(Partial.SCHEMA));
@@ -190,29 +187,21 @@ public final class JaccardJoin {
     };
   }
 
-  /** A set in one band's bucket, with the keys of all its bands. */
-  record Member(int band, ContextSet set, boolean query, long[] keys) {
-    /** Whether two sets share a band before this one: then the pair is examined there, not here. */
-    boolean sharesEarlierBand(Member o) {
-      for (int b = 0; b < band; b++) {
-        if (keys[b] == o.keys[b]) {
-          return true;
-        }
-      }
-      return false;
-    }
-  }
+  /** A set in one band's bucket. */
+  record Member(int band, ContextSet set, boolean query) {}
 
   /**
    * One bucket's pairs: each query against the bucket's training sets (at most the cap, sampled
-   * by hash beyond it), each pair only in the first band the two share.
+   * by hash beyond it). A similar pair counts only in the first band the two share: its earlier
+   * bands' keys are recomputed for verified pairs alone (few), so members carry no signature.
+   * A dissimilar pair is counted as a candidate in every band it shares.
    */
-  static void bucket(List<Row> rows, Params p, Map<Integer, Double> auditRates,
+  static void bucket(List<Row> rows, MinHash minHash, Params p, Map<Integer, Double> auditRates,
       LongAccumulator cappedBuckets, List<Row> out) {
     List<Member> queries = new ArrayList<>();
     List<Member> pool = new ArrayList<>();
     for (Row r : rows) {
-      Member m = new Member(r.getInt(1), ContextSet.of(r, 4), r.getBoolean(2), ContextSet.bytesToLongs((byte[]) r.get(3)));
+      Member m = new Member(r.getInt(1), ContextSet.of(r, 3), r.getBoolean(2));
       if (m.query()) {
         queries.add(m);
       }
@@ -243,12 +232,12 @@ public final class JaccardJoin {
       boolean audited = q.sampled(auditRates.get(q.c));
       for (Member pm : pool) {
         ContextSet s = pm.set();
-        if (s.hash == q.hash || qm.sharesEarlierBand(pm)) {
+        if (s.hash == q.hash) {
           continue;
         }
         partial.candidates++;
         double j = MinHash.jaccard(q.ids, s.ids);
-        if (j >= p.tau()) {
+        if (j >= p.tau() && !minHash.shareBandBefore(q.c, q.ids, s.ids, band)) {
           partial.verified++;
           partial.add(s.slices, s.train, j);
           if (audited) {

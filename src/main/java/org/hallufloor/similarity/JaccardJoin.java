@@ -225,6 +225,8 @@ public final class JaccardJoin {
       dropped = pool.size() - p.bucketCap();
       pool = new ArrayList<>(pool.subList(0, p.bucketCap()));
     }
+    // Keys of the bands before this one, per set: computed once per bucket, only for sets in a similar pair.
+    Map<ContextSet, long[]> earlier = new java.util.IdentityHashMap<>();
     for (Member qm : queries) {
       ContextSet q = qm.set();
       Partial partial = new Partial();
@@ -237,7 +239,7 @@ public final class JaccardJoin {
         }
         partial.candidates++;
         double j = MinHash.jaccard(q.ids, s.ids);
-        if (j >= p.tau() && !minHash.shareBandBefore(q.c, q.ids, s.ids, band)) {
+        if (j >= p.tau() && !sharedBefore(earlierKeys(q, band, minHash, earlier), earlierKeys(s, band, minHash, earlier))) {
           partial.verified++;
           partial.add(s.slices, s.train, j);
           if (audited) {
@@ -249,6 +251,25 @@ public final class JaccardJoin {
         out.add(partial.toRow(q.hash));
       }
     }
+  }
+
+  private static long[] earlierKeys(ContextSet set, int band, MinHash minHash, Map<ContextSet, long[]> cache) {
+    return cache.computeIfAbsent(set, s -> {
+      long[] keys = new long[band];
+      for (int b = 0; b < band; b++) {
+        keys[b] = minHash.bandKey(s.c, s.ids, b);
+      }
+      return keys;
+    });
+  }
+
+  private static boolean sharedBefore(long[] a, long[] b) {
+    for (int i = 0; i < a.length; i++) {
+      if (a[i] == b[i]) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

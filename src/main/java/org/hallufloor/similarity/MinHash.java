@@ -59,16 +59,6 @@ public final class MinHash implements Serializable {
     return key;
   }
 
-  /** Whether two sets share a band key in a band before {@code band}. */
-  public boolean shareBandBefore(int c, int[] a, int[] b, int band) {
-    for (int earlier = 0; earlier < band; earlier++) {
-      if (bandKey(c, a, earlier) == bandKey(c, b, earlier)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /** Probability that two sets of Jaccard similarity s become a candidate pair. */
   public static double candidateProbability(double s, int bands, int rows) {
     return 1 - Math.pow(1 - Math.pow(s, rows), bands);

@@ -50,6 +50,15 @@ public final class Examples {
     return FactCombiner.next(meta);
   }
 
+  /** A document's {@code ids} column as a primitive array, read once per document. */
+  public static int[] ids(List<Integer> boxed) {
+    int[] ids = new int[boxed.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = boxed.get(i);
+    }
+    return ids;
+  }
+
   /** Documents with {@code slices} (array of struct dim, value), {@code heldout} and {@code ids}. */
   public static Dataset<Row> facts(Dataset<Row> tokenized, Plan plan) {
     Broadcast<Plan> shared = JavaSparkContext.fromSparkContext(tokenized.sparkSession().sparkContext()).broadcast(plan);
@@ -95,11 +104,7 @@ public final class Examples {
 
     private void addDocument(Row doc) {
       int group = plan.groups().id(doc.getList(0), doc.getBoolean(1));
-      List<Integer> boxed = doc.getList(2);
-      int[] ids = new int[boxed.size()];
-      for (int i = 0; i < ids.length; i++) {
-        ids[i] = boxed.get(i);
-      }
+      int[] ids = ids(doc.getList(2));
       double rate = plan.sampleRate();
       for (int c : plan.contextLengths()) {
         for (int i = c; i < ids.length; i++) {

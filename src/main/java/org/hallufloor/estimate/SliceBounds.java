@@ -239,12 +239,12 @@ public final class SliceBounds {
 
   /** The logit model's mean hallucination probability where the distribution has one (THEORY 5). */
   private static Double modelPh(Distribution d, SliceEvidence ev, int pair) {
-    if (ev.soft()) {
-      return null; // P_h needs E(y|X) per next token, which the set join does not carry
-    }
+    // P_h needs E(y|X) per next token: only the exact pass's cells carry its sums.
+    double[] insample = ev.ph.get(Kinds.PH_INSAMPLE);
+    double[] heldout = ev.ph.get(Kinds.PH_HELDOUT);
     return switch (d) {
-      case OCCURRENCE, MARGIN_OCCURRENCE -> ev.ph.get(Kinds.PH_INSAMPLE)[pair] / ev.examples();
-      case HELDOUT, MARGIN_HELDOUT -> ev.ph.get(Kinds.PH_HELDOUT)[pair] / ev.heldoutExamples();
+      case OCCURRENCE, MARGIN_OCCURRENCE -> insample == null ? null : insample[pair] / ev.examples();
+      case HELDOUT, MARGIN_HELDOUT -> heldout == null ? null : heldout[pair] / ev.heldoutExamples();
       default -> null;
     };
   }
@@ -259,15 +259,15 @@ public final class SliceBounds {
     out.put(Distribution.UNIFORM, spectrum(ev.evidence, 1, 1 / rate, c * Math.log10(params.nVocab())));
     out.put(Distribution.DISTINCT, spectrum(ev.evidence, 1, 1, Double.NaN));
     out.put(Distribution.OCCURRENCE, spectrum(ev.evidence, 2, 1, Double.NaN));
-    out.put(Distribution.MARGIN_OCCURRENCE, spectrum(ev.gap, 2, 1, Double.NaN));
+    // Margins need E(y|X) per next token: the exact pass's cells carry them, a soft kernel's set join does not.
+    if (!ev.gap.isEmpty()) {
+      out.put(Distribution.MARGIN_OCCURRENCE, spectrum(ev.gap, 2, 1, Double.NaN));
+    }
     if (ev.heldoutExamples() > 0) {
       out.put(Distribution.HELDOUT, spectrum(ev.evidence, 3, 1, Double.NaN));
-      out.put(Distribution.MARGIN_HELDOUT, spectrum(ev.heldoutGap, 3, 1, Double.NaN));
-    }
-    if (ev.soft()) {
-      // The margin needs E(y|X) per next token under the kernel, which the set join does not carry.
-      out.remove(Distribution.MARGIN_OCCURRENCE);
-      out.remove(Distribution.MARGIN_HELDOUT);
+      if (!ev.heldoutGap.isEmpty()) {
+        out.put(Distribution.MARGIN_HELDOUT, spectrum(ev.heldoutGap, 3, 1, Double.NaN));
+      }
     }
     return out;
   }

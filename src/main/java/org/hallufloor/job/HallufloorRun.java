@@ -264,7 +264,7 @@ public final class HallufloorRun {
       progress.begin("joining similar contexts for " + settings.kernel().label() + " (sample rate "
           + settings.kernel().sampleRate() + ")");
       SliceBounds.Result soft = jaccard(tokenized, evidence, settings.kernel(), settings.contextLengths(), params);
-      List<Row> whole = soft.similarityJoin().filter(col("slice_dim").equalTo("all")).orderBy("context_len").collectAsList();
+      List<Row> whole = soft.similarityJoin().filter(col("slice_dim").equalTo(Documents.ALL)).orderBy("context_len").collectAsList();
       progress.done("joined similar contexts", whole.stream().mapToLong(r -> r.<Long>getAs("query_sets")).sum(),
           "query sets");
       for (Row r : whole) {

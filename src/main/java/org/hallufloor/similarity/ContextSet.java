@@ -127,6 +127,23 @@ public final class ContextSet implements Serializable {
     return new ContextSet(c, hash, ids, slices, train, null, null);
   }
 
+  static byte[] intsToBytes(int[] a) {
+    ByteBuffer b = ByteBuffer.allocate(4 * a.length);
+    for (int v : a) {
+      b.putInt(v);
+    }
+    return b.array();
+  }
+
+  static int[] bytesToInts(byte[] bytes) {
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    int[] out = new int[bytes.length / 4];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = b.getInt();
+    }
+    return out;
+  }
+
   static byte[] longsToBytes(long[] a) {
     ByteBuffer b = ByteBuffer.allocate(8 * a.length);
     for (long v : a) {
@@ -143,21 +160,4 @@ public final class ContextSet implements Serializable {
     }
     return out;
   }
-
-  static Integer[] box(int[] a) {
-    Integer[] out = new Integer[a.length];
-    for (int i = 0; i < a.length; i++) {
-      out[i] = a[i];
-    }
-    return out;
-  }
-
-  static Long[] box(long[] a) {
-    Long[] out = new Long[a.length];
-    for (int i = 0; i < a.length; i++) {
-      out[i] = a[i];
-    }
-    return out;
-  }
-
 }

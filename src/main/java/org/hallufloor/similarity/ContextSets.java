@@ -22,6 +22,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.hallufloor.context.ContextHash;
+import org.hallufloor.context.Examples;
 import org.hallufloor.context.Groups;
 
 /**
@@ -51,11 +52,7 @@ public final class ContextSets {
 
   private static Iterator<Row> examples(Row doc, Groups groups, List<Integer> lengths) {
     int group = groups.id(doc.getList(0), doc.getBoolean(1));
-    List<Integer> boxed = doc.getList(2);
-    int[] ids = new int[boxed.size()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = boxed.get(i);
-    }
+    int[] ids = Examples.ids(doc.getList(2));
     List<Row> out = new ArrayList<>();
     for (int c : lengths) {
       for (int i = c; i < ids.length; i++) {
@@ -75,22 +72,14 @@ public final class ContextSets {
         copy[n++] = copy[i];
       }
     }
-    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(4 * n);
-    for (int i = 0; i < n; i++) {
-      out.putInt(copy[i]);
-    }
-    return out.array();
+    return ContextSet.intsToBytes(Arrays.copyOf(copy, n));
   }
 
   /** One set's (context, group, count) members to its per-slice training, held-out and distinct counts. */
   static ContextSet toSet(Row r, Groups groups) {
-    java.nio.ByteBuffer packed = java.nio.ByteBuffer.wrap((byte[]) r.get(1));
-    int[] ids = new int[packed.remaining() / 4];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = packed.getInt();
-    }
+    int[] ids = ContextSet.bytesToInts((byte[]) r.get(1));
     TreeMap<Integer, long[]> perSlice = new TreeMap<>();
-    TreeMap<Long, java.util.Set<Integer>> trainingSlicesOfContext = new TreeMap<>();
+    java.util.Map<Long, java.util.Set<Integer>> trainingSlicesOfContext = new java.util.HashMap<>();
     for (Row m : r.<Row>getList(2)) {
       int group = m.getInt(1);
       long n = m.getLong(2);

@@ -37,9 +37,9 @@ import scala.Tuple2;
  *
  * <p>Work per bucket is at most (queries in it) x {@code bucketCap}: beyond the cap, a
  * bucket's training sets are sampled by hash and the pairs left out are counted. A similar
- * pair that shares several bands adds to the evidence only in the first one. Training sets enter a bucket only
- * when a Bloom filter of the queries' band keys says a query may be there, so at small sample
- * rates most of the corpus never crosses the shuffle.
+ * pair that shares several bands adds to the evidence only in the first one. Training sets
+ * enter a bucket only when a Bloom filter of the queries' band keys says a query may be there,
+ * so at small sample rates most of the corpus never crosses the shuffle.
  */
 public final class JaccardJoin {
   /** Cells: slice, context_len, kind, value and sums, as ExactEvidence's, with a real-valued evidence. */
@@ -105,20 +105,25 @@ public final class JaccardJoin {
     // Scanned several times below (counts, audit, Bloom filter, members, selves): kept as objects.
     JavaRDD<ContextSet> kept = sets.javaRDD().map(r -> ContextSet.of(r, 0)).persist(StorageLevel.MEMORY_AND_DISK());
     try {
+      // One pass counts the sets per length (for the audit rate) and the query sets (for the Bloom filter).
       Map<Integer, Double> auditRates = new HashMap<>();
-      long total = 0;
-      for (Map.Entry<Integer, Long> e : kept.map(s -> s.c).countByValue().entrySet()) {
-        total += e.getValue();
-        auditRates.put(e.getKey(), Math.min(p.sampleRate(), (double) p.auditQueries() / e.getValue()));
+      Map<Integer, Long> perLength = new HashMap<>();
+      long queries = 0;
+      for (Map.Entry<Long, Long> e : kept.map(s -> 2L * s.c + (s.sampled(p.sampleRate()) ? 1 : 0)).countByValue()
+          .entrySet()) {
+        perLength.merge((int) (e.getKey() / 2), e.getValue(), Long::sum);
+        queries += e.getKey() % 2 == 1 ? e.getValue() : 0;
       }
+      long total = perLength.values().stream().mapToLong(Long::longValue).sum();
       for (int c : p.contextLengths()) {
-        auditRates.putIfAbsent(c, 0.0);
+        long n = perLength.getOrDefault(c, 0L);
+        auditRates.put(c, n == 0 ? 0 : Math.min(p.sampleRate(), (double) p.auditQueries() / n));
       }
       int partitions = (int) Math.max(2L * jsc.defaultParallelism(), Math.min(100_000, total * p.bands() / 2_000_000));
       Broadcast<Map<Long, Similar>> truePairs = jsc.broadcast(bruteForce(jsc, kept, auditRates, p));
       Broadcast<Map<Integer, Double>> audit = jsc.broadcast(auditRates);
       MinHash minHash = new MinHash(p.bands(), p.rows());
-      Broadcast<BloomFilter> queryKeys = jsc.broadcast(queryBandKeys(kept, minHash, p));
+      Broadcast<BloomFilter> queryKeys = jsc.broadcast(queryBandKeys(kept, queries, minHash, p));
       LongAccumulator cappedBuckets = jsc.sc().longAccumulator("jaccard capped buckets");
 
       JavaRDD<Row> memberRows = kept.flatMap(s -> {
@@ -192,9 +197,9 @@ public final class JaccardJoin {
 
   /**
    * One bucket's pairs: each query against the bucket's training sets (at most the cap, sampled
-   * by hash beyond it). A similar pair counts only in the first band the two share: its earlier
-   * bands' keys are recomputed for verified pairs alone (few), so members carry no signature.
-   * A dissimilar pair is counted as a candidate in every band it shares.
+   * by hash beyond it). A similar pair counts only in the first band the two share: the earlier
+   * bands' keys are computed once per member of this bucket, and only for members of a similar
+   * pair, so members carry no signature. Any pair is counted as a candidate in every band it shares.
    */
   static void bucket(List<Row> rows, MinHash minHash, Params p, Map<Integer, Double> auditRates,
       LongAccumulator cappedBuckets, List<Row> out) {
@@ -276,11 +281,10 @@ public final class JaccardJoin {
    * A Bloom filter (1% false positives) of every band key of every query set. Each task's filter
    * is sized for all keys, so they are built in a few tasks only and merged along a tree.
    */
-  private static BloomFilter queryBandKeys(JavaRDD<ContextSet> sets, MinHash minHash, Params p) {
-    JavaRDD<ContextSet> queries = sets.filter(s -> s.sampled(p.sampleRate()));
-    long expected = Math.max(1, queries.count() * minHash.bands());
+  private static BloomFilter queryBandKeys(JavaRDD<ContextSet> sets, long queries, MinHash minHash, Params p) {
+    long expected = Math.max(1, queries * minHash.bands());
     int builders = Math.max(1, Math.min(16, sets.context().defaultParallelism()));
-    return queries.coalesce(builders).mapPartitions(it -> {
+    return sets.filter(s -> s.sampled(p.sampleRate())).coalesce(builders).mapPartitions(it -> {
       BloomFilter filter = BloomFilter.create(expected, 0.01);
       while (it.hasNext()) {
         ContextSet s = it.next();
@@ -311,7 +315,7 @@ public final class JaccardJoin {
   /**
    * Every training set similar to an audit query, by brute force (an inverted index from id to
    * the audit queries holding it, which loses no pair: sets with J >= tau > 0 share an id).
-   * Returns, per audit query, the hashes of its similar sets other than itself.
+   * Returns, per audit query's hash, its similar sets other than itself.
    */
   static Map<Long, Similar> bruteForce(JavaSparkContext jsc, JavaRDD<ContextSet> sets, Map<Integer, Double> auditRates,
       Params p) {
@@ -355,10 +359,15 @@ public final class JaccardJoin {
     return out;
   }
 
-  /** Each query's evidence per slice, its Sbar terms and its join counts, summed into cells within the task. */
+  /**
+   * Each query's evidence per slice, its Sbar terms and its join counts, summed into cells within
+   * the task: evidence cells by (slice, c, value), the Sbar and join sums in one array per (slice, c).
+   */
   static Iterator<Row> cells(Iterator<Partial> queries, Map<Integer, Double> auditRates,
       Map<Long, Similar> truePairs) {
-    Map<List<Object>, double[]> sums = new HashMap<>();
+    Map<List<Object>, double[]> evidenceCells = new HashMap<>();
+    Map<Long, double[]> sums = new HashMap<>();
+    int nSbar = SBAR_SUMS.size();
     while (queries.hasNext()) {
       Partial q = queries.next();
       ContextSet set = q.query;
@@ -379,46 +388,53 @@ public final class JaccardJoin {
         long train = set.train[i];
         long distinct = set.distinct[i];
         double evid = q.evidence(slice);
-        add(sums, slice, set.c, EVIDENCE, roundUp(evid), distinct, train, set.heldout[i], 0);
+        double[] cell = evidenceCells.computeIfAbsent(List.of(slice, set.c, roundUp(evid)), k -> new double[3]);
+        cell[0] += distinct;
+        cell[1] += train;
+        cell[2] += set.heldout[i];
+        double[] sum = sums.computeIfAbsent(((long) slice << 8) | set.c, k -> new double[nSbar + JOIN_COUNTS.size()]);
         if (train > 0) {
           double x = train;
           double y = distinct * evid;
-          double[] terms = {x, x * x, y, y * y, x * y, (double) distinct * train};
-          for (int t = 0; t < terms.length; t++) {
-            add(sums, slice, set.c, SBAR, t, 0, 0, 0, terms[t]);
+          sum[0] += x;
+          sum[1] += x * x;
+          sum[2] += y;
+          sum[3] += y * y;
+          sum[4] += x * y;
+          sum[5] += (double) distinct * train;
+        }
+        sum[nSbar] += 1;
+        sum[nSbar + 1] += distinct;
+        sum[nSbar + 2] += q.candidates;
+        sum[nSbar + 3] += q.verified;
+        sum[nSbar + 4] += q.capped;
+        if (similar != null) {
+          // The audited pairs' share of y = distinct x evid in this slice, all and found.
+          sum[nSbar + 5] += 1;
+          sum[nSbar + 6] += similar.hashes().length;
+          sum[nSbar + 7] += foundTrue;
+          sum[nSbar + 8] += q.found.length - foundTrue;
+          for (int k = 0; k < isFound.length; k++) {
+            double w = distinct * similar.neighbours()[k].jaccard() * similar.neighbours()[k].train(slice);
+            sum[nSbar + 9] += w;
+            sum[nSbar + 10] += isFound[k] ? w : 0;
+            sum[nSbar + 11] += w * w;
           }
-        }
-        // The audited pairs' share of y = distinct x evid in this slice, all and found.
-        double weight = 0;
-        double weightFound = 0;
-        double weightSquares = 0;
-        for (int k = 0; similar != null && k < isFound.length; k++) {
-          double w = distinct * similar.neighbours()[k].jaccard() * similar.neighbours()[k].train(slice);
-          weight += w;
-          weightSquares += w * w;
-          weightFound += isFound[k] ? w : 0;
-        }
-        double[] counts = {1, distinct, q.candidates, q.verified, q.capped, similar == null ? 0 : 1,
-            similar == null ? 0 : similar.hashes().length, foundTrue, similar == null ? 0 : q.found.length - foundTrue,
-            weight, weightFound, weightSquares};
-        for (int t = 0; t < counts.length; t++) {
-          add(sums, slice, set.c, JOIN, t, 0, 0, 0, counts[t]);
         }
       }
     }
-    List<Row> rows = new ArrayList<>(sums.size());
-    sums.forEach((k, v) -> rows.add(RowFactory.create(k.get(0), k.get(1), k.get(2), k.get(3), (long) v[0], (long) v[1],
-        (long) v[2], v[3])));
+    List<Row> rows = new ArrayList<>(evidenceCells.size() + sums.size() * (nSbar + JOIN_COUNTS.size()));
+    evidenceCells.forEach((k, v) -> rows.add(RowFactory.create(k.get(0), k.get(1), EVIDENCE, k.get(2), (long) v[0],
+        (long) v[1], (long) v[2], 0.0)));
+    sums.forEach((key, v) -> {
+      int slice = (int) (key >>> 8);
+      int c = (int) (key & 0xff);
+      for (int t = 0; t < v.length; t++) {
+        rows.add(RowFactory.create(slice, c, t < nSbar ? SBAR : JOIN, (double) (t < nSbar ? t : t - nSbar), 0L, 0L, 0L,
+            v[t]));
+      }
+    });
     return rows.iterator();
-  }
-
-  private static void add(Map<List<Object>, double[]> sums, int slice, int c, String kind, double value, long contexts,
-      long occurrences, long heldout, double amount) {
-    double[] s = sums.computeIfAbsent(List.of(slice, c, kind, value), k -> new double[4]);
-    s[0] += contexts;
-    s[1] += occurrences;
-    s[2] += heldout;
-    s[3] += amount;
   }
 
   /**

@@ -17,9 +17,13 @@ import java.util.TreeSet;
 final class BruteForceJaccard {
   private BruteForceJaccard() {}
 
-  /** Evid of each query set: the sum over pool sets y with J >= tau of count(y) * J(x, y). */
-  static Map<List<Integer>, Double> evidence(Map<List<Integer>, Long> pool, Iterable<List<Integer>> queries,
-      double tau) {
+  /**
+   * Evid of each distinct query set (the sum over pool sets y with J >= tau of count(y) * J(x, y),
+   * the set itself included), and the number of similar (query set, other pool set) pairs.
+   */
+  record Join(Map<List<Integer>, Double> evidence, long similarPairs) {}
+
+  static Join join(Map<List<Integer>, Long> pool, Iterable<List<Integer>> queries, double tau) {
     Map<Integer, Integer> frequency = new HashMap<>();
     for (List<Integer> y : pool.keySet()) {
       for (int id : y) {
@@ -35,6 +39,7 @@ final class BruteForceJaccard {
       }
     }
     Map<List<Integer>, Double> out = new HashMap<>();
+    long pairs = 0;
     for (List<Integer> x : queries) {
       if (out.containsKey(x)) {
         continue;
@@ -47,13 +52,14 @@ final class BruteForceJaccard {
             double j = jaccard(x, y);
             if (j >= tau) {
               evidence += pool.get(y) * j;
+              pairs += y.equals(x) ? 0 : 1;
             }
           }
         }
       }
       out.put(x, evidence);
     }
-    return out;
+    return new Join(out, pairs);
   }
 
   private static List<Integer> prefix(List<Integer> set, double tau, Comparator<Integer> order) {

@@ -92,7 +92,9 @@ class JaccardKernelTest extends SparkTestBase {
   /**
    * With every set queried, no cap, and banding that misses a pair at J = 0.5 with probability
    * 1e-6 (48 bands of 2 rows), the join equals the brute-force join on the first 120 documents:
-   * Sbar to rounding, and each distribution's mean evidence to the 2^-10 the cells round values up by.
+   * Sbar to rounding; each distribution's mean evidence (uniform's over the N_V^c space) to the
+   * 2^-10 the cells round values up by; |D|, distinct contexts, the histogram's totals and, for
+   * the whole corpus, the similar pairs exactly; and no invariant of THEORY 3 broken.
    */
   @Test
   void fullJoinEqualsBruteForce() {
@@ -104,6 +106,9 @@ class JaccardKernelTest extends SparkTestBase {
     for (Row r : table(result, "similarity_join").collectAsList()) {
       Truth t = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value")).get((Integer) r.getAs("context_len"));
       Assertions.assertEquals(t.sbar(), (double) r.getAs("s_bar"), 1e-9 * t.sbar(), "s_bar " + r);
+      if (r.getAs("slice_dim").equals("all")) {
+        Assertions.assertEquals(t.similarPairs(), (long) r.getAs("verified_pairs"), "verified_pairs " + r);
+      }
       if ((long) r.getAs("audit_pairs") > 0) {
         Assertions.assertEquals(1.0, (double) r.getAs("audit_recall"), r.toString());
       }
@@ -113,21 +118,36 @@ class JaccardKernelTest extends SparkTestBase {
     int checked = 0;
     for (Row r : bounds) {
       Truth t = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value")).get((Integer) r.getAs("context_len"));
-      Double expected = switch ((String) r.getAs("distribution")) {
-        case "distinct" -> t.distinctMean();
-        case "occurrence" -> t.occurrenceMean();
-        case "heldout" -> t.heldoutMean();
-        default -> null;
-      };
-      if (expected != null) {
-        double actual = r.getAs("mean_evidence");
-        Assertions.assertTrue(actual >= expected * (1 - 1e-12) && actual <= expected * (1 + 0x1.0p-10),
-            r.getAs("distribution") + " " + r.getAs("slice_value") + " c=" + r.getAs("context_len") + ": " + actual
-                + " vs brute force " + expected);
-        checked++;
+      String where = r.getAs("distribution") + " " + r.getAs("slice_value") + " c=" + r.getAs("context_len");
+      Assertions.assertEquals(t.examples(), (long) r.getAs("examples"), where);
+      Assertions.assertEquals(t.distinctContexts(), (long) r.getAs("distinct_contexts"), where);
+      int c = r.getAs("context_len");
+      double mean = r.getAs("mean_evidence");
+      switch ((String) r.getAs("distribution")) {
+        // uniform's mean underflows a double: compare its log10, as the ratio actual / brute force.
+        case "uniform" -> assertRoundedUp(1.0, Math.pow(10, (double) r.getAs("log10_mean_evidence")
+            - (Math.log10(t.sumDistinct()) - c * Math.log10((long) r.getAs("n_vocab")))), where);
+        case "distinct" -> assertRoundedUp(t.distinctMean(), mean, where);
+        case "occurrence" -> assertRoundedUp(t.occurrenceMean(), mean, where);
+        case "heldout" -> assertRoundedUp(t.heldoutMean(), mean, where);
+        default -> Assertions.fail("no margin rows under jaccard: " + where);
       }
+      checked++;
     }
-    Assertions.assertTrue(checked >= 6 * 3);
+    Assertions.assertTrue(checked >= 6 * 4);
+    for (Row h : table(result, "evidence_histogram").filter("kernel = 'jaccard(0.5)'")
+        .groupBy("slice_dim", "slice_value", "context_len").sum("distinct_contexts", "occurrences").collectAsList()) {
+      Truth t = truth.get(h.getString(0) + "=" + h.getString(1)).get(h.getInt(2));
+      Assertions.assertEquals(t.distinctContexts(), h.getLong(3), "histogram contexts " + h);
+      Assertions.assertEquals(t.examples(), h.getLong(4), "histogram occurrences " + h);
+    }
+    Assertions.assertEquals(List.of(), result.invariantViolations());
+  }
+
+  /** The cells round each evidence value up to 10 significant bits: never below, at most 2^-10 above. */
+  private static void assertRoundedUp(double bruteForce, double actual, String where) {
+    Assertions.assertTrue(actual >= bruteForce * (1 - 1e-12) && actual <= bruteForce * (1 + 0x1.0p-10),
+        where + ": " + actual + " vs brute force " + bruteForce);
   }
 
   /**
@@ -194,7 +214,8 @@ class JaccardKernelTest extends SparkTestBase {
   }
 
   /** A plain loop's counts of one (slice, c) and the brute-force join's figures from them. */
-  record Truth(double sbar, double distinctMean, double occurrenceMean, double heldoutMean) {
+  record Truth(double sbar, double distinctMean, double occurrenceMean, double heldoutMean, long examples,
+      long distinctContexts, double sumDistinct, long similarPairs) {
     /** "dim=value" then c to the figures, for the shard's documents (as the job reads them: file:path, line). */
     static Map<String, Map<Integer, Truth>> of(Path shard, List<String> lines) {
       TextTokenizer tokenizer = Tokenizers.get(TokenizerSpec.of("cl100k_base"));
@@ -229,7 +250,8 @@ class JaccardKernelTest extends SparkTestBase {
         List<List<Integer>> heldoutContexts = heldout.getOrDefault(slice, Map.of()).getOrDefault(c, List.of());
         List<List<Integer>> querySets = new ArrayList<>(pool.keySet());
         heldoutContexts.forEach(x -> querySets.add(BruteForceJaccard.set(x)));
-        Map<List<Integer>, Double> evidence = BruteForceJaccard.evidence(pool, querySets, TAU);
+        BruteForceJaccard.Join join = BruteForceJaccard.join(pool, querySets, TAU);
+        Map<List<Integer>, Double> evidence = join.evidence();
         double sumDistinct = 0;
         double sumOccurrence = 0;
         long examples = 0;
@@ -245,7 +267,8 @@ class JaccardKernelTest extends SparkTestBase {
         }
         out.computeIfAbsent(slice, k -> new TreeMap<>()).put(c, new Truth(sumDistinct / examples,
             sumDistinct / contexts.size(), sumOccurrence / examples,
-            heldoutContexts.isEmpty() ? Double.NaN : sumHeldout / heldoutContexts.size()));
+            heldoutContexts.isEmpty() ? Double.NaN : sumHeldout / heldoutContexts.size(), examples, contexts.size(),
+            sumDistinct, join.similarPairs()));
       }));
       return out;
     }

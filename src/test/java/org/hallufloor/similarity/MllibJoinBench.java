@@ -74,7 +74,7 @@ public final class MllibJoinBench {
     for (Europarl.Doc d : Europarl.first(documents)) {
       int[] ids = tokenizer.encode(d.body());
       tokens += ids.length;
-      docs.add(RowFactory.create(List.of(all), false, ContextSet.box(ids)));
+      docs.add(RowFactory.create(List.of(all), false, java.util.Arrays.stream(ids).boxed().toArray(Integer[]::new)));
     }
     // One group: every document in the whole-corpus slice, none held out.
     StructType groupSchema = new StructType().add("slices", docSchema.apply("slices").dataType())

@@ -42,7 +42,10 @@ public record Settings(
       List<String> textColumns,
       String textDelimiter,
       long maxDocumentBytes,
-      int partitions) {}
+      int partitions,
+      List<String> sideTablePaths,
+      String sideTableIndexField,
+      String sideTableFormat) {}
 
   public record Kernel(String name, double lambda, double tau, int bands, int rows, double sampleRate,
       int auditQueries, int bucketCap) {

@@ -27,6 +27,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.hallufloor.corpus.BadRecordPolicy;
 import org.hallufloor.corpus.InputFormat;
+import org.hallufloor.corpus.RawRecords;
 import org.hallufloor.corpus.SliceSpec;
 import org.hallufloor.corpus.SliceTransform;
 import org.hallufloor.tokenize.TokenizerSpec;
@@ -187,7 +188,11 @@ public final class SettingsLoader {
         get("input.text-columns", config::getStringList, List.of()),
         nonEmptyString("input.text-delimiter", get("input.text-delimiter", config::getString, "\t")),
         positive("input.max-document-bytes", get("input.max-document-bytes", config::getBytes, 1L)),
-        (int) atLeast("input.partitions", get("input.partitions", config::getInt, 0), 0));
+        (int) atLeast("input.partitions", get("input.partitions", config::getInt, 0), 0),
+        get("input.side-table.paths", config::getStringList, List.of()),
+        nonBlank("input.side-table.index-field", get("input.side-table.index-field", config::getString, "doc_index")),
+        oneOf("input.side-table.format", get("input.side-table.format", config::getString, "auto"),
+            Set.of("auto", "parquet", "jsonl", "csv")));
     checkTextColumns(input);
 
     List<SliceSpec> slices = readSlices();
@@ -205,15 +210,25 @@ public final class SettingsLoader {
       if (format == InputFormat.NUMPY_TOKENS && input.eosId() < 0) {
         problems.add(ROOT + ".input.eos-id: numpy-tokens needs the id that ends each document");
       }
-      if (format != InputFormat.PARQUET_IDS) {
+      if (format != InputFormat.PARQUET_IDS && input.sideTablePaths().isEmpty()) {
         for (int i = 0; i < slices.size(); i++) {
-          if (slices.get(i).field() != null && !slices.get(i).field().isEmpty()) {
+          String field = slices.get(i).field();
+          if (field != null && !field.isEmpty() && !field.equals(RawRecords.FILE_FIELD)) {
             problems.add(ROOT + ".slices[" + i + "] (" + slices.get(i).name() + "): " + input.format()
-                + " files carry ids only; slices from side tables are not read yet (scaling fractions and the"
-                + " held-out split work)");
+                + " files carry ids only; give a side table of fields by document index ("
+                + ROOT + ".input.side-table.paths), or slice by file (field = " + RawRecords.FILE_FIELD + ")");
           }
         }
+        if (!input.idField().isEmpty()) {
+          problems.add(ROOT + ".input.id-field: " + input.format() + " files carry ids only; the id field is read"
+              + " from a side table (" + ROOT + ".input.side-table.paths)");
+        }
       }
+    }
+    if (!input.sideTablePaths().isEmpty() && input.format() != null
+        && !Set.of(InputFormat.MEGATRON, InputFormat.NUMPY_TOKENS).contains(InputFormat.byName(input.format()))) {
+      problems.add(ROOT + ".input.side-table.paths: only for megatron and numpy-tokens input, whose files carry"
+          + " ids only; " + input.format() + " records carry their own fields");
     }
     List<Double> scaling = each("scaling-fractions", get("scaling-fractions", config::getDoubleList, List.of()),
         f -> f > 0 && f <= 1, "in (0, 1]");
@@ -235,11 +250,6 @@ public final class SettingsLoader {
         inRange("kernel.sample-rate", get("kernel.sample-rate", config::getDouble, 0.1), x -> x > 0 && x <= 1, "in (0, 1]"),
         (int) atLeast("kernel.audit-queries", get("kernel.audit-queries", config::getInt, 500), 1),
         (int) atLeast("kernel.bucket-cap", get("kernel.bucket-cap", config::getInt, 2000), 2));
-    if ("suffix".equals(kernel.name())) {
-      // Named in INTERFACE.md, but computing exact evidence under another kernel's name would
-      // be a silently wrong number.
-      problems.add(ROOT + ".kernel.name: 'suffix' is not implemented yet (exact and jaccard are)");
-    }
     if ((kernel.bands() == 0) != (kernel.rows() == 0)) {
       problems.add(ROOT + ".kernel.bands, " + ROOT + ".kernel.rows: give both, or neither (0 = chosen for tau)");
     }
@@ -292,7 +302,7 @@ public final class SettingsLoader {
       String transformName = s.hasPath("transform") ? s.getValue("transform").unwrapped().toString() : "none";
       SliceTransform transform = SliceTransform.byName(transformName);
       if (transform == null) {
-        problems.add(at + ".transform: '" + transformName + "' is not one of none, year, host, language");
+        problems.add(at + ".transform: '" + transformName + "' is not one of " + SliceTransform.configNames());
       }
       String field = s.hasPath("field") ? s.getValue("field").unwrapped().toString() : "";
       if (field.isEmpty() && transform != SliceTransform.LANGUAGE) {

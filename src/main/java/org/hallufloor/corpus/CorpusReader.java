@@ -127,7 +127,8 @@ public final class CorpusReader {
             concat(lit("token id "), coalesce(outside.cast("string"), lit("null")),
                 lit(" outside the vocabulary of " + tokenizer + " (N_V = " + nVocab + ")")))
         .otherwise(lit(null).cast("string"));
-    return records(df, spec, "ids", idsCol.cast("array<int>"), reason, idsCol.cast("string"));
+    return records(df, spec, "ids", idsCol.cast("array<int>"), reason, idsCol.cast("string"))
+        .withColumn("doc_index", lit(null).cast("bigint"));
   }
 
   private static Dataset<Row> parquet(SparkSession spark, List<InputFile> files) {

@@ -30,6 +30,8 @@ public final class InputFiles {
       for (String p : paths) {
         megatron(p, conf, files, problems);
       }
+      // Sorted as other formats are: the order numbers the documents a side table is joined by.
+      files.sort((a, b) -> a.path().compareTo(b.path()));
       return new Listing(files, problems);
     }
     for (String p : paths) {

@@ -16,6 +16,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -42,30 +43,89 @@ public final class TokenFiles {
    * flat-file tokens [from, to) of {@code units} tokens.
    */
   public record Split(String path, InputFormat format, long from, long to, long dataOffset, int width, boolean signed,
-      long units) implements Serializable {}
+      long units, long firstDocument) implements Serializable {
+    /** The same split, its first document numbered {@code index} over all files. */
+    Split startingAt(long index) {
+      return new Split(path, format, from, to, dataOffset, width, signed, units, index);
+    }
+  }
+
+  /** {@link Split#firstDocument} of a split whose documents are not numbered. */
+  private static final long UNNUMBERED = -1;
 
   private static final byte[] MEGATRON_MAGIC = "MMIDIDX\0\0".getBytes(StandardCharsets.ISO_8859_1);
   private static final int MEGATRON_HEADER = 9 + 8 + 1 + 8 + 8;
 
   private TokenFiles() {}
 
-  public static Dataset<Row> read(SparkSession spark, List<InputFile> files, Spec spec) {
+  /**
+   * The documents of the files, in the files' order. Each gets its index over all the files
+   * (for a side table) where it costs nothing: always for Megatron, whose headers count the
+   * documents; for flat files only when {@code indexed}, as it costs one more read of the
+   * ids to count the documents before each split.
+   */
+  public static Dataset<Row> read(SparkSession spark, List<InputFile> files, Spec spec, boolean indexed) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     List<Split> splits = new ArrayList<>();
+    long documentsBefore = 0;
     for (InputFile f : files) {
-      splits.addAll(f.format() == InputFormat.MEGATRON ? megatronSplits(f, spec, conf) : flatSplits(f, spec, conf));
+      if (f.format() == InputFormat.MEGATRON) {
+        List<Split> own = megatronSplits(f, spec, conf, documentsBefore);
+        splits.addAll(own);
+        documentsBefore += own.isEmpty() ? 0 : own.get(own.size() - 1).to();
+      } else {
+        splits.addAll(flatSplits(f, spec, conf));
+      }
     }
     HadoopConf shipped = new HadoopConf(conf);
+    if (indexed && splits.stream().anyMatch(s -> s.format() == InputFormat.NUMPY_TOKENS)) {
+      splits = numbered(spark, splits, spec, shipped);
+    }
     return spark.createDataset(splits, Encoders.javaSerialization(Split.class))
         .repartition(Math.max(1, splits.size()))
         .flatMap((FlatMapFunction<Split, Row>) s -> documents(s, spec, shipped.get()), Encoders.row(RawRecords.IDS_SCHEMA))
         .toDF();
   }
 
+  /** Flat-file splits given the index of their first document: a pass counting each split's documents. */
+  private static List<Split> numbered(SparkSession spark, List<Split> splits, Spec spec, HadoopConf conf) {
+    List<Long> counts = JavaSparkContext.fromSparkContext(spark.sparkContext())
+        .parallelize(splits, Math.max(1, splits.size()))
+        .map(s -> documentStarts(s, spec, conf.get()))
+        .collect();
+    List<Split> out = new ArrayList<>(splits.size());
+    long before = 0;
+    for (int i = 0; i < splits.size(); i++) {
+      out.add(splits.get(i).startingAt(before));
+      before += counts.get(i);
+    }
+    return out;
+  }
+
+  /**
+   * How many documents a flat-file split yields: the tokens p in [from, to) that open one
+   * (p = 0, or the token before p ends a document), as {@link #flatDocuments} reads them.
+   */
+  static long documentStarts(Split s, Spec spec, Configuration conf) throws IOException {
+    if (s.format() != InputFormat.NUMPY_TOKENS) {
+      return s.to() - s.from();
+    }
+    try (FSDataInputStream data = open(s.path(), conf)) {
+      TokenCursor cursor = new TokenCursor(data, s);
+      long n = s.from() == 0 ? 1 : 0;
+      for (long p = Math.max(1, s.from()); p < Math.min(s.to(), s.units()); p++) {
+        if (cursor.get(p - 1) == spec.eosId()) {
+          n++;
+        }
+      }
+      return n;
+    }
+  }
+
   // ---- Megatron indexed datasets --------------------------------------------------------------
 
   /** The header of {@code <prefix>.idx}, checked against the file's length, to document ranges. */
-  static List<Split> megatronSplits(InputFile f, Spec spec, Configuration conf) {
+  static List<Split> megatronSplits(InputFile f, Spec spec, Configuration conf, long documentsBefore) {
     String idx = f.path() + ".idx";
     try (FSDataInputStream in = open(idx, conf)) {
       long length = length(idx, conf);
@@ -105,7 +165,7 @@ public final class TokenFiles {
       List<Split> out = new ArrayList<>();
       for (long d = 0; d < documents; d += perSplit) {
         out.add(new Split(f.path(), InputFormat.MEGATRON, d, Math.min(documents, d + perSplit), 0, width, signed,
-            sequences));
+            sequences, documentsBefore + d));
       }
       return out;
     } catch (IOException e) {
@@ -155,7 +215,7 @@ public final class TokenFiles {
       List<Split> out = new ArrayList<>();
       for (long t = 0; t < tokens; t += spec.tokensPerSplit()) {
         out.add(new Split(f.path(), InputFormat.NUMPY_TOKENS, t, Math.min(tokens, t + spec.tokensPerSplit()), offset,
-            width, dtype.startsWith("int"), tokens));
+            width, dtype.startsWith("int"), tokens, UNNUMBERED));
       }
       return out;
     } catch (IOException e) {
@@ -223,8 +283,9 @@ public final class TokenFiles {
           at = decode(readAt(data, pointer, size * s.width()), s, ids, at, size);
         }
         String record = "document " + doc;
+        long index = s.firstDocument() + (doc - s.from());
         String docId = s.path() + "#" + doc++;
-        return row(s.path(), record, docId, dropTrailingEos(ids, spec), spec);
+        return row(s.path(), record, docId, dropTrailingEos(ids, spec), spec, index);
       }
     };
   }
@@ -247,6 +308,7 @@ public final class TokenFiles {
     long firstDocument = start;
     return new Documents(data, null) {
       long next = firstDocument;
+      long index = s.firstDocument();
 
       @Override
       Row readNext() throws IOException {
@@ -263,7 +325,9 @@ public final class TokenFiles {
         for (int i = 0; i < ids.length; i++) {
           ids[i] = (int) Math.min(cursor.get(begin + i), Integer.MAX_VALUE);
         }
-        return row(s.path(), "token " + begin, s.path() + "@" + begin, ids, spec);
+        Row r = row(s.path(), "token " + begin, s.path() + "@" + begin, ids, spec, index);
+        index = index == UNNUMBERED ? UNNUMBERED : index + 1;
+        return r;
       }
     };
   }
@@ -274,17 +338,18 @@ public final class TokenFiles {
   }
 
   /** A good row, or a bad one naming the first id outside the vocabulary. */
-  private static Row row(String file, String record, String docId, int[] ids, Spec spec) {
+  private static Row row(String file, String record, String docId, int[] ids, Spec spec, long index) {
+    Long docIndex = index == UNNUMBERED ? null : index;
     if (ids.length == 0) {
-      return RowFactory.create(file, record, null, null, null, "empty document", null);
+      return RowFactory.create(file, record, null, null, null, "empty document", null, docIndex);
     }
     for (int id : ids) {
       if (id < 0 || id >= spec.nVocab()) {
         return RowFactory.create(file, record, null, null, null, "token id " + id + " outside the vocabulary of "
-            + spec.tokenizer() + " (N_V = " + spec.nVocab() + ")", null);
+            + spec.tokenizer() + " (N_V = " + spec.nVocab() + ")", null, docIndex);
       }
     }
-    return RowFactory.create(file, record, docId, ids, new String[0], null, null);
+    return RowFactory.create(file, record, docId, ids, new String[0], null, null, docIndex);
   }
 
   private static int decode(ByteBuffer b, Split s, int[] into, int at, int count) {

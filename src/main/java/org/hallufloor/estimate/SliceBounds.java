@@ -15,6 +15,7 @@ import org.hallufloor.bound.FCurve;
 import org.hallufloor.bound.OptimisedBound;
 import org.hallufloor.bound.SampledSbar;
 import org.hallufloor.bound.Spectrum;
+import org.hallufloor.bound.SuffixKernel;
 import org.hallufloor.evidence.EvidenceHistogram;
 import org.hallufloor.evidence.Kinds;
 import org.hallufloor.similarity.JaccardJoin;
@@ -57,16 +58,26 @@ public final class SliceBounds {
   public record Result(Dataset<Row> sliceBounds, Dataset<Row> fCurve, Dataset<Row> evidenceHistogram,
       Dataset<Row> similarityJoin, List<String> invariantViolations) {}
 
-  /** What a soft kernel's similarity join was run with and took; null for the exact kernel. */
+  /** How a soft kernel's rows were computed; null for the exact kernel. */
+  public sealed interface Soft extends Serializable permits Join, Suffix {}
+
+  /** What the jaccard kernel's similarity join was run with and took. */
   public record Join(double tau, int bands, int rows, double sampleRate, double seconds, long cappedBuckets)
-      implements Serializable {}
+      implements Soft {}
+
+  /** The suffix kernel: exact evidence from suffix counts, Sbar in closed form (bound.SuffixKernel). */
+  public record Suffix(double lambda) implements Soft {}
 
   /** The evidence of one (slice, context length), from its cells. */
   static final class SliceEvidence {
     final List<double[]> evidence = new ArrayList<>();
     final List<double[]> gap = new ArrayList<>();
     final List<double[]> heldoutGap = new ArrayList<>();
-    /** A soft kernel's Sbar sums and join counts (JaccardJoin); null under the exact kernel. */
+    /** {value, share of the N_V^c space}: the uniform distribution where unseen contexts have evidence. */
+    final List<double[]> uniform = new ArrayList<>();
+    /** The uniform mean summed from unrounded evidence, where the cells carry it. */
+    double uniformMean;
+    /** A sampled join's Sbar sums and join counts (JaccardJoin); null otherwise. */
     double[] sbar;
     double[] join;
     final Map<Integer, Long> counts = new TreeMap<>();
@@ -84,8 +95,14 @@ public final class SliceBounds {
       return (long) evidence.stream().mapToDouble(r -> r[3]).sum();
     }
 
-    boolean soft() {
+    /** Sbar and its interval come from a sampled join. */
+    boolean sampled() {
       return sbar != null;
+    }
+
+    /** The exact kernel's cells: they carry the counts of exact identity (singletons, monofacts, unseen). */
+    boolean exactIdentity() {
+      return sbar == null && uniform.isEmpty();
     }
   }
 
@@ -97,10 +114,10 @@ public final class SliceBounds {
   /**
    * @param cells slice, context_len, kind, value, contexts, occurrences, heldout, amount (ExactEvidence's,
    *     or JaccardJoin's with a real value and the Sbar and join kinds)
-   * @param join the soft kernel's join, or null for the exact kernel
+   * @param soft how the soft kernel's cells were made, or null for the exact kernel
    */
   public static Result compute(SparkSession spark, Map<Integer, Slice> slices, Dataset<Row> cells, Params params,
-      Join join) {
+      Soft soft) {
     int pairs = params.betaS().size() * params.temperatures().size();
     Map<List<Integer>, SliceEvidence> bySlice = new TreeMap<>((a, b) -> a.get(0).equals(b.get(0))
         ? Integer.compare(a.get(1), b.get(1)) : Integer.compare(a.get(0), b.get(0)));
@@ -121,6 +138,10 @@ public final class SliceBounds {
         case Kinds.EVIDENCE -> e.evidence.add(cell);
         case Kinds.GAP -> e.gap.add(cell);
         case Kinds.HELDOUT_GAP -> e.heldoutGap.add(cell);
+        // A share sums the space less its seen parts: rounding may leave -1e-17 for none.
+        case Kinds.UNIFORM -> e.uniform.add(new double[] {value, r.getDouble(7) > -1e-12 ? Math.max(0, r.getDouble(7))
+            : r.getDouble(7)});
+        case Kinds.UNIFORM_MEAN -> e.uniformMean += r.getDouble(7);
         case Kinds.PH_INSAMPLE, Kinds.PH_HELDOUT -> e.ph.computeIfAbsent(kind, k -> new double[pairs])[(int) value] += r.getDouble(7);
         default -> e.counts.merge(kind, r.getLong(4) + r.getLong(6), Long::sum);
       }
@@ -138,13 +159,20 @@ public final class SliceBounds {
       if (ev.examples() == 0) {
         continue; // a slice made only of held-out documents has no training evidence to bound with
       }
-      SampledSbar sbar = ev.soft() ? SampledSbar.of(ev.sbar, params.contextSampleRate(),
-              recallLow(ev, recallLow.getOrDefault(c, 1.0)))
-          : new SampledSbar(1, 1, 1, 0);
-      if (ev.soft()) {
-        joinRows.add(joinRow(slice, c, ev, sbar, params, join));
+      SampledSbar sbar = sbar(ev, c, soft, params, recallLow);
+      if (ev.sampled()) {
+        joinRows.add(joinRow(slice, c, ev, sbar, params, (Join) soft));
       }
       Map<Distribution, Spectrum> spectra = spectra(ev, c, params);
+      if (soft instanceof Suffix s) {
+        // Two ways to the uniform mean evidence: the space's cells, and |D| Sbar / N_V^c.
+        double closedForm = Math.log10(ev.examples()) + SuffixKernel.log10Sbar(s.lambda(), params.nVocab(), c)
+            - c * Math.log10(params.nVocab());
+        double fromCells = Math.log10(ev.uniformMean);
+        check(violations, Math.abs(fromCells - closedForm) < 1e-9 * Math.max(1, Math.abs(closedForm)),
+            String.format("%s=%s c=%d: uniform mean evidence 10^%s over the space's cells, but |D| Sbar / N_V^c = 10^%s",
+                slice.dim(), slice.value(), c, fromCells, closedForm));
+      }
       int pair = 0;
       for (double betaS : params.betaS()) {
         for (double t : params.temperatures()) {
@@ -180,6 +208,18 @@ public final class SliceBounds {
     return new Result(spark.createDataFrame(bounds, Tables.SLICE_BOUNDS), spark.createDataFrame(curve, Tables.F_CURVE),
         spark.createDataFrame(histogram, Tables.EVIDENCE_HISTOGRAM), spark.createDataFrame(joinRows, Tables.SIMILARITY_JOIN),
         violations);
+  }
+
+  /** Sbar of a (slice, c): 1 (exact), the closed form (suffix), or the sampled join's estimate (jaccard). */
+  private static SampledSbar sbar(SliceEvidence ev, int c, Soft soft, Params params, Map<Integer, Double> recallLow) {
+    if (ev.sampled()) {
+      return SampledSbar.of(ev.sbar, params.contextSampleRate(), recallLow(ev, recallLow.getOrDefault(c, 1.0)));
+    }
+    if (soft instanceof Suffix s) {
+      double value = SuffixKernel.sbar(s.lambda(), params.nVocab(), c);
+      return new SampledSbar(value, value, value, 0);
+    }
+    return new SampledSbar(1, 1, 1, 0);
   }
 
   /**
@@ -256,7 +296,12 @@ public final class SliceBounds {
   static Map<Distribution, Spectrum> spectra(SliceEvidence ev, int c, Params params) {
     Map<Distribution, Spectrum> out = new EnumMap<>(Distribution.class);
     double rate = params.contextSampleRate();
-    out.put(Distribution.UNIFORM, spectrum(ev.evidence, 1, 1 / rate, c * Math.log10(params.nVocab())));
+    if (ev.uniform.isEmpty()) {
+      out.put(Distribution.UNIFORM, spectrum(ev.evidence, 1, 1 / rate, c * Math.log10(params.nVocab())));
+    } else {
+      // The cells cover the whole space (their shares sum to 1): no mass left for evidence 0.
+      out.put(Distribution.UNIFORM, spectrum(ev.uniform, 1, 1, Double.NaN));
+    }
     out.put(Distribution.DISTINCT, spectrum(ev.evidence, 1, 1, Double.NaN));
     out.put(Distribution.OCCURRENCE, spectrum(ev.evidence, 2, 1, Double.NaN));
     // Margins need E(y|X) per next token: the exact pass's cells carry them, a soft kernel's set join does not.
@@ -289,7 +334,7 @@ public final class SliceBounds {
     long examples = ev.examples();
     long heldout = ev.heldoutExamples();
     // Counts of exact identity: the exact kernel's rows carry them, a soft kernel's leave them null.
-    boolean counted = !ev.soft();
+    boolean counted = ev.exactIdentity();
     Double unseenContexts = heldout == 0 || !counted ? null
         : (double) ev.counts.getOrDefault(Kinds.HELDOUT_UNSEEN_CONTEXTS, 0L) / heldout;
     Double unseenFacts = heldout == 0 || !counted ? null

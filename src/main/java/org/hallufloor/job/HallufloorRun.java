@@ -28,6 +28,8 @@ import org.hallufloor.corpus.InputFiles;
 import org.hallufloor.corpus.InputFormat;
 import org.hallufloor.corpus.RecordSpec;
 import org.hallufloor.corpus.SliceSpec;
+import org.hallufloor.corpus.RawRecords;
+import org.hallufloor.corpus.SideTable;
 import org.hallufloor.corpus.TokenFiles;
 import org.hallufloor.context.Examples;
 import org.hallufloor.context.Groups;
@@ -39,6 +41,7 @@ import org.hallufloor.output.RunsTable;
 import org.hallufloor.report.Progress;
 import org.hallufloor.report.RunReport;
 import org.hallufloor.report.RunSummary;
+import org.hallufloor.evidence.SuffixEvidence;
 import org.hallufloor.similarity.ContextSets;
 import org.hallufloor.similarity.JaccardJoin;
 import org.hallufloor.similarity.MinHash;
@@ -158,9 +161,15 @@ public final class HallufloorRun {
     Dataset<Row> raw = switch (InputFormat.byName(settings.input().format())) {
       case PARQUET_IDS -> CorpusReader.readParquetIds(spark, listing.files(), recordSpec(), vocabularySize(),
           settings.tokenizer());
-      case MEGATRON, NUMPY_TOKENS -> TokenFiles.read(spark, listing.files(), tokenFileSpec());
+      case MEGATRON, NUMPY_TOKENS -> TokenFiles.read(spark, listing.files(), tokenFileSpec(), hasSideTable());
       default -> CorpusReader.read(spark, listing.files(), recordSpec());
     };
+    List<String> sliceFields = recordSpec().sliceFields();
+    raw = hasSideTable()
+        ? SideTable.attach(spark, raw, new SideTable.Spec(settings.input().sideTablePaths(),
+            settings.input().sideTableFormat(), settings.input().sideTableIndexField(), settings.input().idField(),
+            sliceFields))
+        : RawRecords.withFileFields(raw, sliceFields);
     return raw
         .repartition(partitions())
         .persist(StorageLevel.MEMORY_AND_DISK_SER());
@@ -202,6 +211,10 @@ public final class HallufloorRun {
     Settings.Input in = settings.input();
     String dtype = !in.dtype().equals("auto") ? in.dtype() : vocabularySize() <= 65536 ? "uint16" : "uint32";
     return new TokenFiles.Spec(in.eosId(), dtype, vocabularySize(), settings.tokenizer(), in.splitTokens());
+  }
+
+  private boolean hasSideTable() {
+    return !settings.input().sideTablePaths().isEmpty();
   }
 
   private boolean preTokenized() {
@@ -276,6 +289,10 @@ public final class HallufloorRun {
                 r.<Double>getAs("audit_recall")), r.<Long>getAs("audit_pairs"), r.<Long>getAs("capped_pairs")));
       }
       result = union(result, soft);
+    } else if (settings.kernel().name().equals("suffix")) {
+      progress.begin("counting the suffixes of every context for " + settings.kernel().label());
+      result = union(result, suffix(tokenized, evidence, settings.kernel(), settings.contextLengths(), params));
+      progress.done("counted suffixes", settings.contextLengths().size(), "context lengths");
     }
     for (String violation : result.invariantViolations()) {
       LOG.warn("invariant violated: {}", violation);
@@ -302,6 +319,18 @@ public final class HallufloorRun {
         exactParams.withKernel(kernel.label(), kernel.sampleRate()),
         new SliceBounds.Join(kernel.tau(), bandsRows[0], bandsRows[1], kernel.sampleRate(), joined.seconds(),
             joined.cappedBuckets()));
+  }
+
+  /**
+   * The suffix kernel's rows: exact evidence from the counts of every suffix, over every context
+   * (context-sample-rate thins the exact rows only: suffix counts need all examples).
+   */
+  public static SliceBounds.Result suffix(Dataset<Row> tokenized, Evidence evidence, Settings.Kernel kernel,
+      List<Integer> contextLengths, SliceBounds.Params exactParams) {
+    Dataset<Row> cells = SuffixEvidence.cells(tokenized, new SuffixEvidence.Params(kernel.lambda(),
+        exactParams.nVocab(), contextLengths, evidence.groups()));
+    return SliceBounds.compute(tokenized.sparkSession(), evidence.slices(), cells,
+        exactParams.withKernel(kernel.label(), 1.0), new SliceBounds.Suffix(kernel.lambda()));
   }
 
   private static SliceBounds.Result union(SliceBounds.Result a, SliceBounds.Result b) {

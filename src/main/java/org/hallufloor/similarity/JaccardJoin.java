@@ -26,6 +26,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.sketch.BloomFilter;
+import org.hallufloor.context.SoftCells;
 import scala.Tuple2;
 
 /**
@@ -42,16 +43,8 @@ import scala.Tuple2;
  * so at small sample rates most of the corpus never crosses the shuffle.
  */
 public final class JaccardJoin {
-  /** Cells: slice, context_len, kind, value and sums, as ExactEvidence's, with a real-valued evidence. */
-  public static final StructType CELLS = new StructType()
-      .add("slice", DataTypes.IntegerType, false)
-      .add("context_len", DataTypes.IntegerType, false)
-      .add("kind", DataTypes.StringType, false)
-      .add("value", DataTypes.DoubleType, false)
-      .add("contexts", DataTypes.LongType, false)
-      .add("occurrences", DataTypes.LongType, false)
-      .add("heldout", DataTypes.LongType, false)
-      .add("amount", DataTypes.DoubleType, false);
+  /** Cells: {@link SoftCells#SCHEMA}. */
+  public static final StructType CELLS = SoftCells.SCHEMA;
 
   /** value = Evid(X) (rounded up to 10 significant bits); contexts, occurrences, held-out examples with it. */
   public static final String EVIDENCE = "evidence";
@@ -68,9 +61,6 @@ public final class JaccardJoin {
   public static final List<String> JOIN_COUNTS = List.of("query_sets", "query_contexts", "candidate_pairs",
       "verified_pairs", "capped_pairs", "audit_queries", "audit_pairs", "audit_found", "audit_found_not_true",
       "audit_weight", "audit_weight_found", "audit_weight_squares");
-
-  /** Significant bits kept of an evidence value: cells stay few, each value rises by at most 0.1%. */
-  static final int EVIDENCE_BITS = 10;
 
   /**
    * @param auditQueries audit queries per context length, joined by brute force
@@ -388,7 +378,7 @@ public final class JaccardJoin {
         long train = set.train[i];
         long distinct = set.distinct[i];
         double evid = q.evidence(slice);
-        double[] cell = evidenceCells.computeIfAbsent(List.of(slice, set.c, roundUp(evid)), k -> new double[3]);
+        double[] cell = evidenceCells.computeIfAbsent(List.of(slice, set.c, SoftCells.roundUp(evid)), k -> new double[3]);
         cell[0] += distinct;
         cell[1] += train;
         cell[2] += set.heldout[i];
@@ -435,18 +425,5 @@ public final class JaccardJoin {
       }
     });
     return rows.iterator();
-  }
-
-  /**
-   * The value rounded up to {@link #EVIDENCE_BITS} significant bits. Rounding up keeps every
-   * bound a lower bound: f at a rounded value is f of the real spectrum there, and the mean rises.
-   */
-  static double roundUp(double v) {
-    if (v <= 0 || Double.isInfinite(v)) {
-      return Math.max(v, 0);
-    }
-    long mask = (1L << (52 - EVIDENCE_BITS)) - 1;
-    long bits = Double.doubleToRawLongBits(v);
-    return (bits & mask) == 0 ? v : Double.longBitsToDouble((bits | mask) + 1);
   }
 }

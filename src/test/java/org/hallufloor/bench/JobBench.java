@@ -165,7 +165,7 @@ public final class JobBench {
     InputFiles.Listing listing = InputFiles.list(onIds.input().paths(), InputFormat.MEGATRON,
         spark.sparkContext().hadoopConfiguration());
     long read = org.hallufloor.corpus.TokenFiles.read(spark, listing.files(), new org.hallufloor.corpus.TokenFiles.Spec(
-        -1, "int32", tokenizer.vocabularySize(), onIds.tokenizer(), onIds.input().splitTokens()))
+        -1, "int32", tokenizer.vocabularySize(), onIds.tokenizer(), onIds.input().splitTokens()), false)
         .selectExpr("sum(size(ids))").first().getLong(0);
     long t1 = System.nanoTime();
     HallufloorRun.Result r = new HallufloorRun(spark, onIds, System.err, false).run();

@@ -101,9 +101,12 @@ class SettingsLoaderTest {
   }
 
   @Test
-  void suffixIsRefusedUntilImplementedAndJaccardKeysAreChecked() {
-    List<String> p = problems(null, "hallufloor.input.paths=[x]", "hallufloor.kernel.name=suffix");
-    assertEquals(List.of("hallufloor.kernel.name: 'suffix' is not implemented yet (exact and jaccard are)"), p);
+  void softKernelKeysAreChecked() {
+    Settings suffix = SettingsLoader.load(null, null, List.of("hallufloor.input.paths=[x]", "hallufloor.kernel.name=suffix",
+        "hallufloor.kernel.lambda=0.25"));
+    assertEquals("suffix(0.25)", suffix.kernel().label());
+    List<String> p = problems(null, "hallufloor.input.paths=[x]", "hallufloor.kernel.name=suffix", "hallufloor.kernel.lambda=0");
+    assertEquals(List.of("hallufloor.kernel.lambda: 0.0 must be in (0, 1]"), p);
     Settings jaccard = SettingsLoader.load(null, null, List.of("hallufloor.input.paths=[x]", "hallufloor.kernel.name=jaccard"));
     assertEquals("jaccard(0.5)", jaccard.kernel().label());
     assertEquals(0.1, jaccard.kernel().sampleRate());
@@ -121,8 +124,16 @@ class SettingsLoaderTest {
     List<String> q = problems(null, "hallufloor.input.paths=[x]", "hallufloor.input.format=numpy-tokens",
         "hallufloor.slices=[{ name = source, field = source }]");
     assertEquals(List.of("hallufloor.input.eos-id: numpy-tokens needs the id that ends each document",
-        "hallufloor.slices[0] (source): numpy-tokens files carry ids only; slices from side tables "
-        + "are not read yet (scaling fractions and the held-out split work)"), q);
+        "hallufloor.slices[0] (source): numpy-tokens files carry ids only; give a side table of fields by document "
+        + "index (hallufloor.input.side-table.paths), or slice by file (field = _file)"), q);
+    // The file field needs no side table; an id field does, and only token files take one.
+    assertEquals(List.of("hallufloor.input.id-field: megatron files carry ids only; the id field is read from a side "
+        + "table (hallufloor.input.side-table.paths)"), problems(null, "hallufloor.input.paths=[x]",
+        "hallufloor.input.format=megatron", "hallufloor.input.id-field=doc_id",
+        "hallufloor.slices=[{ name = source, field = _file, transform = folder }]"));
+    assertEquals(List.of("hallufloor.input.side-table.paths: only for megatron and numpy-tokens input, whose files "
+        + "carry ids only; parquet-ids records carry their own fields"), problems(null, "hallufloor.input.paths=[x]",
+        "hallufloor.input.format=parquet-ids", "hallufloor.input.side-table.paths=[s.parquet]"));
     List<String> r = problems(null, "hallufloor.input.paths=[x]", "hallufloor.input.format=megatron",
         "hallufloor.input.dtype=float32");
     assertTrue(r.stream().anyMatch(m -> m.startsWith("hallufloor.input.dtype: 'float32'")), r.toString());

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -81,41 +83,124 @@ class PreTokenizedTest extends SparkTestBase {
   }
 
   /**
-   * The same documents in a Megatron indexed dataset (int32, cl100k does not fit uint16) and
-   * in OLMo-style flat token files (uint32, end-of-document id after each), raw and with a
-   * .npy header, each written by the small writers below after the formats' published
-   * layouts; read in many small splits so documents cross split boundaries. Without slices,
-   * held-out split or scaling (the ids differ between formats), every number must match.
+   * The same documents, as two shards, in Megatron indexed datasets (int32: cl100k does not
+   * fit uint16) and in OLMo-style flat token files (uint32, end-of-document id after each),
+   * raw and with a .npy header, each written by the small writers of {@link TokenFileWriters}
+   * after the formats' published layouts, and read in many small splits so documents cross
+   * split boundaries. A side table gives each document index the text run's id and date
+   * (Parquet for Megatron, CSV and JSON lines for the flat files), so with slices by year
+   * (from the side table) and by shard (from the file name), the held-out split and scaling
+   * fractions, every number must match the text run's. The text run's own slices are checked
+   * against a plain count of the documents first, so the match is not one of two empty slicings.
    */
   @Test
   void megatronAndNumpyTokenFilesGiveTheTextRunsNumbers() throws Exception {
     List<Europarl.Doc> docs = Europarl.first(DOCUMENTS);
-    List<String> lines = new ArrayList<>();
-    List<int[]> ids = new ArrayList<>();
+    int firstShard = 1800;
     var cl100k = Tokenizers.get(TokenizerSpec.of("cl100k_base"));
-    for (Europarl.Doc d : docs) {
-      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
-      ids.add(cl100k.encode(d.body()));
+    List<String> side = new ArrayList<>();
+    List<Row> sideRows = new ArrayList<>();
+    Map<String, Long> expectedDocs = new TreeMap<>();
+    for (int shard = 0; shard < 2; shard++) {
+      List<Europarl.Doc> part = shard == 0 ? docs.subList(0, firstShard) : docs.subList(firstShard, DOCUMENTS);
+      List<String> lines = new ArrayList<>();
+      List<int[]> ids = new ArrayList<>();
+      for (Europarl.Doc d : part) {
+        lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
+        ids.add(cl100k.encode(d.body()));
+      }
+      String name = "part-" + shard;
+      Path text = Shards.writeLines(dir.resolve("text").resolve(name + ".txt"), lines);
+      TokenFileWriters.megatron(dir.resolve("megatron").resolve(name), ids);
+      TokenFileWriters.flat(dir.resolve("flat").resolve(name + ".npy"), ids, EOS, false);
+      TokenFileWriters.flat(dir.resolve("npy").resolve(name + ".npy"), ids, EOS, true);
+      for (int i = 0; i < part.size(); i++) {
+        // Documents are numbered over the shards in path order: part-0's, then part-1's.
+        long index = sideRows.size();
+        String id = "file:" + text.toAbsolutePath() + ":" + (i + 1);
+        sideRows.add(RowFactory.create(index, id, part.get(i).date()));
+        side.add(index + "," + id + "," + part.get(i).date());
+        expectedDocs.merge("year=" + part.get(i).date().substring(0, 4), 1L, Long::sum);
+      }
+      expectedDocs.put("shard=" + name, (long) part.size());
     }
-    Path text = Shards.writeLines(dir.resolve("europarl-part.txt"), lines);
-    Path megatron = TokenFileWriters.megatron(dir.resolve("megatron").resolve("europarl_text_document"), ids);
-    Path flat = TokenFileWriters.flat(dir.resolve("flat").resolve("part-0.npy"), ids, EOS, false);
-    Path npy = TokenFileWriters.flat(dir.resolve("npy").resolve("part-0.npy"), ids, EOS, true);
-    String[] plain = {"hallufloor.slices=[]", "hallufloor.context-lengths=[1, 2, 4]", "hallufloor.scaling-fractions=[]",
-        "hallufloor.heldout-fraction=0", "hallufloor.report=false", "hallufloor.input.split-tokens=50000"};
+    Path parquetSide = dir.resolve("side-parquet");
+    spark().createDataFrame(sideRows, new StructType().add("doc_index", DataTypes.LongType)
+        .add("doc_id", DataTypes.StringType).add("date", DataTypes.StringType)).coalesce(2).write()
+        .parquet(parquetSide.toString());
+    side.add(0, "doc_index,doc_id,date");
+    Path csvSide = Shards.writeLines(dir.resolve("side.csv"), side);
+    List<String> json = new ArrayList<>();
+    for (Row r : sideRows) {
+      json.add("{\"doc_index\": " + r.getLong(0) + ", \"doc_id\": \"" + r.getString(1) + "\", \"date\": \""
+          + r.getString(2) + "\"}");
+    }
+    Path jsonSide = Shards.writeLines(dir.resolve("side.jsonl.gz"), json);
+    String[] sliced = concat(COMMON, "hallufloor.slices=[{ name = year, field = date, transform = year },"
+        + " { name = shard, field = _file, transform = file-name }]", "hallufloor.input.split-tokens=50000");
 
-    List<Row> expected = bounds(Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir.resolve("text-out"),
-        concat(plain, "hallufloor.input.paths=[\"" + text.toAbsolutePath() + "\"]", "hallufloor.slices=[]"))));
+    HallufloorRun.Result fromText = Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf",
+        dir.resolve("text-out"), concat(sliced, "hallufloor.input.paths=[\"" + dir.resolve("text") + "\"]")));
+    Map<String, Long> textDocs = new TreeMap<>();
+    Runs.bySlice(fromText.sliceStats()).forEach((k, v) -> {
+      if (k.startsWith("year=") || k.startsWith("shard=")) {
+        textDocs.put(k, v[0]);
+      }
+    });
+    assertEquals(expectedDocs, textDocs, "documents per year and shard of the text run, against a plain count");
+    List<Row> expected = bounds(fromText);
+
     for (String[] input : List.of(
-        new String[] {"megatron", megatron.toAbsolutePath().toString()},
-        new String[] {"numpy-tokens", flat.getParent().toAbsolutePath().toString()},
-        new String[] {"numpy-tokens", npy.toAbsolutePath().toString()})) {
-      HallufloorRun.Result r = Runs.run(spark(), Runs.settings(null, dir.resolve("out-" + input[0] + expected.size()
-          + input[1].hashCode()), concat(plain, "hallufloor.input.paths=[\"" + input[1] + "\"]",
-          "hallufloor.input.format=" + input[0], "hallufloor.input.eos-id=" + EOS)));
+        new String[] {"megatron", dir.resolve("megatron").toString(), parquetSide.toString()},
+        new String[] {"numpy-tokens", dir.resolve("flat").toString(), csvSide.toString()},
+        new String[] {"numpy-tokens", dir.resolve("npy").toString(), jsonSide.toString()})) {
+      HallufloorRun.Result r = Runs.run(spark(), Runs.settings(null, dir.resolve("out-" + Path.of(input[1])
+          .getFileName()), concat(sliced, "hallufloor.input.paths=[\"" + input[1] + "\"]",
+          "hallufloor.input.format=" + input[0], "hallufloor.input.eos-id=" + EOS,
+          "hallufloor.input.side-table.paths=[\"" + input[2] + "\"]", "hallufloor.input.id-field=doc_id")));
       assertEquals(DOCUMENTS, r.documents(), input[1]);
+      assertEquals(fromText.sliceStats(), r.sliceStats(), "documents and tokens per slice: " + input[1]);
       SameNumbers.assertSameSliceBounds(expected, bounds(r));
     }
+  }
+
+  /**
+   * A side table that cannot number the documents is bad input naming the table and what is
+   * wrong: a repeated index, a column the settings name but the table lacks, a malformed line.
+   * Without a side table, slicing token files by file name still works.
+   */
+  @Test
+  void aBadSideTableNamesTheTableAndTheProblem() throws Exception {
+    List<int[]> ids = List.of(new int[] {9906, 1917}, new int[] {15339, 374, 264}, new int[] {40, 1097});
+    Path prefix = TokenFileWriters.megatron(dir.resolve("m").resolve("europarl_text_document"), ids);
+    String[] base = concat(COMMON, "hallufloor.input.paths=[\"" + prefix + "\"]", "hallufloor.input.format=megatron");
+
+    Path repeated = Shards.writeLines(dir.resolve("repeated.csv"), List.of("doc_index,date", "0,2001-01-01",
+        "1,2002-01-01", "1,2003-01-01", "2,2004-01-01"));
+    assertBadSideTable(base, repeated, "each document needs exactly one row; doc_index 1 on 2 rows");
+    Path noDate = Shards.writeLines(dir.resolve("no-date.csv"), List.of("doc_index,day", "0,2001-01-01"));
+    assertBadSideTable(base, noDate, "no column 'date' (named by hallufloor.slices[0].field)");
+    Path malformed = Shards.writeLines(dir.resolve("malformed.jsonl"), List.of("{\"doc_index\": 0, \"date\": \"2001\"}",
+        "{\"doc_index\": 1, \"date\": "));
+    Runs.Exit exit = execute(base, malformed);
+    assertEquals(HallufloorJob.BAD_INPUT, exit.code(), exit.err());
+    Assertions.assertTrue(exit.err().contains("malformed.jsonl: malformed line: {\"doc_index\": 1"), exit.err());
+
+    HallufloorRun.Result byFile = Runs.run(spark(), Runs.settings(null, dir.resolve("by-file"), concat(base,
+        "hallufloor.slices=[{ name = dataset, field = _file, transform = file-name }]")));
+    // 3 documents of 2 + 3 + 2 tokens, counted by hand from ids above.
+    Assertions.assertArrayEquals(new long[] {3, 7}, Runs.bySlice(byFile.sliceStats()).get("dataset=europarl_text_document"));
+  }
+
+  private void assertBadSideTable(String[] base, Path table, String message) {
+    Runs.Exit exit = execute(base, table);
+    assertEquals(HallufloorJob.BAD_INPUT, exit.code(), exit.err());
+    Assertions.assertTrue(exit.err().contains("side table " + table) && exit.err().contains(message), exit.err());
+  }
+
+  private Runs.Exit execute(String[] base, Path table) {
+    return Runs.execute(spark(), Runs.settings(null, dir.resolve("out-" + table.getFileName()), concat(base,
+        "hallufloor.input.side-table.paths=[\"" + table + "\"]")));
   }
 
   @Test

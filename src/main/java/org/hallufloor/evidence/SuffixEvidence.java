@@ -1,0 +1,434 @@
+package org.hallufloor.evidence;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.substring;
+import static org.apache.spark.sql.functions.sum;
+
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.hallufloor.bound.SuffixKernel;
+import org.hallufloor.context.Examples;
+import org.hallufloor.context.Groups;
+import org.hallufloor.context.SoftCells;
+
+/**
+ * Evidence under the back-off kernel {@code suffix(lambda)} (THEORY 1), exactly, from the counts
+ * of every suffix of every training context (no pairwise join): see {@link SuffixKernel}.
+ *
+ * <p>Seen suffixes form a tree (a suffix's parent is itself without its first token). Contexts
+ * are written last token first, so in sorted order a suffix's contexts are contiguous and a
+ * suffix sorts just before them: partitioned by (slice, c, last token) and sorted, one scan
+ * with a stack of depth c sums each tree node's count when its contexts end, a local re-sort
+ * puts each node before its contexts, and a second scan hands every context its longest seen
+ * suffix's evidence. One shuffle; memory per task is the stack, whatever the tree's size.
+ *
+ * <p>A context of the {@code N_V^c} space takes the evidence of its longest suffix seen in
+ * training, so the uniform distribution is one cell per tree node: its evidence and the share
+ * of the space whose longest seen suffix it is ({@link SuffixKernel#spaceShare}).
+ */
+public final class SuffixEvidence {
+  private static final StructType CELLS = SoftCells.SCHEMA;
+
+  private static final StructType CONTEXTS = new StructType()
+      .add("c", DataTypes.IntegerType, false)
+      .add("rev", DataTypes.BinaryType, false)
+      .add("grp", DataTypes.IntegerType, false);
+
+  /**
+   * A context (kind LEAF: n = training examples, held = held-out examples) or a seen suffix
+   * (kind NODE: n = N_m, children), under one binary sort key (see {@link Key}).
+   */
+  private static final StructType ROWS = new StructType()
+      .add("key", DataTypes.BinaryType, false)
+      .add("n", DataTypes.LongType, false)
+      .add("children", DataTypes.LongType, false)
+      .add("held", DataTypes.LongType, false);
+
+  /** A node sorts before the context of the same ids (a seen context is also its own node). */
+  private static final byte NODE = 0;
+  private static final byte LEAF = 1;
+
+  public record Params(double lambda, long nVocab, List<Integer> contextLengths, Groups groups) implements Serializable {}
+
+  private SuffixEvidence() {}
+
+  /**
+   * Tokenized documents ({@code slices}, {@code heldout}, {@code ids}) to cells: {@code evidence}
+   * (value Evid(X); a training context counts once in contexts, its examples in occurrences,
+   * held-out examples in heldout), {@code uniform} (value Evid, amount its share of the space)
+   * and {@code uniform_mean}. Values are rounded up to {@link SoftCells#EVIDENCE_BITS} bits,
+   * as the jaccard kernel's, so a slice has a bounded number of cells however large the corpus.
+   */
+  public static Dataset<Row> cells(Dataset<Row> tokenized, Params params) {
+    SparkSession spark = tokenized.sparkSession();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<Params> shared = jsc.broadcast(params);
+    Map<List<Integer>, Long> examples = examples(tokenized, params);
+    Broadcast<Map<List<Integer>, Long>> sharedExamples = jsc.broadcast(examples);
+    Dataset<Row> sorted = contexts(tokenized, shared)
+        // By (slice, c, last token): spark.sql.shuffle.partitions tasks (coalesced by adaptive
+        // execution), each sorting its share. One binary key, so Spark's sort prefix (its
+        // first 8 bytes: slice, c and the last token) settles most comparisons.
+        .repartition(substring(col("key"), 1, Key.HEAD + 4))
+        .sortWithinPartitions("key");
+    Dataset<Row> cells = sorted
+        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new NodeScan(rows), Encoders.row(ROWS))
+        .sortWithinPartitions("key")
+        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new CellScan(rows, shared.value(),
+            sharedExamples.value()), Encoders.row(CELLS));
+    // The root (the empty suffix) covers the space less its children, each of which takes
+    // N_V^-1 off it in the scan: here the whole space at the root's evidence, lambda^c |D|.
+    List<Row> roots = new ArrayList<>();
+    examples.forEach((key, d) -> {
+      double e = SuffixKernel.evidence(params.lambda(), key.get(1), d, new long[0], 0);
+      roots.add(RowFactory.create(key.get(0), key.get(1), Kinds.NAMES.get(Kinds.UNIFORM), SoftCells.roundUp(e), 0L,
+          0L, 0L, 1.0));
+      roots.add(RowFactory.create(key.get(0), key.get(1), Kinds.NAMES.get(Kinds.UNIFORM_MEAN), 0.0, 0L, 0L, 0L, e));
+    });
+    List<Row> out = cells.union(spark.createDataFrame(roots, CELLS))
+        .groupBy("slice", "context_len", "kind", "value")
+        .agg(sum("contexts").as("contexts"), sum("occurrences").as("occurrences"), sum("heldout").as("heldout"),
+            sum("amount").as("amount"))
+        .collectAsList();
+    return spark.createDataFrame(out, CELLS);
+  }
+
+  /** |D| per (slice, c): training examples, from document lengths (a slice of held-out documents has none). */
+  private static Map<List<Integer>, Long> examples(Dataset<Row> tokenized, Params params) {
+    Map<List<Integer>, Long> out = new HashMap<>();
+    List<Row> perGroup = tokenized.select("slices", "heldout", "ids")
+        .flatMap((FlatMapFunction<Row, Row>) doc -> {
+          int group = params.groups().id(doc.getList(0), doc.getBoolean(1));
+          int n = doc.getList(2).size();
+          List<Row> rows = new ArrayList<>();
+          for (int c : params.contextLengths()) {
+            rows.add(RowFactory.create(group, c, (long) Math.max(0, n - c)));
+          }
+          return rows.iterator();
+        }, Encoders.row(new StructType().add("grp", DataTypes.IntegerType).add("c", DataTypes.IntegerType)
+            .add("n", DataTypes.LongType)))
+        .groupBy("grp", "c").agg(sum("n"))
+        .collectAsList();
+    for (Row r : perGroup) {
+      if (params.groups().heldout(r.getInt(0))) {
+        continue;
+      }
+      for (int slice : params.groups().slices(r.getInt(0))) {
+        out.merge(List.of(slice, r.getInt(1)), r.getLong(2), Long::sum);
+      }
+    }
+    out.values().removeIf(d -> d == 0);
+    return out;
+  }
+
+  /** Distinct contexts per (c, group) with their examples, then one row per slice (unmerged: the scan merges). */
+  private static Dataset<Row> contexts(Dataset<Row> tokenized, Broadcast<Params> shared) {
+    return tokenized.select("slices", "heldout", "ids")
+        .flatMap((FlatMapFunction<Row, Row>) doc -> contexts(doc, shared.value()), Encoders.row(CONTEXTS))
+        .groupBy("c", "rev", "grp").agg(count(lit(1)).as("n"))
+        .flatMap((FlatMapFunction<Row, Row>) r -> {
+          Groups groups = shared.value().groups();
+          int group = r.getInt(2);
+          long n = r.getLong(3);
+          boolean heldout = groups.heldout(group);
+          List<Row> out = new ArrayList<>();
+          for (int slice : groups.slices(group)) {
+            out.add(RowFactory.create(Key.of(slice, r.getInt(0), (byte[]) r.get(1), LEAF), heldout ? 0L : n, 0L,
+                heldout ? n : 0L));
+          }
+          return out.iterator();
+        }, Encoders.row(ROWS));
+  }
+
+  /** Each example's context, last token first, as big-endian ints: byte order is the tree's order. */
+  private static Iterator<Row> contexts(Row doc, Params params) {
+    int group = params.groups().id(doc.getList(0), doc.getBoolean(1));
+    int[] ids = Examples.ids(doc.getList(2));
+    List<Row> out = new ArrayList<>();
+    for (int c : params.contextLengths()) {
+      for (int i = c; i < ids.length; i++) {
+        ByteBuffer b = ByteBuffer.allocate(4 * c);
+        for (int j = i - 1; j >= i - c; j--) {
+          b.putInt(ids[j]);
+        }
+        out.add(RowFactory.create(c, b.array(), group));
+      }
+    }
+    return out.iterator();
+  }
+
+  /**
+   * The sort key: slice (4 bytes), c (1), the ids last token first (4 each, big-endian: ids are
+   * below 2^31, so byte order is numeric order), kind (1). A suffix is a prefix of its
+   * contexts' ids and sorts before them; at equal ids the node's kind byte sorts first.
+   */
+  static final class Key {
+    static final int HEAD = 5;
+
+    static byte[] of(int slice, int c, byte[] rev, byte kind) {
+      return ByteBuffer.allocate(HEAD + rev.length + 1).putInt(slice).put((byte) c).put(rev).put(kind).array();
+    }
+
+    static byte[] of(int slice, int c, int[] ids, int depth, byte kind) {
+      ByteBuffer b = ByteBuffer.allocate(HEAD + 4 * depth + 1).putInt(slice).put((byte) c);
+      for (int d = 0; d < depth; d++) {
+        b.putInt(ids[d]);
+      }
+      return b.put(kind).array();
+    }
+
+    static int slice(byte[] key) {
+      return ByteBuffer.wrap(key).getInt(0);
+    }
+
+    static int c(byte[] key) {
+      return key[4];
+    }
+
+    static byte kind(byte[] key) {
+      return key[key.length - 1];
+    }
+
+    /** The ids into {@code into}; returns how many. */
+    static int ids(byte[] key, int[] into) {
+      int m = (key.length - HEAD - 1) / 4;
+      ByteBuffer.wrap(key, HEAD, 4 * m).asIntBuffer().get(into, 0, m);
+      return m;
+    }
+
+    /** Same slice, c and ids (the kind aside). */
+    static boolean sameContext(byte[] a, byte[] b) {
+      return a.length == b.length && java.util.Arrays.equals(a, 0, a.length - 1, b, 0, b.length - 1);
+    }
+  }
+
+  private static int commonPrefix(int[] a, int aLength, int[] b, int bLength) {
+    int p = 0;
+    while (p < aLength && p < bLength && a[p] == b[p]) {
+      p++;
+    }
+    return p;
+  }
+
+  /** An iterator that turns each input row into zero or more output rows, in order. */
+  private abstract static class Scan implements Iterator<Row> {
+    private final Iterator<Row> in;
+    final ArrayDeque<Row> ready = new ArrayDeque<>();
+    private boolean finished;
+
+    Scan(Iterator<Row> in) {
+      this.in = in;
+    }
+
+    abstract void accept(Row r);
+
+    abstract void finish();
+
+    @Override
+    public boolean hasNext() {
+      while (ready.isEmpty()) {
+        if (in.hasNext()) {
+          accept(in.next());
+        } else if (!finished) {
+          finished = true;
+          finish();
+        } else {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public Row next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return ready.poll();
+    }
+  }
+
+  /**
+   * Sorted context rows (one per slice and group) to merged contexts and the seen-suffix tree's
+   * nodes: a stack of the open nodes along the current context's path, each summing its
+   * training examples and counting its children, written when a context leaves it.
+   */
+  private static final class NodeScan extends Scan {
+    private int slice = -1;
+    private int c = -1;
+    private int[] path = new int[0];
+    private int open;
+    private long[] n = new long[0];
+    private long[] children = new long[0];
+    /** The context being merged (rows of one context from several groups arrive together). */
+    private byte[] pending;
+    private long train;
+    private long held;
+    private final int[] ids = new int[64];
+
+    NodeScan(Iterator<Row> in) {
+      super(in);
+    }
+
+    @Override
+    void accept(Row r) {
+      byte[] key = (byte[]) r.get(0);
+      if (pending != null && Key.sameContext(key, pending)) {
+        train += r.getLong(1);
+        held += r.getLong(3);
+        return;
+      }
+      flushContext();
+      pending = key;
+      train = r.getLong(1);
+      held = r.getLong(3);
+    }
+
+    @Override
+    void finish() {
+      flushContext();
+      close(0);
+    }
+
+    private void flushContext() {
+      if (pending == null) {
+        return;
+      }
+      ready.add(RowFactory.create(pending, train, 0L, held));
+      if (train > 0) {
+        addToTree(Key.slice(pending), Key.c(pending), pending, train);
+      }
+      pending = null;
+    }
+
+    private void addToTree(int contextSlice, int contextC, byte[] key, long examples) {
+      if (contextSlice != slice || contextC != c) {
+        close(0);
+        slice = contextSlice;
+        c = contextC;
+        path = new int[c];
+        n = new long[c + 1];
+        children = new long[c + 1];
+      }
+      Key.ids(key, ids);
+      int p = commonPrefix(path, open, ids, c);
+      close(p);
+      for (int d = p + 1; d <= c; d++) {
+        path[d - 1] = ids[d - 1];
+        n[d] = 0;
+        children[d] = 0;
+      }
+      open = c;
+      for (int d = 1; d <= c; d++) {
+        n[d] += examples;
+      }
+    }
+
+    /** Writes the open nodes deeper than {@code depth}, deepest first, each a child of the one above. */
+    private void close(int depth) {
+      for (int d = open; d > depth; d--) {
+        ready.add(RowFactory.create(Key.of(slice, c, path, d, NODE), n[d], children[d], 0L));
+        children[d - 1]++;
+      }
+      open = Math.min(open, depth);
+    }
+  }
+
+  /**
+   * Nodes and contexts in tree order (each node just before what is under it) to cells: a
+   * node's evidence extends its parent's by its own count; a context takes the evidence of the
+   * deepest node on the stack that is one of its suffixes (itself, when it was seen in training).
+   */
+  private static final class CellScan extends Scan {
+    private final Params params;
+    private final Map<List<Integer>, Long> examples;
+    private int slice = -1;
+    private int c = -1;
+    private long d;
+    private double[] evidence = new double[0];
+    private final int[] path = new int[64];
+    private int depth;
+    private final int[] ids = new int[64];
+    private final Map<CellKey, double[]> cells = new HashMap<>();
+
+    CellScan(Iterator<Row> in, Params params, Map<List<Integer>, Long> examples) {
+      super(in);
+      this.params = params;
+      this.examples = examples;
+    }
+
+    @Override
+    void accept(Row r) {
+      byte[] key = (byte[]) r.get(0);
+      if (Key.slice(key) != slice || Key.c(key) != c) {
+        slice = Key.slice(key);
+        c = Key.c(key);
+        d = examples.getOrDefault(List.of(slice, c), 0L);
+        evidence = new double[c + 1];
+        evidence[0] = SuffixKernel.evidence(params.lambda(), c, d, new long[0], 0);
+        depth = 0;
+      }
+      if (d == 0) {
+        return; // held-out documents only: no training evidence to measure against
+      }
+      int m = Key.ids(key, ids);
+      if (Key.kind(key) == NODE) {
+        System.arraycopy(ids, 0, path, 0, m);
+        depth = m;
+        evidence[m] = evidence[m - 1] + SuffixKernel.step(params.lambda(), c, m, r.getLong(1));
+        uniform(evidence[m], SuffixKernel.spaceShare(params.nVocab(), c, m, r.getLong(2)));
+        if (m == 1) {
+          uniform(evidence[0], -1.0 / params.nVocab());
+        }
+        return;
+      }
+      long train = r.getLong(1);
+      double e = evidence[commonPrefix(path, depth, ids, m)];
+      add(Kinds.EVIDENCE, SoftCells.roundUp(e), train > 0 ? 1 : 0, train, r.getLong(3), 0);
+    }
+
+    /** A part of the space: its evidence (rounded, as cells are) and share, and the unrounded mean term. */
+    private void uniform(double e, double share) {
+      add(Kinds.UNIFORM, SoftCells.roundUp(e), 0, 0, 0, share);
+      add(Kinds.UNIFORM_MEAN, 0, 0, 0, 0, e * share);
+    }
+
+    /** Cells are summed within the task: a few thousand keys however many contexts pass. */
+    private void add(int kind, double value, long contexts, long occurrences, long heldout, double amount) {
+      double[] sums = cells.computeIfAbsent(new CellKey(slice, c, kind, value), k -> new double[4]);
+      sums[0] += contexts;
+      sums[1] += occurrences;
+      sums[2] += heldout;
+      sums[3] += amount;
+    }
+
+    @Override
+    void finish() {
+      cells.forEach((k, v) -> ready.add(RowFactory.create(k.slice(), k.c(), Kinds.NAMES.get(k.kind()), k.value(),
+          (long) v[0], (long) v[1], (long) v[2], v[3])));
+      cells.clear();
+    }
+  }
+
+  private record CellKey(int slice, int c, int kind, double value) {}
+}

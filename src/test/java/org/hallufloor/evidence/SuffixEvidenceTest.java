@@ -1,0 +1,241 @@
+package org.hallufloor.evidence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Row;
+import org.hallufloor.corpus.DocumentHash;
+import org.hallufloor.job.HallufloorRun;
+import org.hallufloor.testing.Europarl;
+import org.hallufloor.testing.Runs;
+import org.hallufloor.testing.Shards;
+import org.hallufloor.testing.SparkTestBase;
+import org.hallufloor.tokenize.TokenizerSpec;
+import org.hallufloor.tokenize.Tokenizers;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The suffix kernel on real Europarl text (bytes, N_V = 256, so the whole context space can be
+ * enumerated), against a brute-force pairwise computation straight from THEORY 1's definition,
+ * {@code Evid(X) = sum over training examples j of lambda^(c - m(X, X_j))}: for every slice and
+ * context length, the mean evidence and {@code f} at every point of the curve (within the cells'
+ * rounding of evidence up to 10 significant bits, 0.1%) of the distinct,
+ * occurrence and held-out distributions, and for c <= 2 of the uniform distribution over all
+ * 256^c contexts, with Sbar as the sum of the kernel over the space for one training example.
+ */
+class SuffixEvidenceTest extends SparkTestBase {
+  private static final int DOCS = 40;
+  private static final double LAMBDA = 0.5;
+  private static final double HELDOUT = 0.2;
+  private static final int N_V = 256;
+  /** Contexts of the space are enumerated up to this length: 256^2 of them. */
+  private static final int UNIFORM_UP_TO = 2;
+  /** Cells round evidence up to 10 significant bits (SoftCells). */
+  private static final double ROUNDING = 0x1.0p-10;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void evidenceAndCurvesEqualTheBruteForcePairwiseKernel() {
+    List<String> lines = new ArrayList<>();
+    for (Europarl.Doc d : Europarl.first(DOCS)) {
+      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
+    }
+    Path shard = Shards.writeLines(dir.resolve("europarl-40.txt"), lines);
+    HallufloorRun.Result run = Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir.resolve("out"),
+        "hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.slices=[{name=year, field=date, transform=year}]",
+        "hallufloor.context-lengths=[1, 2, 3]", "hallufloor.scaling-fractions=[]", "hallufloor.tokenizer=bytes",
+        "hallufloor.heldout-fraction=" + HELDOUT, "hallufloor.kernel.name=suffix", "hallufloor.kernel.lambda=" + LAMBDA,
+        // Evidence under this kernel is at least lambda^c |D| (thousands here): small beta_S puts M' among it.
+        "hallufloor.beta-s=[1.0e-4, 1.0e-3]", "hallufloor.report=false"));
+    Assertions.assertTrue(run.invariantViolations().isEmpty(), run.invariantViolations().toString());
+    String kernel = "suffix(" + LAMBDA + ")";
+
+    Map<String, Corpus> truth = Corpus.of(shard, lines);
+    List<Row> bounds = spark().read().parquet(run.output().location("slice_bounds").toString())
+        .filter("kernel = '" + kernel + "'").collectAsList();
+    List<Row> curve = spark().read().parquet(run.output().location("f_curve").toString())
+        .filter("kernel = '" + kernel + "'").collectAsList();
+    Map<String, double[]> evidence = new HashMap<>();
+    int uniformRows = 0;
+    for (Row r : bounds) {
+      String where = r.getAs("slice_dim") + "=" + r.getAs("slice_value") + " c=" + r.getAs("context_len") + " "
+          + r.getAs("distribution");
+      double[][] truthEvidence = truth(truth, r);
+      if (truthEvidence == null) {
+        continue; // uniform beyond the enumerated lengths: checked by the run's own invariant
+      }
+      uniformRows += "uniform".equals(r.getAs("distribution")) ? 1 : 0;
+      evidence.put(where, truthEvidence[0]);
+      // Cells keep evidence rounded up to 10 significant bits: the mean rises by at most 2^-10.
+      double mean = mean(truthEvidence);
+      double actual = r.getAs("mean_evidence");
+      Assertions.assertTrue(actual >= mean * (1 - 1e-12) && actual <= mean * (1 + ROUNDING) * (1 + 1e-12),
+          where + " mean evidence " + actual + ", brute force " + mean);
+      if ("uniform".equals(r.getAs("distribution"))) {
+        assertClose(truth.get("all=all").sbar(r.getAs("context_len")), r.getAs("s_bar"), where + " Sbar");
+      }
+    }
+    Assertions.assertTrue(uniformRows >= 4, "uniform rows checked: " + uniformRows);
+    Assertions.assertTrue(evidence.keySet().stream().anyMatch(k -> k.startsWith("year=")), evidence.keySet().toString());
+    int nonTrivial = 0;
+    for (Row r : curve) {
+      String where = r.getAs("slice_dim") + "=" + r.getAs("slice_value") + " c=" + r.getAs("context_len") + " "
+          + r.getAs("distribution");
+      double[][] t = truth(truth, r);
+      if (t == null) {
+        continue;
+      }
+      // Rounded up, a value counts below M' when it is below M' by more than the rounding.
+      double m = r.getAs("m_prime");
+      double f = r.getAs("f");
+      double atMost = fractionBelow(t, m, 1);
+      double atLeast = fractionBelow(t, m, 1 + ROUNDING);
+      Assertions.assertTrue(f >= atLeast - 1e-12 && f <= atMost + 1e-12,
+          where + " f at M' = " + m + ": " + f + " outside [" + atLeast + ", " + atMost + "]");
+      nonTrivial += f > 0 && f < 1 ? 1 : 0;
+    }
+    Assertions.assertTrue(nonTrivial >= 20, "points of the curves strictly between 0 and 1: " + nonTrivial);
+  }
+
+  private final Map<String, double[][]> computed = new HashMap<>();
+
+  /** The brute-force distribution of a row's slice, c and distribution, computed once. */
+  private double[][] truth(Map<String, Corpus> truth, Row r) {
+    String slice = r.getAs("slice_dim") + "=" + r.getAs("slice_value");
+    int c = r.getAs("context_len");
+    String name = r.getAs("distribution");
+    String key = slice + " " + c + " " + name;
+    if (!computed.containsKey(key)) {
+      computed.put(key, truth.get(slice).distribution(c, name));
+    }
+    return computed.get(key);
+  }
+
+  private static void assertClose(double expected, double actual, String what) {
+    assertEquals(expected, actual, 1e-9 * Math.max(1, Math.abs(expected)), what);
+  }
+
+  /** {evidence values, weights}: the mean is weighted. */
+  private static double mean(double[][] d) {
+    double s = 0;
+    double w = 0;
+    for (int i = 0; i < d[0].length; i++) {
+      s += d[0][i] * d[1][i];
+      w += d[1][i];
+    }
+    return s / w;
+  }
+
+  /** The share of the distribution with {@code Evid * scale < m}. */
+  private static double fractionBelow(double[][] d, double m, double scale) {
+    double below = 0;
+    double w = 0;
+    for (int i = 0; i < d[0].length; i++) {
+      below += d[0][i] * scale < m ? d[1][i] : 0;
+      w += d[1][i];
+    }
+    return below / w;
+  }
+
+  /** One slice's training contexts with their counts, and its held-out contexts, per c; by plain loops. */
+  record Corpus(Map<Integer, Map<List<Integer>, Long>> train, Map<Integer, List<List<Integer>>> heldout) {
+    static Map<String, Corpus> of(Path shard, List<String> lines) {
+      var bytes = Tokenizers.get(TokenizerSpec.of("bytes"));
+      Map<String, Corpus> out = new TreeMap<>();
+      for (int n = 0; n < lines.size(); n++) {
+        String[] parts = lines.get(n).split("\t", 3);
+        boolean isHeldout = DocumentHash.uniforms("file:" + shard + ":" + (n + 1))[1] < HELDOUT;
+        int[] ids = bytes.encode(parts[2]);
+        for (String slice : List.of("all=all", "year=" + parts[1].substring(0, 4))) {
+          Corpus corpus = out.computeIfAbsent(slice, k -> new Corpus(new TreeMap<>(), new TreeMap<>()));
+          for (int c = 1; c <= 3; c++) {
+            for (int i = c; i < ids.length; i++) {
+              List<Integer> context = new ArrayList<>();
+              for (int j = i - c; j < i; j++) {
+                context.add(ids[j]);
+              }
+              if (isHeldout) {
+                corpus.heldout.computeIfAbsent(c, k -> new ArrayList<>()).add(context);
+              } else {
+                corpus.train.computeIfAbsent(c, k -> new HashMap<>()).merge(context, 1L, Long::sum);
+              }
+            }
+          }
+        }
+      }
+      return out;
+    }
+
+    /** The definition: the kernel summed over the training examples. */
+    double evidence(int c, List<Integer> x) {
+      double e = 0;
+      for (Map.Entry<List<Integer>, Long> y : train.get(c).entrySet()) {
+        e += kernel(x, y.getKey(), c) * y.getValue();
+      }
+      return e;
+    }
+
+    static double kernel(List<Integer> x, List<Integer> y, int c) {
+      int m = 0;
+      while (m < c && x.get(c - 1 - m).equals(y.get(c - 1 - m))) {
+        m++;
+      }
+      return Math.pow(LAMBDA, c - m);
+    }
+
+    /** The kernel summed over the whole space for one training context. */
+    double sbar(int c) {
+      List<Integer> someTrainingContext = train.get(c).keySet().iterator().next();
+      double s = 0;
+      for (List<Integer> x : space(c)) {
+        s += kernel(x, someTrainingContext, c);
+      }
+      return s;
+    }
+
+    /** {evidence, weight} of a distribution, or null for uniform beyond the enumerated lengths. */
+    double[][] distribution(int c, String name) {
+      List<double[]> pairs = new ArrayList<>();
+      switch (name) {
+        case "distinct" -> train.get(c).keySet().forEach(x -> pairs.add(new double[] {evidence(c, x), 1}));
+        case "occurrence" -> train.get(c).forEach((x, n) -> pairs.add(new double[] {evidence(c, x), n}));
+        case "heldout" -> heldout.get(c).forEach(x -> pairs.add(new double[] {evidence(c, x), 1}));
+        case "uniform" -> {
+          if (c > UNIFORM_UP_TO) {
+            return null;
+          }
+          space(c).forEach(x -> pairs.add(new double[] {evidence(c, x), 1}));
+        }
+        default -> throw new AssertionError("the suffix kernel has no " + name + " rows");
+      }
+      double[][] out = new double[2][pairs.size()];
+      for (int i = 0; i < pairs.size(); i++) {
+        out[0][i] = pairs.get(i)[0];
+        out[1][i] = pairs.get(i)[1];
+      }
+      return out;
+    }
+
+    static List<List<Integer>> space(int c) {
+      List<List<Integer>> out = new ArrayList<>();
+      int total = (int) Math.pow(N_V, c);
+      for (int code = 0; code < total; code++) {
+        List<Integer> x = new ArrayList<>(c);
+        for (int j = 0, v = code; j < c; j++, v /= N_V) {
+          x.add(0, v % N_V);
+        }
+        out.add(x);
+      }
+      return out;
+    }
+  }
+}

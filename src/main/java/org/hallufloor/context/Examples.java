@@ -1,10 +1,8 @@
 package org.hallufloor.context;
 
 import java.io.Serializable;
-import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -68,38 +66,24 @@ public final class Examples {
   }
 
   /** Feeds documents to the combiner and hands on its contents whenever it fills, and at the end. */
-  static final class FactIterator implements Iterator<Row> {
-    private final Iterator<Row> docs;
+  static final class FactIterator extends RowScan {
     private final Plan plan;
     private final FactCombiner combiner;
-    private final ArrayDeque<Row> ready = new ArrayDeque<>();
 
     FactIterator(Iterator<Row> docs, Plan plan, int log2Capacity) {
-      this.docs = docs;
+      super(docs);
       this.plan = plan;
       this.combiner = new FactCombiner(log2Capacity);
     }
 
     @Override
-    public boolean hasNext() {
-      while (ready.isEmpty()) {
-        if (docs.hasNext()) {
-          addDocument(docs.next());
-        } else if (!combiner.isEmpty()) {
-          drain();
-        } else {
-          return false;
-        }
-      }
-      return true;
+    protected void accept(Row doc) {
+      addDocument(doc);
     }
 
     @Override
-    public Row next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      return ready.poll();
+    protected void finish() {
+      drain();
     }
 
     private void addDocument(Row doc) {

@@ -8,13 +8,11 @@ import static org.apache.spark.sql.functions.sum;
 
 import java.io.Serializable;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -29,6 +27,7 @@ import org.apache.spark.sql.types.StructType;
 import org.hallufloor.bound.SuffixKernel;
 import org.hallufloor.context.Examples;
 import org.hallufloor.context.Groups;
+import org.hallufloor.context.RowScan;
 import org.hallufloor.context.SoftCells;
 
 /**
@@ -37,10 +36,11 @@ import org.hallufloor.context.SoftCells;
  *
  * <p>Seen suffixes form a tree (a suffix's parent is itself without its first token). Contexts
  * are written last token first, so in sorted order a suffix's contexts are contiguous and a
- * suffix sorts just before them: partitioned by (slice, c, last token) and sorted, one scan
- * with a stack of depth c sums each tree node's count when its contexts end, a local re-sort
- * puts each node before its contexts, and a second scan hands every context its longest seen
- * suffix's evidence. One shuffle; memory per task is the stack, whatever the tree's size.
+ * suffix sorts just before them: partitioned by (last token, slice, c) and sorted, one scan
+ * with a stack of depth c per (slice, c) sums each tree node's count when its contexts end, a
+ * local re-sort puts each node before its contexts, and a second scan hands every context its
+ * longest seen suffix's evidence. One shuffle; memory per task is the stacks, whatever the
+ * tree's size.
  *
  * <p>A context of the {@code N_V^c} space takes the evidence of its longest suffix seen in
  * training, so the uniform distribution is one cell per tree node: its evidence and the share
@@ -86,10 +86,9 @@ public final class SuffixEvidence {
     Map<List<Integer>, Long> examples = examples(tokenized, params);
     Broadcast<Map<List<Integer>, Long>> sharedExamples = jsc.broadcast(examples);
     Dataset<Row> sorted = contexts(tokenized, shared)
-        // By (slice, c, last token): spark.sql.shuffle.partitions tasks (coalesced by adaptive
-        // execution), each sorting its share. One binary key, so Spark's sort prefix (its
-        // first 8 bytes: slice, c and the last token) settles most comparisons.
-        .repartition(substring(col("key"), 1, Key.HEAD + 4))
+        // By (last token, slice, c): spark.sql.shuffle.partitions tasks (coalesced by adaptive
+        // execution), each sorting its share.
+        .repartition(substring(col("key"), 1, 4), substring(col("key"), -6, 5))
         .sortWithinPartitions("key");
     Dataset<Row> cells = sorted
         .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new NodeScan(rows), Encoders.row(ROWS))
@@ -160,7 +159,7 @@ public final class SuffixEvidence {
         }, Encoders.row(ROWS));
   }
 
-  /** Each example's context, last token first, as big-endian ints: byte order is the tree's order. */
+  /** Each example's context, last token first, as {@link Key} writes ids. */
   private static Iterator<Row> contexts(Row doc, Params params) {
     int group = params.groups().id(doc.getList(0), doc.getBoolean(1));
     int[] ids = Examples.ids(doc.getList(2));
@@ -169,7 +168,7 @@ public final class SuffixEvidence {
       for (int i = c; i < ids.length; i++) {
         ByteBuffer b = ByteBuffer.allocate(4 * c);
         for (int j = i - 1; j >= i - c; j--) {
-          b.putInt(ids[j]);
+          b.putInt(ids[j] | Key.ID_BIT);
         }
         out.add(RowFactory.create(c, b.array(), group));
       }
@@ -178,31 +177,36 @@ public final class SuffixEvidence {
   }
 
   /**
-   * The sort key: slice (4 bytes), c (1), the ids last token first (4 each, big-endian: ids are
-   * below 2^31, so byte order is numeric order), kind (1). A suffix is a prefix of its
-   * contexts' ids and sorts before them; at equal ids the node's kind byte sorts first.
+   * The sort key: the ids last token first (4 bytes each, big-endian, top bit set), a 0 byte,
+   * slice (4 bytes), c (1), kind (1). A suffix is a prefix of its contexts' ids and its 0 byte
+   * sorts before any next id, so each node sorts before the contexts under it; at equal ids
+   * the node's kind sorts first. Slices and lengths interleave (the scans keep a state for
+   * each), and the key begins with the ids, so Spark's 8-byte sort prefix (the last two
+   * tokens) settles most comparisons.
    */
   static final class Key {
-    static final int HEAD = 5;
+    static final int ID_BIT = 0x80000000;
+    private static final int TAIL = 7;
 
     static byte[] of(int slice, int c, byte[] rev, byte kind) {
-      return ByteBuffer.allocate(HEAD + rev.length + 1).putInt(slice).put((byte) c).put(rev).put(kind).array();
+      return ByteBuffer.allocate(rev.length + TAIL).put(rev).put((byte) 0).putInt(slice).put((byte) c).put(kind)
+          .array();
     }
 
     static byte[] of(int slice, int c, int[] ids, int depth, byte kind) {
-      ByteBuffer b = ByteBuffer.allocate(HEAD + 4 * depth + 1).putInt(slice).put((byte) c);
+      ByteBuffer b = ByteBuffer.allocate(4 * depth + TAIL);
       for (int d = 0; d < depth; d++) {
-        b.putInt(ids[d]);
+        b.putInt(ids[d] | ID_BIT);
       }
-      return b.put(kind).array();
+      return b.put((byte) 0).putInt(slice).put((byte) c).put(kind).array();
     }
 
     static int slice(byte[] key) {
-      return ByteBuffer.wrap(key).getInt(0);
+      return ByteBuffer.wrap(key).getInt(key.length - 6);
     }
 
     static int c(byte[] key) {
-      return key[4];
+      return key[key.length - 2];
     }
 
     static byte kind(byte[] key) {
@@ -211,12 +215,15 @@ public final class SuffixEvidence {
 
     /** The ids into {@code into}; returns how many. */
     static int ids(byte[] key, int[] into) {
-      int m = (key.length - HEAD - 1) / 4;
-      ByteBuffer.wrap(key, HEAD, 4 * m).asIntBuffer().get(into, 0, m);
+      int m = (key.length - TAIL) / 4;
+      ByteBuffer b = ByteBuffer.wrap(key);
+      for (int d = 0; d < m; d++) {
+        into[d] = b.getInt(4 * d) & ~ID_BIT;
+      }
       return m;
     }
 
-    /** Same slice, c and ids (the kind aside). */
+    /** Same ids, slice and c (the kind aside). */
     static boolean sameContext(byte[] a, byte[] b) {
       return a.length == b.length && java.util.Arrays.equals(a, 0, a.length - 1, b, 0, b.length - 1);
     }
@@ -230,56 +237,14 @@ public final class SuffixEvidence {
     return p;
   }
 
-  /** An iterator that turns each input row into zero or more output rows, in order. */
-  private abstract static class Scan implements Iterator<Row> {
-    private final Iterator<Row> in;
-    final ArrayDeque<Row> ready = new ArrayDeque<>();
-    private boolean finished;
-
-    Scan(Iterator<Row> in) {
-      this.in = in;
-    }
-
-    abstract void accept(Row r);
-
-    abstract void finish();
-
-    @Override
-    public boolean hasNext() {
-      while (ready.isEmpty()) {
-        if (in.hasNext()) {
-          accept(in.next());
-        } else if (!finished) {
-          finished = true;
-          finish();
-        } else {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    @Override
-    public Row next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      return ready.poll();
-    }
-  }
-
   /**
    * Sorted context rows (one per slice and group) to merged contexts and the seen-suffix tree's
    * nodes: a stack of the open nodes along the current context's path, each summing its
    * training examples and counting its children, written when a context leaves it.
    */
-  private static final class NodeScan extends Scan {
-    private int slice = -1;
-    private int c = -1;
-    private int[] path = new int[0];
-    private int open;
-    private long[] n = new long[0];
-    private long[] children = new long[0];
+  private static final class NodeScan extends RowScan {
+    /** The open path of each (slice, c) tree: its rows interleave with other slices' and lengths'. */
+    private final Map<Integer, Tree> trees = new HashMap<>();
     /** The context being merged (rows of one context from several groups arrive together). */
     private byte[] pending;
     private long train;
@@ -291,7 +256,7 @@ public final class SuffixEvidence {
     }
 
     @Override
-    void accept(Row r) {
+    protected void accept(Row r) {
       byte[] key = (byte[]) r.get(0);
       if (pending != null && Key.sameContext(key, pending)) {
         train += r.getLong(1);
@@ -305,9 +270,9 @@ public final class SuffixEvidence {
     }
 
     @Override
-    void finish() {
+    protected void finish() {
       flushContext();
-      close(0);
+      trees.values().forEach(t -> t.close(0));
     }
 
     private void flushContext() {
@@ -316,41 +281,53 @@ public final class SuffixEvidence {
       }
       ready.add(RowFactory.create(pending, train, 0L, held));
       if (train > 0) {
-        addToTree(Key.slice(pending), Key.c(pending), pending, train);
+        int slice = Key.slice(pending);
+        int c = Key.c(pending);
+        Key.ids(pending, ids);
+        trees.computeIfAbsent(slice * 128 + c, k -> new Tree(slice, c)).add(ids, train);
       }
       pending = null;
     }
 
-    private void addToTree(int contextSlice, int contextC, byte[] key, long examples) {
-      if (contextSlice != slice || contextC != c) {
-        close(0);
-        slice = contextSlice;
-        c = contextC;
-        path = new int[c];
-        n = new long[c + 1];
-        children = new long[c + 1];
-      }
-      Key.ids(key, ids);
-      int p = commonPrefix(path, open, ids, c);
-      close(p);
-      for (int d = p + 1; d <= c; d++) {
-        path[d - 1] = ids[d - 1];
-        n[d] = 0;
-        children[d] = 0;
-      }
-      open = c;
-      for (int d = 1; d <= c; d++) {
-        n[d] += examples;
-      }
-    }
+    /** One (slice, c): the nodes along the last context's path, each summing examples and counting children. */
+    private final class Tree {
+      private final int slice;
+      private final int c;
+      private final int[] path;
+      private final long[] n;
+      private final long[] children;
+      private int open;
 
-    /** Writes the open nodes deeper than {@code depth}, deepest first, each a child of the one above. */
-    private void close(int depth) {
-      for (int d = open; d > depth; d--) {
-        ready.add(RowFactory.create(Key.of(slice, c, path, d, NODE), n[d], children[d], 0L));
-        children[d - 1]++;
+      Tree(int slice, int c) {
+        this.slice = slice;
+        this.c = c;
+        this.path = new int[c];
+        this.n = new long[c + 1];
+        this.children = new long[c + 1];
       }
-      open = Math.min(open, depth);
+
+      void add(int[] context, long examples) {
+        int p = commonPrefix(path, open, context, c);
+        close(p);
+        for (int d = p + 1; d <= c; d++) {
+          path[d - 1] = context[d - 1];
+          n[d] = 0;
+          children[d] = 0;
+        }
+        open = c;
+        for (int d = 1; d <= c; d++) {
+          n[d] += examples;
+        }
+      }
+
+      /** Writes the open nodes deeper than {@code depth}, deepest first, each a child of the one above. */
+      void close(int depth) {
+        for (int d = open; d > depth; d--) {
+          ready.add(RowFactory.create(Key.of(slice, c, path, d, NODE), n[d], children[d], 0L));
+          children[d - 1]++;
+        }
+        open = Math.min(open, depth);
+      }
     }
   }
 
@@ -359,15 +336,11 @@ public final class SuffixEvidence {
    * node's evidence extends its parent's by its own count; a context takes the evidence of the
    * deepest node on the stack that is one of its suffixes (itself, when it was seen in training).
    */
-  private static final class CellScan extends Scan {
+  private static final class CellScan extends RowScan {
     private final Params params;
     private final Map<List<Integer>, Long> examples;
-    private int slice = -1;
-    private int c = -1;
-    private long d;
-    private double[] evidence = new double[0];
-    private final int[] path = new int[64];
-    private int depth;
+    /** The open path of each (slice, c): its rows interleave with other slices' and lengths'. */
+    private final Map<Integer, Stack> stacks = new HashMap<>();
     private final int[] ids = new int[64];
     private final Map<CellKey, double[]> cells = new HashMap<>();
 
@@ -378,43 +351,67 @@ public final class SuffixEvidence {
     }
 
     @Override
-    void accept(Row r) {
+    protected void accept(Row r) {
       byte[] key = (byte[]) r.get(0);
-      if (Key.slice(key) != slice || Key.c(key) != c) {
-        slice = Key.slice(key);
-        c = Key.c(key);
-        d = examples.getOrDefault(List.of(slice, c), 0L);
-        evidence = new double[c + 1];
-        evidence[0] = SuffixKernel.evidence(params.lambda(), c, d, new long[0], 0);
-        depth = 0;
-      }
-      if (d == 0) {
+      int slice = Key.slice(key);
+      int c = Key.c(key);
+      Stack stack = stacks.computeIfAbsent(slice * 128 + c, k -> new Stack(slice, c));
+      if (stack.examples == 0) {
         return; // held-out documents only: no training evidence to measure against
       }
       int m = Key.ids(key, ids);
       if (Key.kind(key) == NODE) {
-        System.arraycopy(ids, 0, path, 0, m);
-        depth = m;
-        evidence[m] = evidence[m - 1] + SuffixKernel.step(params.lambda(), c, m, r.getLong(1));
-        uniform(evidence[m], SuffixKernel.spaceShare(params.nVocab(), c, m, r.getLong(2)));
+        double e = stack.push(ids, m, r.getLong(1));
+        uniform(slice, c, e, SuffixKernel.spaceShare(params.nVocab(), c, m, r.getLong(2)));
         if (m == 1) {
-          uniform(evidence[0], -1.0 / params.nVocab());
+          uniform(slice, c, stack.evidence[0], -1.0 / params.nVocab());
         }
         return;
       }
       long train = r.getLong(1);
-      double e = evidence[commonPrefix(path, depth, ids, m)];
-      add(Kinds.EVIDENCE, SoftCells.roundUp(e), train > 0 ? 1 : 0, train, r.getLong(3), 0);
+      add(slice, c, Kinds.EVIDENCE, SoftCells.roundUp(stack.evidenceOf(ids, m)), train > 0 ? 1 : 0, train,
+          r.getLong(3), 0);
+    }
+
+    /** One (slice, c): the open nodes' ids and evidence, root (the empty suffix) at depth 0. */
+    private final class Stack {
+      final long examples;
+      final double[] evidence;
+      private final int c;
+      private final int[] path;
+      private int depth;
+
+      Stack(int slice, int c) {
+        this.c = c;
+        this.examples = CellScan.this.examples.getOrDefault(List.of(slice, c), 0L);
+        this.evidence = new double[c + 1];
+        this.path = new int[c];
+        evidence[0] = SuffixKernel.evidence(params.lambda(), c, examples, new long[0], 0);
+      }
+
+      /** A node at depth m: its parent is open at m - 1 (tree order); returns its evidence. */
+      double push(int[] node, int m, long count) {
+        System.arraycopy(node, 0, path, 0, m);
+        depth = m;
+        evidence[m] = evidence[m - 1] + SuffixKernel.step(params.lambda(), c, m, count);
+        return evidence[m];
+      }
+
+      /** The evidence of the deepest open node that is a suffix of the context. */
+      double evidenceOf(int[] context, int m) {
+        return evidence[commonPrefix(path, depth, context, m)];
+      }
     }
 
     /** A part of the space: its evidence (rounded, as cells are) and share, and the unrounded mean term. */
-    private void uniform(double e, double share) {
-      add(Kinds.UNIFORM, SoftCells.roundUp(e), 0, 0, 0, share);
-      add(Kinds.UNIFORM_MEAN, 0, 0, 0, 0, e * share);
+    private void uniform(int slice, int c, double e, double share) {
+      add(slice, c, Kinds.UNIFORM, SoftCells.roundUp(e), 0, 0, 0, share);
+      add(slice, c, Kinds.UNIFORM_MEAN, 0, 0, 0, 0, e * share);
     }
 
     /** Cells are summed within the task: a few thousand keys however many contexts pass. */
-    private void add(int kind, double value, long contexts, long occurrences, long heldout, double amount) {
+    private void add(int slice, int c, int kind, double value, long contexts, long occurrences, long heldout,
+        double amount) {
       double[] sums = cells.computeIfAbsent(new CellKey(slice, c, kind, value), k -> new double[4]);
       sums[0] += contexts;
       sums[1] += occurrences;
@@ -423,7 +420,7 @@ public final class SuffixEvidence {
     }
 
     @Override
-    void finish() {
+    protected void finish() {
       cells.forEach((k, v) -> ready.add(RowFactory.create(k.slice(), k.c(), Kinds.NAMES.get(k.kind()), k.value(),
           (long) v[0], (long) v[1], (long) v[2], v[3])));
       cells.clear();

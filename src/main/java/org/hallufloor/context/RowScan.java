@@ -1,0 +1,48 @@
+package org.hallufloor.context;
+
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import org.apache.spark.sql.Row;
+
+/**
+ * A task's rows in, rows out, lazily: each input row may put any number of rows in
+ * {@link #ready}, and {@link #finish} once at the end may put more (what a scan still holds).
+ * The shape of every per-task pass that keeps state between rows.
+ */
+public abstract class RowScan implements Iterator<Row> {
+  private final Iterator<Row> in;
+  protected final ArrayDeque<Row> ready = new ArrayDeque<>();
+  private boolean finished;
+
+  protected RowScan(Iterator<Row> in) {
+    this.in = in;
+  }
+
+  protected abstract void accept(Row r);
+
+  protected abstract void finish();
+
+  @Override
+  public boolean hasNext() {
+    while (ready.isEmpty()) {
+      if (in.hasNext()) {
+        accept(in.next());
+      } else if (!finished) {
+        finished = true;
+        finish();
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public Row next() {
+    if (!hasNext()) {
+      throw new NoSuchElementException();
+    }
+    return ready.poll();
+  }
+}

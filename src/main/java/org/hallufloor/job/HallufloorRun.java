@@ -18,6 +18,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.hallufloor.bound.SuffixKernel;
 import org.hallufloor.config.Settings;
 import org.hallufloor.corpus.BadInputException;
 import org.hallufloor.corpus.BadRecord;
@@ -292,7 +293,11 @@ public final class HallufloorRun {
     } else if (settings.kernel().name().equals("suffix")) {
       progress.begin("counting the suffixes of every context for " + settings.kernel().label());
       result = union(result, suffix(tokenized, evidence, settings.kernel(), settings.contextLengths(), params));
-      progress.done("counted suffixes", settings.contextLengths().size(), "context lengths");
+      progress.done("counted the suffixes of every context", allSlice(sliceStats).getLong(3), "tokens");
+      for (int c : settings.contextLengths()) {
+        progress.note(String.format(java.util.Locale.ROOT, "c=%d: Sbar = 10^%.3f (closed form over the N_V^c space)", c,
+            SuffixKernel.log10Sbar(settings.kernel().lambda(), nVocab, c)));
+      }
     }
     for (String violation : result.invariantViolations()) {
       LOG.warn("invariant violated: {}", violation);

@@ -166,7 +166,8 @@ class PreTokenizedTest extends SparkTestBase {
 
   /**
    * A side table that cannot number the documents is bad input naming the table and what is
-   * wrong: a repeated index, a column the settings name but the table lacks, a malformed line.
+   * wrong: a repeated index, a column the settings name but the table lacks, an index that is
+   * not an integer, a malformed line.
    * Without a side table, slicing token files by file name still works.
    */
   @Test
@@ -180,6 +181,9 @@ class PreTokenizedTest extends SparkTestBase {
     assertBadSideTable(base, repeated, "each document needs exactly one row; doc_index 1 on 2 rows");
     Path noDate = Shards.writeLines(dir.resolve("no-date.csv"), List.of("doc_index,day", "0,2001-01-01"));
     assertBadSideTable(base, noDate, "no column 'date' (named by hallufloor.slices[0].field)");
+    Path notANumber = Shards.writeLines(dir.resolve("not-a-number.csv"), List.of("doc_index,date", "0,2001-01-01",
+        "one,2002-01-01", "2,2004-01-01"));
+    assertBadSideTable(base, notANumber, "each document needs exactly one row; 1 row(s) without an integer doc_index");
     Path malformed = Shards.writeLines(dir.resolve("malformed.jsonl"), List.of("{\"doc_index\": 0, \"date\": \"2001\"}",
         "{\"doc_index\": 1, \"date\": "));
     Runs.Exit exit = execute(base, malformed);

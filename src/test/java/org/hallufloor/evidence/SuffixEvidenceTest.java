@@ -47,11 +47,13 @@ class SuffixEvidenceTest extends SparkTestBase {
   void evidenceAndCurvesEqualTheBruteForcePairwiseKernel() {
     List<String> lines = new ArrayList<>();
     for (Europarl.Doc d : Europarl.first(DOCS)) {
-      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
+      // A stable id per document: the held-out split is then the same wherever the test runs.
+      lines.add("europarl-" + d.line() + "\t" + d.title() + "\t" + d.date() + "\t" + d.body());
     }
     Path shard = Shards.writeLines(dir.resolve("europarl-40.txt"), lines);
     HallufloorRun.Result run = Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir.resolve("out"),
-        "hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.slices=[{name=year, field=date, transform=year}]",
+        "hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.input.text-columns=[id, title, date, body]",
+        "hallufloor.input.id-field=id", "hallufloor.slices=[{name=year, field=date, transform=year}]",
         "hallufloor.context-lengths=[1, 2, 3]", "hallufloor.scaling-fractions=[]", "hallufloor.tokenizer=bytes",
         "hallufloor.heldout-fraction=" + HELDOUT, "hallufloor.kernel.name=suffix", "hallufloor.kernel.lambda=" + LAMBDA,
         // Evidence under this kernel is at least lambda^c |D| (thousands here): small beta_S puts M' among it.
@@ -59,7 +61,7 @@ class SuffixEvidenceTest extends SparkTestBase {
     Assertions.assertTrue(run.invariantViolations().isEmpty(), run.invariantViolations().toString());
     String kernel = "suffix(" + LAMBDA + ")";
 
-    Map<String, Corpus> truth = Corpus.of(shard, lines);
+    Map<String, Corpus> truth = Corpus.of(lines);
     List<Row> bounds = spark().read().parquet(run.output().location("slice_bounds").toString())
         .filter("kernel = '" + kernel + "'").collectAsList();
     List<Row> curve = spark().read().parquet(run.output().location("f_curve").toString())
@@ -69,6 +71,14 @@ class SuffixEvidenceTest extends SparkTestBase {
     for (Row r : bounds) {
       String where = r.getAs("slice_dim") + "=" + r.getAs("slice_value") + " c=" + r.getAs("context_len") + " "
           + r.getAs("distribution");
+      Corpus corpus = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value"));
+      int c = r.getAs("context_len");
+      // |D| and the distinct contexts: a plain loop's counts, exactly.
+      assertEquals(corpus.examples(c), (long) r.getAs("examples"), where + " examples");
+      assertEquals(corpus.train.get(c).size(), (long) r.getAs("distinct_contexts"), where + " distinct contexts");
+      if ("heldout".equals(r.getAs("distribution"))) {
+        assertEquals(corpus.heldout.get(c).size(), (long) r.getAs("distribution_examples"), where + " held-out examples");
+      }
       double[][] truthEvidence = truth(truth, r);
       if (truthEvidence == null) {
         continue; // uniform beyond the enumerated lengths: checked by the run's own invariant
@@ -104,6 +114,23 @@ class SuffixEvidenceTest extends SparkTestBase {
       nonTrivial += f > 0 && f < 1 ? 1 : 0;
     }
     Assertions.assertTrue(nonTrivial >= 20, "points of the curves strictly between 0 and 1: " + nonTrivial);
+
+    // The histogram holds every context once and every example once (held-out ones included).
+    List<Row> totals = spark().read().parquet(run.output().location("evidence_histogram").toString())
+        .filter("kernel = '" + kernel + "'").groupBy("slice_dim", "slice_value", "context_len")
+        .agg(org.apache.spark.sql.functions.sum("distinct_contexts"), org.apache.spark.sql.functions.sum("occurrences"),
+            org.apache.spark.sql.functions.sum("heldout_occurrences"))
+        .collectAsList();
+    Assertions.assertTrue(totals.size() >= 6, "histogram (slice, c) groups: " + totals.size());
+    for (Row h : totals) {
+      Corpus corpus = truth.get(h.getString(0) + "=" + h.getString(1));
+      int c = h.getInt(2);
+      String where = h.getString(0) + "=" + h.getString(1) + " c=" + c + " histogram";
+      assertEquals(corpus.train.get(c).size(), h.getLong(3), where + " contexts");
+      assertEquals(corpus.examples(c), h.getLong(4), where + " occurrences");
+      assertEquals(corpus.heldout.getOrDefault(c, List.of()).size(), h.isNullAt(5) ? 0 : h.getLong(5),
+          where + " held-out examples");
+    }
   }
 
   private final Map<String, double[][]> computed = new HashMap<>();
@@ -148,14 +175,14 @@ class SuffixEvidenceTest extends SparkTestBase {
 
   /** One slice's training contexts with their counts, and its held-out contexts, per c; by plain loops. */
   record Corpus(Map<Integer, Map<List<Integer>, Long>> train, Map<Integer, List<List<Integer>>> heldout) {
-    static Map<String, Corpus> of(Path shard, List<String> lines) {
+    static Map<String, Corpus> of(List<String> lines) {
       var bytes = Tokenizers.get(TokenizerSpec.of("bytes"));
       Map<String, Corpus> out = new TreeMap<>();
       for (int n = 0; n < lines.size(); n++) {
-        String[] parts = lines.get(n).split("\t", 3);
-        boolean isHeldout = DocumentHash.uniforms("file:" + shard + ":" + (n + 1))[1] < HELDOUT;
-        int[] ids = bytes.encode(parts[2]);
-        for (String slice : List.of("all=all", "year=" + parts[1].substring(0, 4))) {
+        String[] parts = lines.get(n).split("\t", 4);
+        boolean isHeldout = DocumentHash.uniforms(parts[0])[1] < HELDOUT;
+        int[] ids = bytes.encode(parts[3]);
+        for (String slice : List.of("all=all", "year=" + parts[2].substring(0, 4))) {
           Corpus corpus = out.computeIfAbsent(slice, k -> new Corpus(new TreeMap<>(), new TreeMap<>()));
           for (int c = 1; c <= 3; c++) {
             for (int i = c; i < ids.length; i++) {
@@ -173,6 +200,10 @@ class SuffixEvidenceTest extends SparkTestBase {
         }
       }
       return out;
+    }
+
+    long examples(int c) {
+      return train.get(c).values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** The definition: the kernel summed over the training examples. */

@@ -48,14 +48,15 @@ class JaccardKernelTest extends SparkTestBase {
   void corpus() {
     startSpark();
     for (Europarl.Doc d : Europarl.first(DOCS)) {
-      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
+      // A stable id per document: the held-out split is then the same wherever the test runs.
+      lines.add("europarl-" + d.line() + "\t" + d.title() + "\t" + d.date() + "\t" + d.body());
     }
     shard = Shards.writeLines(dir.resolve("europarl-300.txt.gz"), lines);
     Europarl.Doc first = Europarl.first(1).get(0);
     String sentence = first.body().substring(0, first.body().indexOf('.') + 1);
     commonLines.addAll(lines);
     for (int i = 0; i < COPIES; i++) {
-      commonLines.add(first.title() + "\t" + first.date() + "\t" + sentence);
+      commonLines.add("common-" + i + "\t" + first.title() + "\t" + first.date() + "\t" + sentence);
     }
     commonShard = Shards.writeLines(dir.resolve("europarl-300-common.txt.gz"), commonLines);
   }
@@ -68,7 +69,7 @@ class JaccardKernelTest extends SparkTestBase {
   void sampledJoinIntervalHoldsBruteForceSbar() {
     Dataset<Row> join = table(run("sampled", shard, "hallufloor.kernel.sample-rate=0.3",
         "hallufloor.kernel.audit-queries=400"), "similarity_join");
-    Map<String, Map<Integer, Truth>> truth = Truth.of(shard, lines);
+    Map<String, Map<Integer, Truth>> truth = Truth.of(lines);
     List<Row> rows = join.collectAsList();
     int audited = 0;
     Coverage coverage = new Coverage();
@@ -102,7 +103,7 @@ class JaccardKernelTest extends SparkTestBase {
     Path small = Shards.writeLines(dir.resolve("europarl-120.txt.gz"), few);
     HallufloorRun.Result result = run("full", small, "hallufloor.kernel.sample-rate=1.0", "hallufloor.kernel.bands=48",
         "hallufloor.kernel.rows=2", "hallufloor.kernel.bucket-cap=1000000");
-    Map<String, Map<Integer, Truth>> truth = Truth.of(small, few);
+    Map<String, Map<Integer, Truth>> truth = Truth.of(few);
     for (Row r : table(result, "similarity_join").collectAsList()) {
       Truth t = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value")).get((Integer) r.getAs("context_len"));
       Assertions.assertEquals(t.sbar(), (double) r.getAs("s_bar"), 1e-9 * t.sbar(), "s_bar " + r);
@@ -159,7 +160,7 @@ class JaccardKernelTest extends SparkTestBase {
   void bucketCapBoundsTheWorkAndTheIntervalStillHolds() {
     Dataset<Row> join = table(run("capped", commonShard, "hallufloor.kernel.sample-rate=0.5",
         "hallufloor.kernel.bucket-cap=20"), "similarity_join");
-    Map<String, Map<Integer, Truth>> truth = Truth.of(commonShard, commonLines);
+    Map<String, Map<Integer, Truth>> truth = Truth.of(commonLines);
     Coverage coverage = new Coverage();
     for (Row r : join.collectAsList()) {
       Truth t = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value")).get((Integer) r.getAs("context_len"));
@@ -201,7 +202,8 @@ class JaccardKernelTest extends SparkTestBase {
 
   private HallufloorRun.Result run(String name, Path input, String... more) {
     List<String> overrides = new ArrayList<>(List.of(
-        "hallufloor.input.paths=[\"" + input + "\"]", "hallufloor.slices=[{name=year, field=date, transform=year}]",
+        "hallufloor.input.paths=[\"" + input + "\"]", "hallufloor.input.text-columns=[id, title, date, body]",
+        "hallufloor.input.id-field=id", "hallufloor.slices=[{name=year, field=date, transform=year}]",
         "hallufloor.context-lengths=[2,4]", "hallufloor.scaling-fractions=[]", "hallufloor.heldout-fraction=" + HELDOUT,
         "hallufloor.kernel.name=jaccard", "hallufloor.kernel.tau=" + TAU, "hallufloor.report=false"));
     overrides.addAll(List.of(more));
@@ -216,17 +218,17 @@ class JaccardKernelTest extends SparkTestBase {
   /** A plain loop's counts of one (slice, c) and the brute-force join's figures from them. */
   record Truth(double sbar, double distinctMean, double occurrenceMean, double heldoutMean, long examples,
       long distinctContexts, double sumDistinct, long similarPairs) {
-    /** "dim=value" then c to the figures, for the shard's documents (as the job reads them: file:path, line). */
-    static Map<String, Map<Integer, Truth>> of(Path shard, List<String> lines) {
+    /** "dim=value" then c to the figures, for the documents of the lines (id, title, date, body), as the job reads them. */
+    static Map<String, Map<Integer, Truth>> of(List<String> lines) {
       TextTokenizer tokenizer = Tokenizers.get(TokenizerSpec.of("cl100k_base"));
       // slice -> c -> context -> training count; and the held-out contexts.
       Map<String, Map<Integer, Map<List<Integer>, Long>>> train = new TreeMap<>();
       Map<String, Map<Integer, List<List<Integer>>>> heldout = new TreeMap<>();
       for (int n = 0; n < lines.size(); n++) {
-        String[] parts = lines.get(n).split("\t", 3);
-        boolean isHeldout = DocumentHash.uniforms("file:" + shard + ":" + (n + 1))[1] < HELDOUT;
-        int[] ids = tokenizer.encode(parts[2]);
-        for (String slice : List.of("all=all", "year=" + parts[1].substring(0, 4))) {
+        String[] parts = lines.get(n).split("\t", 4);
+        boolean isHeldout = DocumentHash.uniforms(parts[0])[1] < HELDOUT;
+        int[] ids = tokenizer.encode(parts[3]);
+        for (String slice : List.of("all=all", "year=" + parts[2].substring(0, 4))) {
           for (int c : LENGTHS) {
             for (int i = c; i < ids.length; i++) {
               List<Integer> context = new ArrayList<>(c);

@@ -14,6 +14,7 @@ import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.size;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -80,7 +81,9 @@ public final class CorpusReader {
           try {
             return new LineShardReader(file, spec, shipped.get());
           } catch (IOException e) {
-            return Collections.singletonList(RawRecords.bad(file.path(), "", "cannot open: " + e.getMessage(), null)).iterator();
+            // A listed file that cannot be opened is the storage's fault (or a file removed
+            // under the run): the task fails and is retried, the run fails if it stays so.
+            throw new UncheckedIOException("cannot open " + file.path() + ": " + e.getMessage(), e);
           }
         });
     return spark.createDataFrame(rows, RawRecords.SCHEMA);

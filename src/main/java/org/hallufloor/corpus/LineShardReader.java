@@ -35,6 +35,7 @@ final class LineShardReader implements Iterator<Row>, AutoCloseable {
 
   private final InputFile file;
   private final RecordSpec spec;
+  private final StorageStream raw;
   private final InputStream in;
   private final LineReader lines;
   private final Text line = new Text();
@@ -51,8 +52,23 @@ final class LineShardReader implements Iterator<Row>, AutoCloseable {
     Path path = new Path(file.path());
     FileSystem fs = path.getFileSystem(conf);
     CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(path);
-    InputStream raw = fs.open(path);
-    this.in = codec == null ? raw : codec.createInputStream(raw);
+    this.raw = new StorageStream(fs.open(path));
+    InputStream decoded = raw;
+    if (codec != null) {
+      try {
+        decoded = codec.createInputStream(raw);
+      } catch (IOException | RuntimeException e) {
+        if (raw.failure != null) {
+          throw raw.failure;
+        }
+        // A header the codec rejects: the shard is one bad record, under the configured policy.
+        raw.close();
+        decoded = InputStream.nullInputStream();
+        done = true;
+        next = RawRecords.bad(file.path(), "header", "corrupt compressed data: " + e, null);
+      }
+    }
+    this.in = decoded;
     this.lines = new LineReader(in, conf);
     this.maxLineBytes = (int) Math.min(spec.maxDocumentBytes(), Integer.MAX_VALUE - 16);
   }
@@ -81,10 +97,15 @@ final class LineShardReader implements Iterator<Row>, AutoCloseable {
     try {
       // One byte past the limit tells an oversized line from one exactly at the limit.
       consumed = lines.readLine(line, maxLineBytes + 1, Integer.MAX_VALUE);
-    } catch (EOFException e) {
-      return fail("compressed stream ends early (truncated or corrupt file): " + e.getMessage());
     } catch (IOException | RuntimeException e) {
-      return fail("read error: " + e);
+      if (raw.failure != null) {
+        // The storage failed, not the data: fail the task so that Spark retries it, rather
+        // than cut the shard short with a bad record.
+        throw new UncheckedIOException("reading " + file.path() + " failed after line " + lineNumber
+            + " (the task is retried): " + raw.failure, raw.failure);
+      }
+      return fail(e instanceof EOFException ? "compressed stream ends early (truncated or corrupt file): "
+          + e.getMessage() : "corrupt compressed data: " + e);
     }
     if (consumed == 0) {
       done = true;
@@ -180,6 +201,39 @@ final class LineShardReader implements Iterator<Row>, AutoCloseable {
     done = true;
     close();
     return RawRecords.bad(file.path(), "after line " + lineNumber, reason, null);
+  }
+
+  /**
+   * The file's bytes as the file system delivers them, remembering its first failure: an
+   * IOException from here is the storage's (a timeout, a reset connection), while one the
+   * codec raises over bytes that arrived whole is corrupt data.
+   */
+  static final class StorageStream extends java.io.FilterInputStream {
+    IOException failure;
+
+    StorageStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return super.read();
+      } catch (IOException e) {
+        failure = e;
+        throw e;
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return super.read(b, off, len);
+      } catch (IOException e) {
+        failure = e;
+        throw e;
+      }
+    }
   }
 
   @Override

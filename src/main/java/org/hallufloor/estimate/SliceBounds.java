@@ -1,16 +1,26 @@
 package org.hallufloor.estimate;
 
+import static org.apache.spark.sql.functions.col;
+
 import java.io.Serializable;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.hallufloor.bound.FCurve;
 import org.hallufloor.bound.OptimisedBound;
 import org.hallufloor.bound.SampledSbar;
@@ -21,9 +31,10 @@ import org.hallufloor.evidence.Kinds;
 import org.hallufloor.similarity.JaccardJoin;
 
 /**
- * Evidence cells to k, f and bounds (THEORY 2, 3, 5). A slice's evidence arrives as spectra,
- * a few thousand cells however large the corpus, so the bound math runs on the driver,
- * exactly, in the pure {@code bound} package, and every invariant is checked on every row.
+ * Evidence cells to k, f and bounds (THEORY 2, 3, 5). A (slice, c)'s evidence arrives as
+ * spectra, a few thousand cells however large the corpus; each (slice, c) is estimated on an
+ * executor, exactly, by the pure {@code bound} package, and every invariant is checked on every
+ * row. Nothing of it passes through the driver, whatever the number of slices.
  */
 public final class SliceBounds {
   /** Relative slack (in log10) of the invariant checks, for rounding only. */
@@ -55,8 +66,25 @@ public final class SliceBounds {
   /** A slice by its number in the facts: its dimension, value and training documents. */
   public record Slice(String dim, String value, long trainingDocuments) implements Serializable {}
 
+  /**
+   * The estimate's tables, the messages of violated invariants (one column, {@code violation}),
+   * and the datasets they are read from, kept until the run lets them go.
+   */
   public record Result(Dataset<Row> sliceBounds, Dataset<Row> fCurve, Dataset<Row> evidenceHistogram,
-      Dataset<Row> similarityJoin, List<String> invariantViolations) {}
+      Dataset<Row> similarityJoin, Dataset<Row> violations, List<Dataset<Row>> kept) {
+    /** Both estimates' rows, as one (a soft kernel's beside the exact kernel's). */
+    public Result union(Result other) {
+      List<Dataset<Row>> both = new ArrayList<>(kept);
+      both.addAll(other.kept);
+      return new Result(sliceBounds.union(other.sliceBounds), fCurve.union(other.fCurve),
+          evidenceHistogram.union(other.evidenceHistogram), similarityJoin.union(other.similarityJoin),
+          violations.union(other.violations), both);
+    }
+
+    public void release() {
+      kept.forEach(Dataset::unpersist);
+    }
+  }
 
   /** How a soft kernel's rows were computed; null for the exact kernel. */
   public sealed interface Soft extends Serializable permits Join, Suffix {}
@@ -82,6 +110,39 @@ public final class SliceBounds {
     double[] join;
     final Map<Integer, Long> counts = new TreeMap<>();
     final Map<Integer, double[]> ph = new TreeMap<>();
+    private final int pairs;
+
+    SliceEvidence(int pairs) {
+      this.pairs = pairs;
+    }
+
+    /** One cell of the (slice, c): slice, context_len, kind, value, contexts, occurrences, heldout, amount. */
+    void add(Row r) {
+      double value = ((Number) r.get(3)).doubleValue();
+      String name = r.getString(2);
+      if (name.equals(JaccardJoin.SBAR)) {
+        (sbar == null ? sbar = new double[JaccardJoin.SBAR_SUMS.size()] : sbar)[(int) value] += r.getDouble(7);
+        return;
+      }
+      if (name.equals(JaccardJoin.JOIN)) {
+        (join == null ? join = new double[JaccardJoin.JOIN_COUNTS.size()] : join)[(int) value] += r.getDouble(7);
+        return;
+      }
+      double[] cell = {value, r.getLong(4), r.getLong(5), r.getLong(6)};
+      int kind = Kinds.NAMES.indexOf(name);
+      switch (kind) {
+        case Kinds.EVIDENCE -> evidence.add(cell);
+        case Kinds.GAP -> gap.add(cell);
+        case Kinds.HELDOUT_GAP -> heldoutGap.add(cell);
+        // A share sums the space less its seen parts: rounding may leave -1e-17 for none.
+        case Kinds.UNIFORM -> uniform.add(new double[] {value, r.getDouble(7) > -1e-12 ? Math.max(0, r.getDouble(7))
+            : r.getDouble(7)});
+        case Kinds.UNIFORM_MEAN -> uniformMean += r.getDouble(7);
+        case Kinds.PH_INSAMPLE, Kinds.PH_HELDOUT -> ph.computeIfAbsent(kind, k -> new double[pairs])[(int) value]
+            += r.getDouble(7);
+        default -> counts.merge(kind, r.getLong(4) + r.getLong(6), Long::sum);
+      }
+    }
 
     long examples() {
       return (long) evidence.stream().mapToDouble(r -> r[2]).sum();
@@ -111,103 +172,173 @@ public final class SliceBounds {
     return compute(spark, slices, cells, params, null);
   }
 
+  /** The tagged rows of the estimate: one table's row (or an invariant violation) per row. */
+  static final StructType OUT = new StructType()
+      .add("table", DataTypes.IntegerType, false)
+      .add("slice_bounds", Tables.SLICE_BOUNDS, true)
+      .add("f_curve", Tables.F_CURVE, true)
+      .add("evidence_histogram", Tables.EVIDENCE_HISTOGRAM, true)
+      .add("similarity_join", Tables.SIMILARITY_JOIN, true)
+      .add("violation", DataTypes.StringType, true);
+
+  private static final int BOUNDS = 1;
+  private static final int CURVE = 2;
+  private static final int HISTOGRAM = 3;
+  private static final int JOIN_ROW = 4;
+  private static final int VIOLATION = 5;
+
+  /** (slice, c) keys estimated per task: one task for a run with few slices, thousands for a million. */
+  static final int SLICES_PER_TASK = 64;
+
+  /** Everything an estimate task needs besides its cells. */
+  private record Plan(Map<Integer, Slice> slices, Params params, Soft soft, Map<Integer, Double> recallLow)
+      implements Serializable {}
+
   /**
+   * The estimate as a distributed stage: cells are brought together per (slice, c) by one
+   * shuffle and a spilling sort, and each (slice, c) becomes its rows of every table on an
+   * executor, so neither the cells nor the rows pass through the driver. The rows are kept
+   * (memory, then disk) because four tables and the violations are read from them.
+   *
    * @param cells slice, context_len, kind, value, contexts, occurrences, heldout, amount (ExactEvidence's,
-   *     or JaccardJoin's with a real value and the Sbar and join kinds)
+   *     or JaccardJoin's with a real value and the Sbar and join kinds), summed per (slice, c, kind, value)
    * @param soft how the soft kernel's cells were made, or null for the exact kernel
    */
   public static Result compute(SparkSession spark, Map<Integer, Slice> slices, Dataset<Row> cells, Params params,
       Soft soft) {
-    int pairs = params.betaS().size() * params.temperatures().size();
-    Map<List<Integer>, SliceEvidence> bySlice = new TreeMap<>((a, b) -> a.get(0).equals(b.get(0))
-        ? Integer.compare(a.get(1), b.get(1)) : Integer.compare(a.get(0), b.get(0)));
-    for (Row r : cells.collectAsList()) {
-      SliceEvidence e = bySlice.computeIfAbsent(List.of(r.getInt(0), r.getInt(1)), k -> new SliceEvidence());
-      double value = ((Number) r.get(3)).doubleValue();
-      double[] cell = {value, r.getLong(4), r.getLong(5), r.getLong(6)};
-      if (r.getString(2).equals(JaccardJoin.SBAR)) {
-        (e.sbar == null ? e.sbar = new double[JaccardJoin.SBAR_SUMS.size()] : e.sbar)[(int) value] += r.getDouble(7);
-        continue;
-      }
-      if (r.getString(2).equals(JaccardJoin.JOIN)) {
-        (e.join == null ? e.join = new double[JaccardJoin.JOIN_COUNTS.size()] : e.join)[(int) value] += r.getDouble(7);
-        continue;
-      }
-      int kind = Kinds.NAMES.indexOf(r.getString(2));
-      switch (kind) {
-        case Kinds.EVIDENCE -> e.evidence.add(cell);
-        case Kinds.GAP -> e.gap.add(cell);
-        case Kinds.HELDOUT_GAP -> e.heldoutGap.add(cell);
-        // A share sums the space less its seen parts: rounding may leave -1e-17 for none.
-        case Kinds.UNIFORM -> e.uniform.add(new double[] {value, r.getDouble(7) > -1e-12 ? Math.max(0, r.getDouble(7))
-            : r.getDouble(7)});
-        case Kinds.UNIFORM_MEAN -> e.uniformMean += r.getDouble(7);
-        case Kinds.PH_INSAMPLE, Kinds.PH_HELDOUT -> e.ph.computeIfAbsent(kind, k -> new double[pairs])[(int) value] += r.getDouble(7);
-        default -> e.counts.merge(kind, r.getLong(4) + r.getLong(6), Long::sum);
-      }
+    Plan plan = new Plan(slices, params, soft, soft instanceof Join ? recallLowByLength(cells, slices) : Map.of());
+    Broadcast<Plan> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(plan);
+    int tasks = (int) Math.max(1, Math.min(100_000, (slices.size() + SLICES_PER_TASK - 1) / SLICES_PER_TASK));
+    Dataset<Row> rows = cells.repartition(tasks, col("slice"), col("context_len"))
+        .sortWithinPartitions("slice", "context_len")
+        .mapPartitions((MapPartitionsFunction<Row, Row>) in -> new Estimates(in, shared.value()), Encoders.row(OUT))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    return new Result(table(rows, BOUNDS, "slice_bounds"), table(rows, CURVE, "f_curve"),
+        table(rows, HISTOGRAM, "evidence_histogram"), table(rows, JOIN_ROW, "similarity_join"),
+        rows.filter(col("table").equalTo(VIOLATION)).select("violation"), List.of(rows));
+  }
+
+  private static Dataset<Row> table(Dataset<Row> rows, int tag, String name) {
+    return rows.filter(col("table").equalTo(tag)).select(name + ".*");
+  }
+
+  /** Cells sorted by (slice, c) to the rows of each (slice, c) in turn; one (slice, c) in memory at a time. */
+  private static final class Estimates implements Iterator<Row> {
+    private final Iterator<Row> cells;
+    private final Plan plan;
+    private final List<Row> ready = new ArrayList<>();
+    private int at;
+    private Row pending;
+
+    Estimates(Iterator<Row> cells, Plan plan) {
+      this.cells = cells;
+      this.plan = plan;
     }
-    List<Row> bounds = new ArrayList<>();
-    List<Row> curve = new ArrayList<>();
-    List<Row> histogram = new ArrayList<>();
-    List<Row> joinRows = new ArrayList<>();
-    List<String> violations = new ArrayList<>();
-    Map<Integer, Double> recallLow = recallLowByLength(bySlice, slices);
-    for (Map.Entry<List<Integer>, SliceEvidence> entry : bySlice.entrySet()) {
-      Slice slice = slices.get(entry.getKey().get(0));
-      int c = entry.getKey().get(1);
-      SliceEvidence ev = entry.getValue();
-      if (ev.examples() == 0) {
-        continue; // a slice made only of held-out documents has no training evidence to bound with
-      }
-      SampledSbar sbar = sbar(ev, c, soft, params, recallLow);
-      if (ev.sampled()) {
-        joinRows.add(joinRow(slice, c, ev, sbar, params, (Join) soft));
-      }
-      Map<Distribution, Spectrum> spectra = spectra(ev, c, params);
-      if (soft instanceof Suffix s) {
-        // Two ways to the uniform mean evidence: the space's cells, and |D| Sbar / N_V^c.
-        double closedForm = Math.log10(ev.examples()) + SuffixKernel.log10Sbar(s.lambda(), params.nVocab(), c)
-            - c * Math.log10(params.nVocab());
-        double fromCells = Math.log10(ev.uniformMean);
-        check(violations, Math.abs(fromCells - closedForm) < 1e-9 * Math.max(1, Math.abs(closedForm)),
-            String.format("%s=%s c=%d: uniform mean evidence 10^%s over the space's cells, but |D| Sbar / N_V^c = 10^%s",
-                slice.dim(), slice.value(), c, fromCells, closedForm));
-      }
-      int pair = 0;
-      for (double betaS : params.betaS()) {
-        for (double t : params.temperatures()) {
-          Map<Distribution, Spectrum.Empirical> empirical = new EnumMap<>(Distribution.class);
-          for (Map.Entry<Distribution, Spectrum> d : spectra.entrySet()) {
-            Spectrum spectrum = d.getValue();
-            OptimisedBound b = OptimisedBound.ofLog10K(Math.log10(betaS) + spectrum.log10Mean() - Math.log10(t));
-            Spectrum.Empirical emp = spectrum.empiricalBound(betaS, t);
-            empirical.put(d.getKey(), emp);
-            Double modelPh = modelPh(d.getKey(), ev, pair);
-            String where = String.format("%s=%s c=%d beta_s=%s T=%s %s", slice.dim(), slice.value(), c, betaS, t,
-                d.getKey().tableName());
-            check(violations, emp.log10Bound() >= b.log10Bound() - SLACK,
-                where + ": empirical_bound " + emp.bound() + " < bound " + b.bound());
-            if (modelPh != null) {
-              check(violations, emp.bound() <= modelPh * (1 + SLACK),
-                  where + ": empirical_bound " + emp.bound() + " > model_ph " + modelPh);
-            }
-            bounds.add(boundsRow(slice, c, betaS, t, d.getKey(), ev, spectrum, b, emp, modelPh, params, sbar));
-            for (double eps0 : params.eps0Grid()) {
-              FCurve p = FCurve.at(spectrum, eps0, betaS, t);
-              curve.add(RowFactory.create(slice.dim(), slice.value(), c, params.kernel(), betaS, t,
-                  d.getKey().tableName(), eps0, p.mPrime(), p.f(), p.fMarkovLower(), p.g(), p.gMarkov()));
-            }
+
+    @Override
+    public boolean hasNext() {
+      while (at == ready.size() && (pending != null || cells.hasNext())) {
+        ready.clear();
+        at = 0;
+        Row first = pending != null ? pending : cells.next();
+        pending = null;
+        SliceEvidence ev = new SliceEvidence(plan.params().betaS().size() * plan.params().temperatures().size());
+        ev.add(first);
+        while (cells.hasNext()) {
+          Row r = cells.next();
+          if (r.getInt(0) != first.getInt(0) || r.getInt(1) != first.getInt(1)) {
+            pending = r;
+            break;
           }
-          checkMargin(violations, empirical, Distribution.OCCURRENCE, Distribution.MARGIN_OCCURRENCE, slice, c, betaS, t);
-          checkMargin(violations, empirical, Distribution.HELDOUT, Distribution.MARGIN_HELDOUT, slice, c, betaS, t);
-          pair++;
+          ev.add(r);
         }
+        estimate(plan.slices().get(first.getInt(0)), first.getInt(1), ev, plan.params(), plan.soft(),
+            plan.recallLow(), (tag, row) -> ready.add(tagged(tag, row)));
       }
-      histogram.addAll(histogramRows(slice, c, ev, params.kernel()));
+      return at < ready.size();
     }
-    return new Result(spark.createDataFrame(bounds, Tables.SLICE_BOUNDS), spark.createDataFrame(curve, Tables.F_CURVE),
-        spark.createDataFrame(histogram, Tables.EVIDENCE_HISTOGRAM), spark.createDataFrame(joinRows, Tables.SIMILARITY_JOIN),
-        violations);
+
+    @Override
+    public Row next() {
+      if (!hasNext()) {
+        throw new java.util.NoSuchElementException();
+      }
+      return ready.get(at++);
+    }
+
+    private static Row tagged(int tag, Object row) {
+      Object[] v = new Object[OUT.size()];
+      v[0] = tag;
+      v[tag] = row;
+      return RowFactory.create(v);
+    }
+  }
+
+  /** Where one (slice, c)'s rows go, each with its table's tag. */
+  interface Sink {
+    void add(int table, Object row);
+  }
+
+  /**
+   * One (slice, c): Sbar, the spectra of every distribution, and for each (beta_S, T) pair the
+   * bounds, the f curve and the invariant checks of THEORY 3 and 5; then the histogram.
+   */
+  static void estimate(Slice slice, int c, SliceEvidence ev, Params params, Soft soft, Map<Integer, Double> recallLow,
+      Sink out) {
+    if (ev.examples() == 0) {
+      return; // a slice made only of held-out documents has no training evidence to bound with
+    }
+    List<String> violations = new ArrayList<>();
+    SampledSbar sbar = sbar(ev, c, soft, params, recallLow);
+    if (ev.sampled()) {
+      out.add(JOIN_ROW, joinRow(slice, c, ev, sbar, params, (Join) soft));
+    }
+    Map<Distribution, Spectrum> spectra = spectra(ev, c, params);
+    if (soft instanceof Suffix s) {
+      // Two ways to the uniform mean evidence: the space's cells, and |D| Sbar / N_V^c.
+      double closedForm = Math.log10(ev.examples()) + SuffixKernel.log10Sbar(s.lambda(), params.nVocab(), c)
+          - c * Math.log10(params.nVocab());
+      double fromCells = Math.log10(ev.uniformMean);
+      check(violations, Math.abs(fromCells - closedForm) < 1e-9 * Math.max(1, Math.abs(closedForm)),
+          String.format("%s=%s c=%d: uniform mean evidence 10^%s over the space's cells, but |D| Sbar / N_V^c = 10^%s",
+              slice.dim(), slice.value(), c, fromCells, closedForm));
+    }
+    int pair = 0;
+    for (double betaS : params.betaS()) {
+      for (double t : params.temperatures()) {
+        Map<Distribution, Spectrum.Empirical> empirical = new EnumMap<>(Distribution.class);
+        for (Map.Entry<Distribution, Spectrum> d : spectra.entrySet()) {
+          Spectrum spectrum = d.getValue();
+          OptimisedBound b = OptimisedBound.ofLog10K(Math.log10(betaS) + spectrum.log10Mean() - Math.log10(t));
+          Spectrum.Empirical emp = spectrum.empiricalBound(betaS, t);
+          empirical.put(d.getKey(), emp);
+          Double modelPh = modelPh(d.getKey(), ev, pair);
+          String where = String.format("%s=%s c=%d beta_s=%s T=%s %s", slice.dim(), slice.value(), c, betaS, t,
+              d.getKey().tableName());
+          check(violations, emp.log10Bound() >= b.log10Bound() - SLACK,
+              where + ": empirical_bound " + emp.bound() + " < bound " + b.bound());
+          if (modelPh != null) {
+            check(violations, emp.bound() <= modelPh * (1 + SLACK),
+                where + ": empirical_bound " + emp.bound() + " > model_ph " + modelPh);
+          }
+          out.add(BOUNDS, boundsRow(slice, c, betaS, t, d.getKey(), ev, spectrum, b, emp, modelPh, params, sbar));
+          for (double eps0 : params.eps0Grid()) {
+            FCurve p = FCurve.at(spectrum, eps0, betaS, t);
+            out.add(CURVE, RowFactory.create(slice.dim(), slice.value(), c, params.kernel(), betaS, t,
+                d.getKey().tableName(), eps0, p.mPrime(), p.f(), p.fMarkovLower(), p.g(), p.gMarkov()));
+          }
+        }
+        checkMargin(violations, empirical, Distribution.OCCURRENCE, Distribution.MARGIN_OCCURRENCE, slice, c, betaS, t);
+        checkMargin(violations, empirical, Distribution.HELDOUT, Distribution.MARGIN_HELDOUT, slice, c, betaS, t);
+        pair++;
+      }
+    }
+    for (Row h : histogramRows(slice, c, ev, params.kernel())) {
+      out.add(HISTOGRAM, h);
+    }
+    for (String v : violations) {
+      out.add(VIOLATION, v);
+    }
   }
 
   /** Sbar of a (slice, c): 1 (exact), the closed form (suffix), or the sampled join's estimate (jaccard). */
@@ -224,16 +355,18 @@ public final class SliceBounds {
 
   /**
    * Per context length, the lower confidence limit of the join's recall of evidence over the
-   * whole corpus's audit queries: a slice whose own audit saw no similar pair uses it.
+   * whole corpus's audit queries: a slice whose own audit saw no similar pair uses it. Read
+   * from the whole corpus's join cells alone (a few per context length).
    */
-  private static Map<Integer, Double> recallLowByLength(Map<List<Integer>, SliceEvidence> bySlice,
-      Map<Integer, Slice> slices) {
+  private static Map<Integer, Double> recallLowByLength(Dataset<Row> cells, Map<Integer, Slice> slices) {
+    int all = slices.entrySet().stream().filter(e -> Tables.ALL.equals(e.getValue().dim())).mapToInt(Map.Entry::getKey)
+        .findFirst().orElse(-1);
+    Map<Integer, SliceEvidence> byLength = new TreeMap<>();
+    for (Row r : cells.filter(col("slice").equalTo(all).and(col("kind").equalTo(JaccardJoin.JOIN))).collectAsList()) {
+      byLength.computeIfAbsent(r.getInt(1), k -> new SliceEvidence(0)).add(r);
+    }
     Map<Integer, Double> out = new TreeMap<>();
-    bySlice.forEach((key, ev) -> {
-      if (ev.join != null && Tables.ALL.equals(slices.get(key.get(0)).dim())) {
-        out.put(key.get(1), recallLow(ev, 1));
-      }
-    });
+    byLength.forEach((c, ev) -> out.put(c, recallLow(ev, 1)));
     return out;
   }
 

@@ -35,10 +35,23 @@ public final class SliceTotals {
 
   private SliceTotals() {}
 
-  /** Documents carrying {@code slices}, {@code heldout} and {@code tokens} to slices, heldout, documents, tokens. */
+  /**
+   * Documents carrying {@code slices}, {@code heldout} and {@code tokens} to slices, heldout,
+   * documents, tokens; bad records riding along (null slices) make one row of their own.
+   */
   public static Dataset<Row> groups(Dataset<Row> documentTokens) {
     return documentTokens.groupBy(col("slices"), col("heldout"))
         .agg(count(lit(1)).as("documents"), sum(col("tokens")).as("tokens"));
+  }
+
+  /** The bad records among the group rows: they ride along without slices (see Documents.SCHEMA). */
+  public static long badRecords(List<Row> groups) {
+    return groups.stream().filter(g -> g.isNullAt(0)).mapToLong(g -> g.getLong(2)).sum();
+  }
+
+  /** The group rows of documents, without the bad records' row. */
+  public static List<Row> documentGroups(List<Row> groups) {
+    return groups.stream().filter(g -> !g.isNullAt(0)).toList();
   }
 
   /** Group rows (see {@link #groups}) to slice_stats rows, ordered by dimension and value as UTF-8 bytes. */

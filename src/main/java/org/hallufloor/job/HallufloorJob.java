@@ -29,10 +29,17 @@ public final class HallufloorJob {
   private HallufloorJob() {}
 
   public static void main(String[] args) {
-    int code = run(args, System.out, System.err);
-    if (code != OK) {
-      System.exit(code);
+    FatalErrors.install(System.err);
+    int code;
+    try {
+      code = run(args, System.out, System.err);
+    } catch (Error e) {
+      FatalErrors.halt(e, "in the driver");
+      return;
     }
+    FatalErrors.exitingWith(code);
+    // Always exit: a thread a library left running must not keep a finished run alive.
+    System.exit(code);
   }
 
   /** Arguments as they came: the job file, overrides, flags. */
@@ -73,11 +80,10 @@ public final class HallufloorJob {
       return BAD_CONFIG;
     }
     SparkSession spark = session(settings);
-    try {
-      return execute(spark, settings, arguments.quiet(), out, err);
-    } finally {
-      spark.stop();
-    }
+    // An Error skips the stop: the caller ends the process, and a stop on a broken heap can hang.
+    int code = execute(spark, settings, arguments.quiet(), out, err);
+    spark.stop();
+    return code;
   }
 
   /** Runs on a given session and maps the outcome to an exit code, naming the problem on {@code err}. */

@@ -64,6 +64,7 @@ public final class HallufloorRun {
   public static final String EVIDENCE_HISTOGRAM = "evidence_histogram";
   public static final String SIMILARITY_JOIN = "similarity_join";
   private static final int BAD_RECORDS_SHOWN = 5;
+  private static final int VIOLATIONS_SHOWN = 20;
   /** The kernel column of the exact rows, which every run writes. */
   public static final String EXACT = "exact";
 
@@ -83,8 +84,9 @@ public final class HallufloorRun {
   }
 
   /** What a finished run reports: the rows printed, for callers and tests. */
+  /** {@code invariantViolations} holds the first violations found, {@code invariantViolationCount} counts all. */
   public record Result(long documents, long badRecords, List<Row> sliceStats, List<String> invariantViolations,
-      RunOutput output) {}
+      long invariantViolationCount, RunOutput output) {}
 
   public Result run() {
     try {
@@ -99,41 +101,48 @@ public final class HallufloorRun {
   private Result runStages() {
     RunOutput output = new RunOutput(spark, settings.outputRoot(), settings.runId());
     listInput();
-    Dataset<Row> records = readRecords();
-    Dataset<Row> tokenized = null;
+    Dataset<Row> kept = null;
+    SliceBounds.Result estimate = null;
     try {
-      stageBadRecords(records, output);
-      tokenized = tokenize(records);
-      List<Row> groups = SliceTotals.groups(tokenized).collectAsList();
+      kept = tokenize(readRecords());
+      List<Row> allGroups = SliceTotals.groups(kept).collectAsList();
+      stageBadRecords(kept, SliceTotals.badRecords(allGroups), output);
+      List<Row> groups = SliceTotals.documentGroups(allGroups);
       List<Row> sliceStats = SliceTotals.perSlice(groups);
-      records.unpersist();
+      Dataset<Row> tokenized = documentsOf(kept);
       long documentCount = allSlice(sliceStats).getLong(2);
       progress.done((preTokenized() ? "sliced " : "tokenized ") + documentCount + " documents",
           allSlice(sliceStats).getLong(3), "tokens");
 
       progress.begin("counting evidence for context lengths " + settings.contextLengths());
-      SliceBounds.Result estimate = estimate(tokenized, groups, sliceStats,
+      estimate = estimate(tokenized, groups, sliceStats,
           Tokenizers.get(TokenizerSpec.of(settings.tokenizer())).vocabularySize());
+      output.stage(SLICE_BOUNDS, estimate.sliceBounds());
       progress.done("counted evidence and bounds", allSlice(sliceStats).getLong(3), "tokens");
-
-      output.stage(SLICE_BOUNDS, estimate.sliceBounds().coalesce(1));
-      output.stage(F_CURVE, estimate.fCurve().coalesce(1));
-      output.stage(EVIDENCE_HISTOGRAM, estimate.evidenceHistogram().coalesce(1));
-      output.stage(SIMILARITY_JOIN, estimate.similarityJoin().coalesce(1));
+      long violationCount = estimate.violations().count();
+      List<String> violations = estimate.violations().limit(VIOLATIONS_SHOWN).collectAsList().stream()
+          .map(r -> r.getString(0)).toList();
+      violations.forEach(v -> LOG.warn("invariant violated: {}", v));
+      output.stage(F_CURVE, estimate.fCurve());
+      output.stage(EVIDENCE_HISTOGRAM, estimate.evidenceHistogram());
+      output.stage(SIMILARITY_JOIN, estimate.similarityJoin());
       output.stage(SLICE_STATS, spark.createDataFrame(sliceStats, SliceTotals.SCHEMA).coalesce(1));
-      output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null,
-          (long) estimate.invariantViolations().size()), version()));
+      output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null, violationCount),
+          version()));
       List<org.apache.hadoop.fs.Path> committed = output.commit();
-      List<Row> firstPair = firstPair(estimate.sliceBounds()).collectAsList();
-      printSummary(committed, sliceStats, firstPair);
+      List<Row> shownSlices = RunSummary.shown(sliceStats);
+      List<Row> firstPair = firstPair(shown(estimate.sliceBounds(), shownSlices)).collectAsList();
+      printSummary(committed, sliceStats, shownSlices, firstPair);
       if (settings.report()) {
-        writeReport(documentCount, allSlice(sliceStats).getLong(3), sliceStats, firstPair, estimate);
+        writeReport(documentCount, allSlice(sliceStats).getLong(3), shownSlices, firstPair, estimate);
       }
-      return new Result(documentCount, badRecords, sliceStats, estimate.invariantViolations(), output);
+      return new Result(documentCount, badRecords, sliceStats, violations, violationCount, output);
     } finally {
-      records.unpersist();
-      if (tokenized != null) {
-        tokenized.unpersist();
+      if (estimate != null) {
+        estimate.release();
+      }
+      if (kept != null) {
+        kept.unpersist();
       }
     }
   }
@@ -154,8 +163,10 @@ public final class HallufloorRun {
   }
 
   /**
-   * Raw records, spread over the cores (compressed shards arrive one per task) and kept: bad
-   * records are counted from them before any tokenizing, and documents made from the rest.
+   * Raw records as the input splits them (Parquet row groups, text splits, token-file ranges);
+   * spread over the cores only when there are fewer splits than cores (a few compressed
+   * shards, one task each), or over {@code input.partitions} when that is set. Not kept: the
+   * tokenizing pass reads them once.
    */
   private Dataset<Row> readRecords() {
     progress.begin("reading " + listing.files().size() + " shard(s), " + listing.bytes() + " bytes");
@@ -171,16 +182,22 @@ public final class HallufloorRun {
             settings.input().sideTableFormat(), settings.input().sideTableIndexField(), settings.input().idField(),
             sliceFields))
         : RawRecords.withFileFields(raw, sliceFields);
-    return raw
-        .repartition(partitions())
-        .persist(StorageLevel.MEMORY_AND_DISK_SER());
+    int configured = settings.input().partitions();
+    int cores = spark.sparkContext().defaultParallelism();
+    if (configured > 0) {
+      return raw.repartition(configured);
+    }
+    return raw.rdd().getNumPartitions() < cores ? raw.repartition(2 * cores) : raw;
   }
 
-  /** Counts bad records; fails the run on them, or stages them for the bad_records table. */
-  private void stageBadRecords(Dataset<Row> records, RunOutput output) {
-    Dataset<Row> bad = badRecords(records);
-    badRecords = bad.count();
-    progress.done("read records (" + badRecords + " bad)", records.count(), "records");
+  /**
+   * Fails the run on bad records, or stages them for the bad_records table; they were counted
+   * in the tokenizing pass and ride along in the kept documents, so nothing rereads the input.
+   */
+  private void stageBadRecords(Dataset<Row> tokenized, long fromRecords, RunOutput output) {
+    Dataset<Row> bad = badRecords(tokenized);
+    badRecords = fromRecords + listing.problems().size();
+    progress.note("read records (" + badRecords + " bad)");
     if (settings.badRecords() == BadRecordPolicy.FAIL && badRecords > 0) {
       List<BadRecord> shown = bad.limit(BAD_RECORDS_SHOWN).collectAsList().stream()
           .map(r -> new BadRecord(r.getString(0), r.getString(1), r.getString(2), r.getString(3))).toList();
@@ -191,16 +208,24 @@ public final class HallufloorRun {
         : spark.createDataFrame(List.of(), RunsTable.BAD_RECORDS_SCHEMA));
   }
 
-  /** Good records to sliced documents to token ids, kept: every later step reads them. */
+  /**
+   * Raw records to sliced documents with their token ids, kept (serialized, spilling to disk):
+   * the slice totals, the evidence pass and a soft kernel each read them, so text is read and
+   * tokenized once. Bad records ride along with their reason and no ids.
+   */
   private Dataset<Row> tokenize(Dataset<Row> records) {
-    Dataset<Row> good = records.filter(col("bad_reason").isNull());
     if (preTokenized()) {
       progress.begin("slicing pre-tokenized documents (" + settings.tokenizer() + " names the vocabulary)");
-      return Documents.fromIdRecords(good, slicing()).persist(StorageLevel.MEMORY_AND_DISK_SER());
+      return Documents.fromIdRecords(records, slicing()).persist(StorageLevel.MEMORY_AND_DISK_SER());
     }
     progress.begin("tokenizing with " + settings.tokenizer());
-    Dataset<Row> documents = Documents.fromRecords(good, slicing());
+    Dataset<Row> documents = Documents.fromRecords(records, slicing());
     return Tokenize.tokenize(documents, TokenizerSpec.of(settings.tokenizer())).persist(StorageLevel.MEMORY_AND_DISK_SER());
+  }
+
+  /** The kept rows that are documents, for every stage after the slice totals. */
+  private static Dataset<Row> documentsOf(Dataset<Row> tokenized) {
+    return tokenized.filter(col("bad").isNull());
   }
 
   private long vocabularySize() {
@@ -223,11 +248,19 @@ public final class HallufloorRun {
   }
 
   /** Where the tables went and the summary of the first (beta_S, T) pair, for the user. */
-  private void printSummary(List<org.apache.hadoop.fs.Path> committed, List<Row> sliceStats, List<Row> firstPair) {
+  private void printSummary(List<org.apache.hadoop.fs.Path> committed, List<Row> sliceStats, List<Row> shownSlices,
+      List<Row> firstPair) {
     RunSummary.print(out, "Run " + settings.runId() + " committed (" + settings.tokenizer() + ", beta_s = "
         + settings.betaS().get(0) + ", T = " + settings.temperatures().get(0) + "):",
-        committed.stream().map(Object::toString).toList(), sliceStats, firstPair);
+        committed.stream().map(Object::toString).toList(), shownSlices, sliceStats.size(), firstPair);
     printBadRecords(committed);
+  }
+
+  /** The rows of a table that belong to the slices the summary and the report show. */
+  private static Dataset<Row> shown(Dataset<Row> table, List<Row> shownSlices) {
+    Object[] keys = shownSlices.stream().map(r -> Groups.sliceKey(r.getString(0), r.getString(1))).toArray();
+    return table.filter(org.apache.spark.sql.functions.concat(col("slice_dim"),
+        org.apache.spark.sql.functions.lit("\u0000"), col("slice_value")).isin(keys));
   }
 
   /** Exact-kernel rows of the first (beta_S, T) pair: what the summary and the report show. */
@@ -237,7 +270,7 @@ public final class HallufloorRun {
   }
 
   /** Charts and index.html; the tables are committed already, so a failure here only warns. */
-  private void writeReport(long documents, long tokens, List<Row> sliceStats, List<Row> firstPair,
+  private void writeReport(long documents, long tokens, List<Row> shownSlices, List<Row> firstPair,
       SliceBounds.Result estimate) {
     try {
       List<String[]> meta = List.of(
@@ -256,9 +289,9 @@ public final class HallufloorRun {
               + (settings.betaS().size() * settings.temperatures().size() > 1 ? " (first pair; the tables hold all)" : "")},
           new String[] {"hallufloor", version()});
       org.apache.hadoop.fs.Path dir = RunReport.write(spark.sparkContext().hadoopConfiguration(), settings.outputRoot(),
-          settings.runId(), new RunReport.Metadata(meta, settings.configJson()), sliceStats, firstPair,
-          firstPair(estimate.fCurve()).collectAsList(),
-          estimate.evidenceHistogram().filter(col("kernel").equalTo(EXACT)).collectAsList());
+          settings.runId(), new RunReport.Metadata(meta, settings.configJson()), shownSlices, firstPair,
+          firstPair(shown(estimate.fCurve(), shownSlices)).collectAsList(),
+          shown(estimate.evidenceHistogram(), shownSlices).filter(col("kernel").equalTo(EXACT)).collectAsList());
       out.println();
       out.println("Report: " + dir + "/index.html");
     } catch (RuntimeException | LinkageError e) {
@@ -289,18 +322,15 @@ public final class HallufloorRun {
             r.isNullAt(r.fieldIndex("audit_recall")) ? "-" : String.format(java.util.Locale.ROOT, "%.4f",
                 r.<Double>getAs("audit_recall")), r.<Long>getAs("audit_pairs"), r.<Long>getAs("capped_pairs")));
       }
-      result = union(result, soft);
+      result = result.union(soft);
     } else if (settings.kernel().name().equals("suffix")) {
       progress.begin("counting the suffixes of every context for " + settings.kernel().label());
-      result = union(result, suffix(tokenized, evidence, settings.kernel(), settings.contextLengths(), params));
+      result = result.union(suffix(tokenized, evidence, settings.kernel(), settings.contextLengths(), params));
       progress.done("counted the suffixes of every context", allSlice(sliceStats).getLong(3), "tokens");
       for (int c : settings.contextLengths()) {
         progress.note(String.format(java.util.Locale.ROOT, "c=%d: Sbar = 10^%.3f (closed form over the N_V^c space)", c,
             SuffixKernel.log10Sbar(settings.kernel().lambda(), nVocab, c)));
       }
-    }
-    for (String violation : result.invariantViolations()) {
-      LOG.warn("invariant violated: {}", violation);
     }
     return result;
   }
@@ -338,13 +368,6 @@ public final class HallufloorRun {
         exactParams.withKernel(kernel.label(), 1.0), new SliceBounds.Suffix(kernel.lambda()));
   }
 
-  private static SliceBounds.Result union(SliceBounds.Result a, SliceBounds.Result b) {
-    List<String> violations = new ArrayList<>(a.invariantViolations());
-    violations.addAll(b.invariantViolations());
-    return new SliceBounds.Result(a.sliceBounds().union(b.sliceBounds()), a.fCurve().union(b.fCurve()),
-        a.evidenceHistogram().union(b.evidenceHistogram()), a.similarityJoin().union(b.similarityJoin()), violations);
-  }
-
   /** Tokenized documents, their groups and slice_stats rows (see SliceTotals) to the exact-kernel evidence cells. */
   public static Evidence evidence(Dataset<Row> tokenized, List<Row> groups, List<Row> sliceStats,
       List<Integer> contextLengths, long examplesPerTask, SliceBounds.Params params) {
@@ -373,12 +396,11 @@ public final class HallufloorRun {
 
   private static Row allSlice(List<Row> sliceStats) {
     return sliceStats.stream().filter(r -> Documents.ALL.equals(r.getString(0))).findFirst()
-        .orElseThrow(() -> new IllegalStateException("no documents were read"));
+        .orElseThrow(() -> new BadInputException("no documents were read: every record of the input was bad or empty"));
   }
 
-  private Dataset<Row> badRecords(Dataset<Row> records) {
-    Dataset<Row> fromRecords = records.filter(col("bad_reason").isNotNull())
-        .select(col("file"), col("record"), col("bad_reason").as("reason"), col("excerpt"));
+  private Dataset<Row> badRecords(Dataset<Row> tokenized) {
+    Dataset<Row> fromRecords = tokenized.filter(col("bad").isNotNull()).select("bad.*");
     List<Row> fromListing = new ArrayList<>();
     for (BadRecord b : listing.problems()) {
       fromListing.add(RowFactory.create(b.file(), b.record(), b.reason(), b.excerpt()));
@@ -405,12 +427,6 @@ public final class HallufloorRun {
   /** What the documents stage needs of the settings. */
   public static Documents.Slicing slicing(Settings settings) {
     return new Documents.Slicing(settings.slices(), settings.scalingFractions(), settings.heldoutFraction());
-  }
-
-  /** Compressed shards arrive one per task; spread them over every core before tokenizing. */
-  private int partitions() {
-    int configured = settings.input().partitions();
-    return configured > 0 ? configured : Math.max(2, 2 * spark.sparkContext().defaultParallelism());
   }
 
   private RunsTable.RunRecord runRecord(String status, Long documents, String error, Long invariantViolations) {

@@ -16,17 +16,47 @@ import org.apache.spark.sql.Row;
 public final class RunSummary {
   private RunSummary() {}
 
+  /** Slices a summary shows by name; past that, the largest by documents. */
+  public static final int MAX_SHOWN = 40;
+
   /**
-   * @param bounds slice_bounds rows of one (beta_S, T) pair
-   * @param sliceStats slice_stats rows
+   * The slice_stats rows a person reads: every one when there are at most {@link #MAX_SHOWN},
+   * else the whole corpus, the scaling fractions and the largest of the rest by documents (the
+   * tables hold them all), in slice_stats order.
    */
-  public static void print(PrintStream out, String title, List<String> committed, List<Row> sliceStats, List<Row> bounds) {
+  public static List<Row> shown(List<Row> sliceStats) {
+    if (sliceStats.size() <= MAX_SHOWN) {
+      return sliceStats;
+    }
+    java.util.Set<Row> keep = new java.util.HashSet<>();
+    List<Row> rest = new ArrayList<>();
+    for (Row r : sliceStats) {
+      if ("all".equals(r.getString(0)) || "scaling".equals(r.getString(0))) {
+        keep.add(r);
+      } else {
+        rest.add(r);
+      }
+    }
+    rest.sort(Comparator.comparingLong((Row r) -> r.getLong(2)).reversed());
+    keep.addAll(rest.subList(0, Math.max(0, Math.min(rest.size(), MAX_SHOWN - keep.size()))));
+    return sliceStats.stream().filter(keep::contains).toList();
+  }
+
+  /**
+   * @param shownSlices the slice_stats rows to show (see {@link #shown})
+   * @param slices how many slices the run has in all
+   * @param bounds slice_bounds rows of one (beta_S, T) pair, of the shown slices
+   */
+  public static void print(PrintStream out, String title, List<String> committed, List<Row> shownSlices, int slices,
+      List<Row> bounds) {
     out.println();
     out.println(title);
     committed.forEach(p -> out.println("  " + p));
     out.println();
-    out.println("Documents and tokens per slice:");
-    SliceTable.print(out, sliceStats, "slice_dim", "slice_value", "documents", "tokens", "heldout_documents");
+    out.println(shownSlices.size() == slices ? "Documents and tokens per slice:"
+        : "Documents and tokens of " + shownSlices.size() + " of the " + slices
+            + " slices (the whole corpus, scaling fractions, the largest others; the tables hold every slice):");
+    SliceTable.print(out, shownSlices, "slice_dim", "slice_value", "documents", "tokens", "heldout_documents");
 
     List<Row> occurrence = sorted(bounds, "occurrence", null);
     out.println();

@@ -47,7 +47,8 @@ public final class Tokenize {
               values[j++] = r.get(i);
             }
           }
-          int[] ids = tokenizer.encode(r.getString(textIndex));
+          // A row without text (a bad record riding along) has no tokens.
+          int[] ids = r.isNullAt(textIndex) ? new int[0] : tokenizer.encode(r.getString(textIndex));
           values[j++] = (long) ids.length;
           values[j] = ids;
           return RowFactory.create(values);

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.hallufloor.bound.OptimisedBound;
-import org.hallufloor.bound.Spectrum;
 import org.hallufloor.job.HallufloorRun;
 import org.hallufloor.testing.Europarl;
 import org.hallufloor.testing.Runs;
@@ -101,9 +99,9 @@ class ExactPipelineTest extends SparkTestBase {
       assertEquals(Math.round(keptExamples / rate), (long) r.getAs("examples"), "c=" + c);
       assertEquals(rate, (double) r.getAs("context_sample_rate"));
       if (distribution.equals("distinct")) {
-        close("distinct mean c=" + c, (double) keptExamples / kept, r.getAs("mean_evidence"));
+        PlainLoopCheck.close("distinct mean c=" + c, (double) keptExamples / kept, r.getAs("mean_evidence"));
       } else if (distribution.equals("occurrence")) {
-        close("occurrence mean c=" + c, sumSquares / keptExamples, r.getAs("mean_evidence"));
+        PlainLoopCheck.close("occurrence mean c=" + c, sumSquares / keptExamples, r.getAs("mean_evidence"));
       }
     }
   }
@@ -127,133 +125,18 @@ class ExactPipelineTest extends SparkTestBase {
     return spark().read().parquet(r.output().location(name).toString());
   }
 
-  private static void close(String what, double expected, Object actual) {
-    double a = ((Number) actual).doubleValue();
-    assertEquals(expected, a, 1e-9 * Math.max(1e-300, Math.abs(expected)) + 1e-13, what);
-  }
-
-  /** Per (slice, c): the spectra of the six distributions, built from the loop's raw counts. */
-  private static Map<String, Spectrum> spectra(SecondMethod.Counts counts, int c) {
-    List<double[]> evidence = new ArrayList<>();
-    List<double[]> gap = new ArrayList<>();
-    for (Map<Integer, Long> nexts : counts.train.values()) {
-      long e = nexts.values().stream().mapToLong(Long::longValue).sum();
-      List<Long> sorted = nexts.values().stream().sorted((x, y) -> Long.compare(y, x)).toList();
-      long top2 = sorted.size() > 1 ? sorted.get(1) : 0;
-      evidence.add(new double[] {e, 1, e});
-      gap.add(new double[] {sorted.get(0) - top2, e});
-    }
-    List<double[]> heldout = new ArrayList<>();
-    List<double[]> heldoutGap = new ArrayList<>();
-    for (int i = 0; i < counts.heldoutContexts.size(); i++) {
-      List<Integer> x = counts.heldoutContexts.get(i);
-      int y = counts.heldoutNext.get(i);
-      Map<Integer, Long> nexts = counts.train.getOrDefault(x, Map.of());
-      long other = nexts.entrySet().stream().filter(f -> f.getKey() != y).mapToLong(Map.Entry::getValue).max().orElse(0);
-      heldout.add(new double[] {counts.evidence(x), 1});
-      heldoutGap.add(new double[] {Math.max(nexts.getOrDefault(y, 0L) - other, 0), 1});
-    }
-    Map<String, Spectrum> out = new LinkedHashMap<>();
-    out.put("uniform", of(evidence, 1, c * Math.log10(SecondMethod.N_V)));
-    out.put("distinct", of(evidence, 1, Double.NaN));
-    out.put("occurrence", of(evidence, 2, Double.NaN));
-    out.put("margin_occurrence", of(gap, 1, Double.NaN));
-    out.put("heldout", of(heldout, 1, Double.NaN));
-    out.put("margin_heldout", of(heldoutGap, 1, Double.NaN));
-    return out;
-  }
-
-  private static Spectrum of(List<double[]> rows, int weight, double log10Total) {
-    return Spectrum.of(rows.stream().mapToDouble(r -> r[0]).toArray(), rows.stream().mapToDouble(r -> r[weight]).toArray(),
-        log10Total);
-  }
 
   @Test
   void everyNumberOfSliceBoundsMatchesThePlainLoop() {
     List<Row> rows = table(result, "slice_bounds").collectAsList();
     int checked = 0;
     for (Row r : rows) {
-      String slice = r.getAs("slice_dim") + "=" + r.getAs("slice_value");
-      int c = r.getAs("context_len");
-      SecondMethod.Counts counts = expected.get(slice).get(c);
-      String where = slice + " c=" + c + " " + r.getAs("distribution") + " beta=" + r.getAs("beta_s");
-      long examples = counts.examples();
-      assertEquals(examples, (long) r.getAs("examples"), where);
-      assertEquals((long) counts.train.size(), (long) r.getAs("distinct_contexts"), where);
-      assertEquals(counts.trainingDocuments, (long) r.getAs("documents"), where);
-      long singletons = counts.train.values().stream().filter(m -> m.values().stream().mapToLong(Long::longValue).sum() == 1).count();
-      long monofacts = counts.train.values().stream().flatMap(m -> m.values().stream()).filter(n -> n == 1).count();
-      close(where + " singleton", (double) singletons / examples, r.getAs("singleton_context_rate"));
-      close(where + " monofact", (double) monofacts / examples, r.getAs("monofact_rate"));
-      int heldout = counts.heldoutContexts.size();
-      long unseenContexts = counts.heldoutContexts.stream().filter(x -> !counts.train.containsKey(x)).count();
-      long unseenFacts = 0;
-      for (int i = 0; i < heldout; i++) {
-        unseenFacts += counts.train.getOrDefault(counts.heldoutContexts.get(i), Map.of()).containsKey(counts.heldoutNext.get(i)) ? 0 : 1;
-      }
-      if (heldout == 0) {
-        Assertions.assertNull(r.getAs("heldout_unseen_context_rate"), where + ": no held-out document in the slice");
-        Assertions.assertNull(r.getAs("heldout_unseen_fact_rate"), where);
-      } else {
-        close(where + " unseen contexts", (double) unseenContexts / heldout, r.getAs("heldout_unseen_context_rate"));
-        close(where + " unseen facts", (double) unseenFacts / heldout, r.getAs("heldout_unseen_fact_rate"));
-      }
-
-      String distribution = r.getAs("distribution");
-      double betaS = r.getAs("beta_s");
-      double t = r.getAs("temperature");
-      double a = betaS / t;
-      // Mean evidence straight from THEORY 2's formulas.
-      double sumSquares = counts.train.keySet().stream().mapToDouble(x -> Math.pow(counts.evidence(x), 2)).sum();
-      Map<String, Double> means = new HashMap<>();
-      means.put("uniform", examples / Math.pow(256, c));
-      means.put("distinct", (double) examples / counts.train.size());
-      means.put("occurrence", sumSquares / examples);
-      means.put("heldout", counts.heldoutContexts.stream().mapToDouble(counts::evidence).sum() / heldout);
-      Spectrum spectrum = spectra(counts, c).get(distribution);
-      if (means.containsKey(distribution)) {
-        close(where + " mean", means.get(distribution), r.getAs("mean_evidence"));
-      }
-      close(where + " log10 mean", spectrum.log10Mean(), r.getAs("log10_mean_evidence"));
-      OptimisedBound b = OptimisedBound.ofLog10K(Math.log10(a) + spectrum.log10Mean());
-      close(where + " log10 k", b.log10K(), r.getAs("log10_k"));
-      close(where + " L*", b.lStar(), r.getAs("l_star"));
-      close(where + " eps0*", b.eps0Star(), r.getAs("eps0_star"));
-      close(where + " bound", b.bound(), r.getAs("bound"));
-      close(where + " log10 bound", b.log10Bound(), r.getAs("log10_bound"));
-      Spectrum.Empirical emp = spectrum.empiricalBound(betaS, t);
-      close(where + " empirical", emp.bound(), r.getAs("empirical_bound"));
-      close(where + " empirical eps0", emp.eps0(), r.getAs("empirical_eps0"));
-
-      Double modelPh = r.getAs("model_ph");
-      if (distribution.endsWith("occurrence")) {
-        double sum = 0;
-        for (Map.Entry<List<Integer>, Map<Integer, Long>> x : counts.train.entrySet()) {
-          for (Map.Entry<Integer, Long> f : x.getValue().entrySet()) {
-            sum += f.getValue() * counts.hallucination(x.getKey(), f.getKey(), a);
-          }
-        }
-        close(where + " model_ph in-sample", sum / examples, modelPh);
-      } else if (distribution.endsWith("heldout")) {
-        double sum = 0;
-        for (int i = 0; i < heldout; i++) {
-          sum += counts.hallucination(counts.heldoutContexts.get(i), counts.heldoutNext.get(i), a);
-        }
-        close(where + " model_ph held out", sum / heldout, modelPh);
-      } else {
-        Assertions.assertNull(modelPh, where);
-      }
-      checked++;
+      checked += PlainLoopCheck.row(r, expected.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value"))
+          .get((int) r.getAs("context_len")));
     }
     // Per slice and length, 2 betas times 6 distributions, or 4 where no document was held out.
-    long rowsExpected = 0;
-    for (Map<Integer, SecondMethod.Counts> byLength : expected.values()) {
-      for (SecondMethod.Counts counts : byLength.values()) {
-        rowsExpected += 2 * (counts.heldoutContexts.isEmpty() ? 4 : 6);
-      }
-    }
-    assertEquals(rowsExpected, checked);
-    assertEquals(rowsExpected, rows.size());
+    assertEquals(PlainLoopCheck.rowsExpected(expected, 2), checked);
+    assertEquals(checked, rows.size());
     Assertions.assertTrue(result.invariantViolations().isEmpty(), result.invariantViolations().toString());
   }
 
@@ -300,7 +183,7 @@ class ExactPipelineTest extends SparkTestBase {
       double mPrime = (double) r.getAs("temperature") * Math.log((1 - (double) r.getAs("eps0")) / (double) r.getAs("eps0"))
           / (double) r.getAs("beta_s");
       long below = counts.train.keySet().stream().mapToLong(counts::evidence).filter(e -> e < mPrime).sum();
-      close("f", (double) below / counts.examples(), r.getAs("f"));
+      PlainLoopCheck.close("f", (double) below / counts.examples(), r.getAs("f"));
       Assertions.assertTrue((double) r.getAs("f") >= (double) r.getAs("f_markov_lower"));
     }
   }

@@ -57,20 +57,29 @@ final class SecondMethod {
     }
   }
 
-  /** "dim=value" then c, to its counts. */
+  /** "dim=value" then c, to its counts; documents named as the job names them (path:line), sliced by year. */
   static Map<String, Map<Integer, Counts>> count(List<Europarl.Doc> docs, String file, List<Integer> lengths,
       double heldoutFraction) throws NoSuchAlgorithmException {
+    return count(docs, d -> file + ":" + d.line(), d -> List.of("all=all", "year=" + d.date().substring(0, 4)),
+        lengths, heldoutFraction);
+  }
+
+  /** The same with the document ids and slices ("dim=value", "all=all" among them) given. */
+  static Map<String, Map<Integer, Counts>> count(List<Europarl.Doc> docs,
+      java.util.function.Function<Europarl.Doc, String> id,
+      java.util.function.Function<Europarl.Doc, List<String>> slices, List<Integer> lengths, double heldoutFraction)
+      throws NoSuchAlgorithmException {
     Map<String, Map<Integer, Counts>> out = new TreeMap<>();
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
     for (Europarl.Doc d : docs) {
-      byte[] digest = sha.digest((file + ":" + d.line()).getBytes(StandardCharsets.UTF_8));
+      byte[] digest = sha.digest(id.apply(d).getBytes(StandardCharsets.UTF_8));
       long v = 0;
       for (int i = 8; i < 16; i++) {
         v = v * 256 + (digest[i] & 0xff);
       }
       boolean heldout = (double) (v >>> 11) / (1L << 53) < heldoutFraction;
       byte[] bytes = d.body().getBytes(StandardCharsets.UTF_8);
-      for (String slice : List.of("all=all", "year=" + d.date().substring(0, 4))) {
+      for (String slice : slices.apply(d)) {
         for (int c : lengths) {
           Counts counts = out.computeIfAbsent(slice, k -> new TreeMap<>()).computeIfAbsent(c, k -> new Counts());
           if (!heldout) {

@@ -1,0 +1,75 @@
+package org.hallufloor.job;
+
+import java.io.PrintStream;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Makes every way out of the process a prompt one. A fatal error (out of memory, a stack
+ * overflow, any {@link Error}) in any thread ends the process at once with exit 1 and one
+ * line saying why: after it the heap or the thread that Spark's next step waits on is gone, so
+ * stopping Spark cleanly could wait forever, and a scheduler would wait with it. An exit
+ * started elsewhere (Spark's own, on an executor's fatal error) is given a bounded time for
+ * its shutdown hooks, then the process halts.
+ */
+final class FatalErrors {
+  /** How long shutdown hooks get before the process halts. */
+  static final long SHUTDOWN_GRACE_MILLIS = 60_000;
+
+  private static final AtomicBoolean INSTALLED = new AtomicBoolean();
+  private static volatile int exitCode = HallufloorJob.FAILED;
+  private static volatile PrintStream err = System.err;
+
+  private FatalErrors() {}
+
+  /** Once per process, before anything else runs. */
+  static void install(PrintStream errors) {
+    err = errors;
+    if (!INSTALLED.compareAndSet(false, true)) {
+      return;
+    }
+    Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+      if (e instanceof Error error) {
+        halt(error, "in thread '" + thread.getName() + "'");
+      } else {
+        err.println("hallufloor: uncaught " + e + " in thread '" + thread.getName() + "'");
+      }
+    });
+    // The hook only starts the timer: the JVM waits for its hooks, not for daemon threads.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      Thread watchdog = new Thread(() -> {
+        try {
+          Thread.sleep(SHUTDOWN_GRACE_MILLIS);
+        } catch (InterruptedException e) {
+          return;
+        }
+        err.println("hallufloor: shutdown did not finish within " + SHUTDOWN_GRACE_MILLIS / 1000 + " s; halting");
+        Runtime.getRuntime().halt(exitCode);
+      }, "hallufloor-shutdown-watchdog");
+      watchdog.setDaemon(true);
+      watchdog.start();
+    }, "hallufloor-shutdown-timer"));
+  }
+
+  /** The code the process ends with if its shutdown has to be cut short. */
+  static void exitingWith(int code) {
+    exitCode = code;
+  }
+
+  /** One line, then the process ends with exit 1 without running anything else. */
+  static void halt(Throwable e, String where) {
+    try {
+      err.println("hallufloor: fatal " + describe(e) + " " + where + "; the run is abandoned (exit 1)");
+      err.flush();
+    } finally {
+      Runtime.getRuntime().halt(HallufloorJob.FAILED);
+    }
+  }
+
+  static String describe(Throwable e) {
+    if (e instanceof OutOfMemoryError) {
+      return "out of memory (" + e.getMessage() + "): give the driver more (HALLUFLOOR_DRIVER_MEMORY, "
+          + "spark.driver.memory) or the executors more (spark.executor.memory)";
+    }
+    return "error " + e;
+  }
+}

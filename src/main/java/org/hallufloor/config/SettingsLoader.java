@@ -41,7 +41,7 @@ import org.hallufloor.tokenize.TokenizerSpec;
 public final class SettingsLoader {
   static final String ROOT = "hallufloor";
   private static final Set<String> KERNELS = Set.of("exact", "suffix", "jaccard");
-  private static final Set<String> SLICE_KEYS = Set.of("name", "field", "transform");
+  private static final Set<String> SLICE_KEYS = Set.of("name", "field", "transform", "max-values");
   private static final Pattern SECRET_KEY =
       Pattern.compile("(?i).*(secret|password|passwd|credential|access[.-]?key|private[.-]?key|session[.-]?token"
           + "|(^|[.-])token($|[.-])).*");
@@ -313,8 +313,18 @@ public final class SettingsLoader {
       if (name.equals("all") || name.equals("scaling") || !names.add(name)) {
         problems.add(at + ".name: '" + name + "' is reserved or used twice (all and scaling are built in)");
       }
+      int maxValues = 0;
+      if (s.hasPath("max-values")) {
+        ConfigValue m = s.getValue("max-values");
+        if (m.valueType() != ConfigValueType.NUMBER || !(m.unwrapped() instanceof Integer n) || n < 1) {
+          problems.add(at + ".max-values: must be a whole number >= 1 (leave it out to keep every value), not "
+              + m.render());
+        } else {
+          maxValues = n;
+        }
+      }
       if (transform != null) {
-        out.add(new SliceSpec(name, field, transform));
+        out.add(new SliceSpec(name, field, transform, maxValues));
       }
     }
     return out;

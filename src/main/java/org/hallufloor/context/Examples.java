@@ -34,7 +34,18 @@ public final class Examples {
   private Examples() {}
 
   /** What every task needs: the groups, context lengths, and the context sample rate. */
-  public record Plan(Groups groups, List<Integer> contextLengths, double sampleRate) implements Serializable {}
+  public record Plan(Groups groups, List<Integer> contextLengths, double sampleRate) implements Serializable {
+    public Plan {
+      for (int c : contextLengths) {
+        if (c < 1 || c > 255) {
+          throw new IllegalArgumentException("context length " + c + ": a packed fact holds 1 to 255");
+        }
+      }
+    }
+  }
+
+  /** The largest vocabulary a packed fact holds. */
+  public static final long MAX_VOCABULARY = 1L << FactCombiner.NEXT_BITS;
 
   public static int contextLength(long meta) {
     return FactCombiner.c(meta);

@@ -25,9 +25,12 @@ final class FactCombiner {
     Arrays.fill(metas, EMPTY);
   }
 
-  /** {@code c < 256}, {@code group < 2^24}: packed beside the next id into one long. */
+  /** Bits of the next id in a packed fact: vocabularies up to 2^24 ids (the largest in use have 2^18). */
+  static final int NEXT_BITS = 24;
+
+  /** {@code c < 256}, any non-negative int group, {@code next < 2^24}: packed into one long. */
   static long meta(int c, int group, int next) {
-    return ((long) c << 56) | ((long) group << 32) | (next & 0xffffffffL);
+    return ((long) c << 56) | ((long) group << NEXT_BITS) | next;
   }
 
   static int c(long meta) {
@@ -35,11 +38,11 @@ final class FactCombiner {
   }
 
   static int group(long meta) {
-    return (int) ((meta >>> 32) & 0xffffff);
+    return (int) ((meta >>> NEXT_BITS) & 0xffffffffL);
   }
 
   static int next(long meta) {
-    return (int) meta;
+    return (int) (meta & ((1 << NEXT_BITS) - 1));
   }
 
   /** Adds one example; false when the table should be drained first. */

@@ -15,8 +15,6 @@ import org.apache.spark.sql.Row;
  */
 public final class Groups implements Serializable {
   private static final long serialVersionUID = 1L;
-  /** Group numbers have 24 bits in a packed fact. */
-  public static final int MAX = 1 << 24;
 
   private final Map<String, Integer> ids;
   private final int[][] slices;
@@ -29,14 +27,12 @@ public final class Groups implements Serializable {
   }
 
   /**
-   * @param groupRows one row per group: {@code slices} (array of struct dim, value) and {@code heldout}
+   * @param groupRows one row per group: {@code slices} (array of struct dim, value) and
+   *     {@code heldout}; and, where the slices were rewritten (slices[].max-values), the
+   *     documents' own slices in {@code document_slices}, by which documents find their group
    * @param sliceIds the number of each slice, by {@link #sliceKey}
    */
   public static Groups of(List<Row> groupRows, Map<String, Integer> sliceIds) {
-    if (groupRows.size() >= MAX) {
-      throw new IllegalArgumentException(groupRows.size() + " distinct (slice set, held-out) groups; at most "
-          + (MAX - 1) + " fit a packed fact: slice on fewer distinct values");
-    }
     Map<String, Integer> ids = new HashMap<>();
     int[][] slices = new int[groupRows.size()][];
     boolean[] heldout = new boolean[groupRows.size()];
@@ -54,10 +50,14 @@ public final class Groups implements Serializable {
       }
       Arrays.sort(numbers);
       slices[g] = numbers;
-      ids.put(key(members, heldout[g]), g);
+      boolean rewritten = java.util.Arrays.asList(r.schema().fieldNames()).contains(DOCUMENT_SLICES);
+      ids.put(key(rewritten ? r.getList(r.fieldIndex(DOCUMENT_SLICES)) : members, heldout[g]), g);
     }
     return new Groups(ids, slices, heldout);
   }
+
+  /** The field of a group row with its documents' own slices, where they were rewritten. */
+  public static final String DOCUMENT_SLICES = "document_slices";
 
   public static String sliceKey(String dim, String value) {
     return dim + '\u0000' + value;

@@ -84,11 +84,11 @@ public final class Documents {
     }, sliced);
     Column good = col("bad_reason").isNull();
     return records
-        .select(col("doc_id"), when(good, slice.apply(col("doc_id"), col("fields"))).as("s"), col("ids"),
+        .select(col("doc_id"), when(good, slice.apply(col("doc_id"), col("fields"))).as("s"),
+            when(good, col("ids")).otherwise(array().cast("array<int>")).as("ids"),
             when(col("bad_reason").isNotNull(), struct(col("file"), col("record"), col("bad_reason").as("reason"), col("excerpt"))).as("bad"))
         .select(col("doc_id"), col("s.slices").as("slices"), coalesce(col("s.heldout"), lit(false)).as("heldout"),
-            col("bad"), when(good, size(col("ids"))).otherwise(0).cast("bigint").as("tokens"),
-            when(good, col("ids")).otherwise(array().cast("array<int>")).as("ids"));
+            col("bad"), size(col("ids")).cast("bigint").as("tokens"), col("ids"));
   }
 
   static Row document(String docId, String text, List<String> fields, Slicing slicing) {

@@ -22,8 +22,9 @@ import org.hallufloor.context.Groups;
 final class ContextStream implements Iterator<Row> {
   private static final int SLICE_BITS = 20;
   private static final long MAX_PACKED_VALUE = Integer.MAX_VALUE;
-  /** Values of group-keyed cells have the 28 bits above group (24), c (8) and kind (4). */
+  /** Group-keyed cells pack value (28 bits), group (24), c (8) and kind (4); others go by slice. */
   private static final long MAX_GROUP_CELL_VALUE = 1L << 28;
+  private static final int GROUP_CELL_BITS = 24;
 
   private final SortedFacts facts;
   private final ExactEvidence.Params params;
@@ -60,7 +61,7 @@ final class ContextStream implements Iterator<Row> {
     if (output == null) {
       consumeAll();
       groupCells.forEach((key, a, b, d, e) -> {
-        for (int slice : params.groups().slices((int) ((key >>> 12) & (Groups.MAX - 1)))) {
+        for (int slice : params.groups().slices((int) ((key >>> 12) & ((1 << GROUP_CELL_BITS) - 1)))) {
           addToSlice(slice, (int) ((key >>> 4) & 0xff), (int) (key & 0xf), key >>> 36, a, b, d, e);
         }
       });
@@ -365,7 +366,7 @@ final class ContextStream implements Iterator<Row> {
 
     void addToGroup(ContextStream stream, int g, int c) {
       for (int i = 0; i < size; i++) {
-        if (value[i] < MAX_GROUP_CELL_VALUE && value[i] >= 0 && c < 256) {
+        if (value[i] < MAX_GROUP_CELL_VALUE && value[i] >= 0 && c < 256 && g < (1 << GROUP_CELL_BITS)) {
           long key = (value[i] << 36) | ((long) g << 12) | ((long) c << 4) | kind[i];
           stream.groupCells.add(key, sums[4 * i], sums[4 * i + 1], sums[4 * i + 2], sums[4 * i + 3]);
         } else {

@@ -17,6 +17,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.hallufloor.context.Groups;
 
 /**
  * Documents and tokens per slice. One pass counts them per group of documents that share a
@@ -52,6 +53,59 @@ public final class SliceTotals {
   /** The group rows of documents, without the bad records' row. */
   public static List<Row> documentGroups(List<Row> groups) {
     return groups.stream().filter(g -> !g.isNullAt(0)).toList();
+  }
+
+  /** Group rows with each document's own slices beside the rewritten ones (see Groups.DOCUMENT_SLICES). */
+  public static final StructType CAPPED_GROUPS = new StructType()
+      .add("slices", DataTypes.createArrayType(new StructType().add("dim", DataTypes.StringType, false)
+          .add("value", DataTypes.StringType, false), false), false)
+      .add("heldout", DataTypes.BooleanType, false)
+      .add("documents", DataTypes.LongType, false)
+      .add("tokens", DataTypes.LongType, false)
+      .add(Groups.DOCUMENT_SLICES, DataTypes.createArrayType(new StructType().add("dim", DataTypes.StringType, false)
+          .add("value", DataTypes.StringType, false), false), false);
+
+  /**
+   * Group rows with every dimension of {@code maxValues} cut to its values with most documents
+   * (ties by value, as UTF-8 bytes), the rest renamed {@code other}: the slices a dashboard's
+   * top-N wants, every document still counted once per dimension. Groups keep their own
+   * numbers, so documents find theirs by their own slices.
+   */
+  public static List<Row> capValues(List<Row> groups, Map<String, Integer> maxValues, String other) {
+    if (maxValues.isEmpty()) {
+      return groups;
+    }
+    Map<List<String>, Long> documents = new java.util.HashMap<>();
+    for (Row g : groups) {
+      for (Object o : g.getList(0)) {
+        Row s = (Row) o;
+        if (maxValues.containsKey(s.getString(0))) {
+          documents.merge(List.of(s.getString(0), s.getString(1)), g.getLong(2), Long::sum);
+        }
+      }
+    }
+    Map<String, List<List<String>>> byDim = new java.util.HashMap<>();
+    documents.keySet().forEach(k -> byDim.computeIfAbsent(k.get(0), d -> new ArrayList<>()).add(k));
+    java.util.Set<List<String>> kept = new java.util.HashSet<>();
+    byDim.forEach((dim, values) -> {
+      values.sort(Comparator.<List<String>>comparingLong(documents::get).reversed()
+          .thenComparing(k -> utf8(k.get(1)), Arrays::compareUnsigned));
+      kept.addAll(values.subList(0, Math.min(values.size(), maxValues.get(dim))));
+    });
+    List<Row> out = new ArrayList<>(groups.size());
+    for (Row g : groups) {
+      List<Object> own = g.getList(0);
+      Row[] rewritten = new Row[own.size()];
+      for (int i = 0; i < rewritten.length; i++) {
+        Row s = (Row) own.get(i);
+        boolean cut = maxValues.containsKey(s.getString(0)) && !kept.contains(List.of(s.getString(0), s.getString(1)));
+        rewritten[i] = cut ? org.apache.spark.sql.RowFactory.create(s.getString(0), other) : s;
+      }
+      out.add(new GenericRowWithSchema(new Object[] {scala.collection.JavaConverters.asScalaBuffer(
+          Arrays.asList(rewritten)).toSeq(), g.getBoolean(1), g.getLong(2), g.getLong(3),
+          scala.collection.JavaConverters.asScalaBuffer(own).toSeq()}, CAPPED_GROUPS));
+    }
+    return out;
   }
 
   /** Group rows (see {@link #groups}) to slice_stats rows, ordered by dimension and value as UTF-8 bytes. */

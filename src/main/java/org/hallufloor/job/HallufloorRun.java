@@ -107,7 +107,7 @@ public final class HallufloorRun {
       kept = tokenize(readRecords());
       List<Row> allGroups = SliceTotals.groups(kept).collectAsList();
       stageBadRecords(kept, SliceTotals.badRecords(allGroups), output);
-      List<Row> groups = SliceTotals.documentGroups(allGroups);
+      List<Row> groups = SliceTotals.capValues(SliceTotals.documentGroups(allGroups), maxValues(), SliceSpec.OTHER);
       List<Row> sliceStats = SliceTotals.perSlice(groups);
       Dataset<Row> tokenized = documentsOf(kept);
       long documentCount = allSlice(sliceStats).getLong(2);
@@ -226,6 +226,13 @@ public final class HallufloorRun {
   /** The kept rows that are documents, for every stage after the slice totals. */
   private static Dataset<Row> documentsOf(Dataset<Row> tokenized) {
     return tokenized.filter(col("bad").isNull());
+  }
+
+  /** The slice dimensions that keep only their largest values (slices[].max-values). */
+  private Map<String, Integer> maxValues() {
+    Map<String, Integer> out = new HashMap<>();
+    settings.slices().stream().filter(s -> s.maxValues() > 0).forEach(s -> out.put(s.name(), s.maxValues()));
+    return out;
   }
 
   private long vocabularySize() {
@@ -377,6 +384,10 @@ public final class HallufloorRun {
       int id = sliceIds.size();
       sliceIds.put(Groups.sliceKey(r.getString(0), r.getString(1)), id);
       slices.put(id, new SliceBounds.Slice(r.getString(0), r.getString(1), r.getLong(2) - r.getLong(4)));
+    }
+    if (params.nVocab() > Examples.MAX_VOCABULARY) {
+      throw new IllegalArgumentException("a vocabulary of " + params.nVocab() + " ids is larger than the "
+          + Examples.MAX_VOCABULARY + " a packed fact holds");
     }
     Groups numbered = Groups.of(groups, sliceIds);
     Examples.Plan plan = new Examples.Plan(numbered, contextLengths, params.contextSampleRate());

@@ -17,7 +17,7 @@ public final class RunSummary {
   private RunSummary() {}
 
   /** Slices a summary shows by name; past that, the largest by documents. */
-  public static final int MAX_SHOWN = 40;
+  public static final int MAX_SHOWN = 100;
 
   /**
    * The slice_stats rows a person reads: every one when there are at most {@link #MAX_SHOWN},

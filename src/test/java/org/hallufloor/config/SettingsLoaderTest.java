@@ -101,6 +101,20 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void maxValuesIsAWholeNumberOfAtLeastOne() {
+    Settings s = SettingsLoader.load(null, null, List.of("hallufloor.input.paths=[x]",
+        "hallufloor.slices=[{name=host, field=url, transform=host, max-values=50}, {name=year, field=date, transform=year}]"));
+    assertEquals(50, s.slices().get(0).maxValues());
+    assertEquals(0, s.slices().get(1).maxValues(), "left out: every value");
+    List<String> p = problems(null, "hallufloor.input.paths=[x]",
+        "hallufloor.slices=[{name=a, field=a, max-values=0}, {name=b, field=b, max-values=ten}, {name=c, field=c, max-values=2.5}]");
+    assertEquals(3, p.size(), p.toString());
+    for (int i = 0; i < 3; i++) {
+      assertTrue(p.get(i).startsWith("hallufloor.slices[" + i + "].max-values: must be a whole number >= 1"), p.get(i));
+    }
+  }
+
+  @Test
   void softKernelKeysAreChecked() {
     Settings suffix = SettingsLoader.load(null, null, List.of("hallufloor.input.paths=[x]", "hallufloor.kernel.name=suffix",
         "hallufloor.kernel.lambda=0.25"));

@@ -140,6 +140,35 @@ class ExactPipelineTest extends SparkTestBase {
     Assertions.assertTrue(result.invariantViolations().isEmpty(), result.invariantViolations().toString());
   }
 
+  /**
+   * slices[].max-values = 2: the two years with most documents (ties by value) keep their
+   * value and every other document is counted under year=other; each row equals the loop's
+   * counts over the same documents sliced that way, counted here from the raw dates.
+   */
+  @Test
+  void maxValuesKeepsTheLargestValuesAndCountsTheRestAsOther() throws Exception {
+    List<Europarl.Doc> docs = Europarl.first(DOCS);
+    Map<String, Long> perYear = new java.util.TreeMap<>();
+    docs.forEach(d -> perYear.merge(d.date().substring(0, 4), 1L, Long::sum));
+    List<String> top = perYear.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+        .limit(2).map(Map.Entry::getKey).toList();
+    Assertions.assertTrue(perYear.size() > 3, "the sample spans more years than are kept: " + perYear);
+    Map<String, Map<Integer, SecondMethod.Counts>> capped = SecondMethod.count(docs, d -> "file:" + shard + ":" + d.line(),
+        d -> List.of("all=all", "year=" + (top.contains(d.date().substring(0, 4)) ? d.date().substring(0, 4) : "other")),
+        LENGTHS, HELDOUT);
+    HallufloorRun.Result r = run("capped", 4, "hallufloor.slices=[{name=year, field=date, transform=year, max-values=2}]");
+    int checked = 0;
+    for (Row row : table(r, "slice_bounds").collectAsList()) {
+      checked += PlainLoopCheck.row(row, capped.get(row.getAs("slice_dim") + "=" + row.getAs("slice_value"))
+          .get((int) row.getAs("context_len")));
+    }
+    assertEquals(PlainLoopCheck.rowsExpected(capped, 2), checked);
+    long cut = perYear.entrySet().stream().filter(e -> !top.contains(e.getKey())).mapToLong(Map.Entry::getValue).sum();
+    assertEquals(cut, org.hallufloor.testing.Runs.bySlice(r.sliceStats()).get("year=other")[0], "documents of year=other");
+    assertEquals(4, r.sliceStats().size(), "all, the two years kept, and other");
+  }
+
   /** THEORY's invariants, row by row: bound <= empirical <= model_ph, margin above plain. */
   @Test
   void invariantsHoldOnEveryRow() {

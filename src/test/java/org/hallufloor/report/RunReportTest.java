@@ -47,6 +47,7 @@ class RunReportTest extends SparkTestBase {
     List<Row> committed = spark().read().parquet(result.output().location("slice_bounds").toString())
         .filter("distribution = 'occurrence'").collectAsList();
     Assertions.assertFalse(committed.isEmpty());
+    Assertions.assertTrue(result.sliceStats().size() <= RunSummary.MAX_SHOWN, "every slice of this run is on the page");
     for (Row r : committed) {
       String cells = "<td>" + r.getAs("slice_dim") + "</td><td>" + r.getAs("slice_value") + "</td><td>"
           + r.getAs("context_len") + "</td><td>" + String.format(Locale.ROOT, "%,d", r.<Long>getAs("examples"))

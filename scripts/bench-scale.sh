@@ -3,13 +3,14 @@
 # sample pre-tokenized (cl100k, as a Megatron dataset, so the rows stay fast):
 #   (a) the corpus repeated 1x, 4x, 16x, 64x (every copy a dataset of its own: distinct
 #       document ids), sliced into 10 values;
-#   (b) the 1x corpus sliced into 10, 10^3 and 10^5 values (a side table, document index
-#       modulo the count).
+#   (b) the 8x corpus (140,776 documents, 48.6 M tokens) sliced into 10, 10^3 and 10^5
+#       values (a side table, document index modulo the count).
 # Each row runs in a JVM of its own on master local-cluster[2,1,1024] (two executor JVMs of
 # 1 GB), so the heap printed is the driver's alone. Prints time, time per doubling of the
 # corpus, the driver's heap after collections, shuffle and tasks.
 # Usage: scripts/bench-scale.sh [key=value ...]   (extra settings go to every row)
-#   BENCH_COPIES="1 4 16 64" BENCH_VALUES="10 1000 100000" set the rows; logs: target/bench-scale/*.log
+#   BENCH_COPIES="1 4 16 64" BENCH_VALUES="10 1000 100000" BENCH_VALUES_COPIES=8 set the rows;
+#   logs: target/bench-scale/*.log
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -51,8 +52,9 @@ field() { # name key
 
 copies_list=(${BENCH_COPIES:-1 4 16 64})
 values_list=(${BENCH_VALUES:-10 1000 100000})
+vc="${BENCH_VALUES_COPIES:-8}"
 for c in "${copies_list[@]}"; do row "$c" 10 "$@"; done
-for v in "${values_list[@]}"; do [[ "$v" == 10 ]] || row 1 "$v" "$@"; done
+for v in "${values_list[@]}"; do [[ -n "${result[${vc}x-$v]:-}" ]] || row "$vc" "$v" "$@"; done
 
 echo
 echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/^Mem:/ {print $2}') GiB; $(java -version 2>&1 | head -1); local-cluster[2,1,1024]"
@@ -71,9 +73,10 @@ for c in "${copies_list[@]}"; do
   prev="$s"
   prevc="$c"
 done
+echo "slice values, on ${vc}x the corpus:"
 for v in "${values_list[@]}"; do
-  n="1x-$v"
-  printf '%-8s %8s %12s %9s %9s %10s %12s %10s %8s\n' 1 "$v" "$(field "$n" tokens)" "$(field "$n" slices)" \
+  n="${vc}x-$v"
+  printf '%-8s %8s %12s %9s %9s %10s %12s %10s %8s\n' "$vc" "$v" "$(field "$n" tokens)" "$(field "$n" slices)" \
     "$(field "$n" seconds)" "-" "$(field "$n" heap_mb)" "$(field "$n" shuffle_mb)" "$(field "$n" tasks)"
 done
 echo "per 2x: the time ratio per doubling of the corpus (geometric, between consecutive rows); target <= 2.1."

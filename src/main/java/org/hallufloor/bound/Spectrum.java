@@ -17,11 +17,14 @@ public final class Spectrum {
   /** sum of weights[j] for j >= i; tail[n] = 0. */
   private final double[] tail;
   private final double log10Total;
+  /** {@code sum(value * weight)} where the caller knows it exactly (values rounded up); NaN: from the values. */
+  private final double valueSum;
 
-  private Spectrum(double[] values, double[] weights, double log10Total) {
+  private Spectrum(double[] values, double[] weights, double log10Total, double valueSum) {
     this.values = values;
     this.weights = weights;
     this.log10Total = log10Total;
+    this.valueSum = valueSum;
     this.tail = new double[values.length + 1];
     for (int i = values.length - 1; i >= 0; i--) {
       tail[i] = tail[i + 1] + weights[i];
@@ -35,6 +38,15 @@ public final class Spectrum {
    *     Use {@link Double#NaN} for "the weights' sum".
    */
   public static Spectrum of(double[] values, double[] weights, double log10Total) {
+    return of(values, weights, log10Total, Double.NaN);
+  }
+
+  /**
+   * The same, for values that were rounded up (a step function a little to the right of the
+   * real one) whose exact {@code sum(value * weight)} is known: the mean is that sum's, while
+   * f and the empirical bound follow the values.
+   */
+  public static Spectrum of(double[] values, double[] weights, double log10Total, double valueSum) {
     if (values.length != weights.length) {
       throw new IllegalArgumentException("values and weights differ in length");
     }
@@ -66,11 +78,14 @@ public final class Spectrum {
       sum += w[i];
     }
     double total = Double.isNaN(log10Total) ? Math.log10(sum) : Math.max(log10Total, Math.log10(sum));
-    return new Spectrum(Arrays.copyOf(v, n), Arrays.copyOf(w, n), total);
+    return new Spectrum(Arrays.copyOf(v, n), Arrays.copyOf(w, n), total, valueSum);
   }
 
   /** log10 of the mean evidence: {@code sum(value * weight) / total}. */
   public double log10Mean() {
+    if (!Double.isNaN(valueSum)) {
+      return Math.log10(valueSum) - log10Total;
+    }
     double s = 0;
     for (int i = 0; i < values.length; i++) {
       s += values[i] * weights[i];

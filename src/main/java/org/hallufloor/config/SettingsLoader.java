@@ -42,9 +42,15 @@ public final class SettingsLoader {
   static final String ROOT = "hallufloor";
   private static final Set<String> KERNELS = Set.of("exact", "suffix", "jaccard");
   private static final Set<String> SLICE_KEYS = Set.of("name", "field", "transform", "max-values");
+  /**
+   * Credential-like key names of every store: a part secret, password, credential or keyfile
+   * anywhere (fs.s3a.secret.key, fs.gs.auth.service.account.json.keyfile, ConnectionPassword,
+   * oauth2.client.secret, oauth2.credential), or a dotted component ending in key, token, sas
+   * or pwd (fs.s3a.access.key, fs.s3a.encryption.key, fs.azure.account.key.ACCOUNT.blob...,
+   * fs.azure.sas.CONTAINER.ACCOUNT..., session.token, refresh.token, apikey).
+   */
   private static final Pattern SECRET_KEY =
-      Pattern.compile("(?i).*(secret|password|passwd|credential|access[.-]?key|private[.-]?key|session[.-]?token"
-          + "|(^|[.-])token($|[.-])).*");
+      Pattern.compile("(?i).*(secret|passw(or)?d|credential|keyfile|(^|[._-])[a-z0-9]*(key|token|sas|pwd)s?($|[._-])).*");
 
   private final List<String> problems = new ArrayList<>();
   private Config config;
@@ -253,12 +259,16 @@ public final class SettingsLoader {
     if ((kernel.bands() == 0) != (kernel.rows() == 0)) {
       problems.add(ROOT + ".kernel.bands, " + ROOT + ".kernel.rows: give both, or neither (0 = chosen for tau)");
     }
-    List<Double> betaS = nonEmpty("beta-s", each("beta-s", get("beta-s", config::getDoubleList, List.of(1.0)), x -> x > 0, "> 0"));
+    // Bounded so that beta_S / T times any evidence stays a finite double (k, the softmax).
+    List<Double> betaS = nonEmpty("beta-s", each("beta-s", get("beta-s", config::getDoubleList, List.of(1.0)),
+        SettingsLoader::scale, SCALE_RANGE));
     List<Double> temperatures = nonEmpty("temperatures",
-        each("temperatures", get("temperatures", config::getDoubleList, List.of(1.0)), x -> x > 0, "> 0"));
+        each("temperatures", get("temperatures", config::getDoubleList, List.of(1.0)), SettingsLoader::scale, SCALE_RANGE));
     List<Double> eps0Grid = nonEmpty("eps0-grid",
         each("eps0-grid", get("eps0-grid", config::getDoubleList, List.of(0.1)), x -> x > 0 && x <= 0.5, "in (0, 0.5]"));
-    double heldout = inRange("heldout-fraction", get("heldout-fraction", config::getDouble, 0.0), x -> x >= 0 && x < 1, "in [0, 1)");
+    // Past a half, the held-out documents would outnumber the training ones the bound is about.
+    double heldout = inRange("heldout-fraction", get("heldout-fraction", config::getDouble, 0.0), x -> x >= 0 && x <= 0.5,
+        "in [0, 0.5]");
     double sampleRate = inRange("context-sample-rate", get("context-sample-rate", config::getDouble, 1.0), x -> x > 0 && x <= 1, "in (0, 1]");
     long examplesPerTask = atLeast("evidence-examples-per-task",
         get("evidence-examples-per-task", config::getLong, 2_000_000L), 1000);
@@ -358,9 +368,12 @@ public final class SettingsLoader {
     return visible.root().render(ConfigRenderOptions.concise());
   }
 
-  /** Keys that look like credentials; "tokenizer" is a setting, not a token. */
+  /**
+   * Keys that look like credentials. hallufloor's own keys are all reference.conf's (others are
+   * refused), none of them a credential: input.split-tokens is a setting, not a token.
+   */
   public static boolean isSecretKey(String key) {
-    return SECRET_KEY.matcher(key).matches();
+    return !key.startsWith(ROOT + ".") && SECRET_KEY.matcher(key).matches();
   }
 
   private <T> T get(String key, Function<String, T> reader, T fallback) {
@@ -428,6 +441,12 @@ public final class SettingsLoader {
       problems.add(ROOT + "." + key + ": " + value + " must be " + range);
     }
     return value;
+  }
+
+  private static final String SCALE_RANGE = "a finite number in [1e-6, 1e6]";
+
+  private static boolean scale(double x) {
+    return x >= 1e-6 && x <= 1e6;
   }
 
   private long positive(String key, Long value) {

@@ -38,8 +38,16 @@ public final class InputFiles {
       try {
         Path path = new Path(p);
         FileSystem fs = path.getFileSystem(conf);
-        FileStatus[] matches = fs.globStatus(path);
-        if (matches == null || matches.length == 0) {
+        FileStatus[] all = fs.globStatus(path);
+        List<FileStatus> matches = new ArrayList<>();
+        // What a glob matched below its fixed part is filtered as Hadoop's input formats do.
+        Path fixed = isGlob(p) ? fs.makeQualified(fixedPart(p)) : null;
+        for (FileStatus status : all == null ? new FileStatus[0] : all) {
+          if (fixed == null || !hidden(status.getPath(), fixed)) {
+            matches.add(status);
+          }
+        }
+        if (matches.isEmpty()) {
           problems.add(new BadRecord(p, "", isGlob(p) ? "glob matches no file" : "path does not exist", null));
           continue;
         }
@@ -124,6 +132,16 @@ public final class InputFiles {
       }
     }
     return false;
+  }
+
+  /** The folders of a glob pattern before its first component with a wildcard. */
+  private static Path fixedPart(String pattern) {
+    String[] parts = pattern.split("/", -1);
+    StringBuilder fixed = new StringBuilder();
+    for (int i = 0; i < parts.length - 1 && !isGlob(parts[i]); i++) {
+      fixed.append(parts[i]).append('/');
+    }
+    return new Path(fixed.length() == 0 ? "." : fixed.toString());
   }
 
   private static boolean isGlob(String p) {

@@ -31,7 +31,16 @@ import org.apache.spark.sql.Row;
  * replace it silently), and a line over the size limit is skipped without being buffered.
  */
 final class LineShardReader implements Iterator<Row>, AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Strict where Jackson is lenient by default: data after the first JSON value is an error
+   * (not silently dropped), and no string length limit of Jackson's own: a document's size is
+   * bounded by input.max-document-bytes alone.
+   */
+  private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+      .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+          .maxStringLength(Integer.MAX_VALUE).build())
+      .build())
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final InputFile file;
   private final RecordSpec spec;
@@ -165,7 +174,27 @@ final class LineShardReader implements Iterator<Row>, AutoCloseable {
       return RawRecords.bad(file.path(), record, "text field '" + spec.textField() + "' is "
           + text.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + ", not a string", line);
     }
+    int lone = unpairedSurrogate(text.textValue());
+    if (lone >= 0) {
+      // A surrogate escape without its partner is no Unicode text: UTF-8 cannot hold it, and
+      // replacing it would tokenize something other than what is stored (THEORY 1).
+      return RawRecords.bad(file.path(), record, String.format("unpaired surrogate \\u%04x at character %d of the "
+          + "text field", (int) text.textValue().charAt(lone), lone), line);
+    }
     return document(record, line, name -> JsonFields.asString(JsonFields.at(root, name)));
+  }
+
+  /** The index of the first surrogate char without its partner, or -1. */
+  static int unpairedSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(ch)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private Row document(String record, String line, java.util.function.Function<String, String> field) {

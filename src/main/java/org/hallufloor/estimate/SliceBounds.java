@@ -110,6 +110,8 @@ public final class SliceBounds {
     double[] join;
     final Map<Integer, Long> counts = new TreeMap<>();
     final Map<Integer, double[]> ph = new TreeMap<>();
+    /** Kinds.ROUNDING sums, by Kinds.roundingKey. */
+    final Map<Long, Double> rounding = new TreeMap<>();
     private final int pairs;
 
     SliceEvidence(int pairs) {
@@ -138,6 +140,7 @@ public final class SliceBounds {
         case Kinds.UNIFORM -> uniform.add(new double[] {value, r.getDouble(7) > -1e-12 ? Math.max(0, r.getDouble(7))
             : r.getDouble(7)});
         case Kinds.UNIFORM_MEAN -> uniformMean += r.getDouble(7);
+        case Kinds.ROUNDING -> rounding.merge((long) value, r.getDouble(7), Double::sum);
         case Kinds.PH_INSAMPLE, Kinds.PH_HELDOUT -> ph.computeIfAbsent(kind, k -> new double[pairs])[(int) value]
             += r.getDouble(7);
         default -> counts.merge(kind, r.getLong(4) + r.getLong(6), Long::sum);
@@ -430,35 +433,43 @@ public final class SliceBounds {
     Map<Distribution, Spectrum> out = new EnumMap<>(Distribution.class);
     double rate = params.contextSampleRate();
     if (ev.uniform.isEmpty()) {
-      out.put(Distribution.UNIFORM, spectrum(ev.evidence, 1, 1 / rate, c * Math.log10(params.nVocab())));
+      out.put(Distribution.UNIFORM, spectrum(ev.evidence, Kinds.EVIDENCE, 1, 1 / rate, c * Math.log10(params.nVocab()), ev));
     } else {
       // The cells cover the whole space (their shares sum to 1): no mass left for evidence 0.
-      out.put(Distribution.UNIFORM, spectrum(ev.uniform, 1, 1, Double.NaN));
+      out.put(Distribution.UNIFORM, spectrum(ev.uniform, -1, 1, 1, Double.NaN, ev));
     }
-    out.put(Distribution.DISTINCT, spectrum(ev.evidence, 1, 1, Double.NaN));
-    out.put(Distribution.OCCURRENCE, spectrum(ev.evidence, 2, 1, Double.NaN));
+    out.put(Distribution.DISTINCT, spectrum(ev.evidence, Kinds.EVIDENCE, 1, 1, Double.NaN, ev));
+    out.put(Distribution.OCCURRENCE, spectrum(ev.evidence, Kinds.EVIDENCE, 2, 1, Double.NaN, ev));
     // Margins need E(y|X) per next token: the exact pass's cells carry them, a soft kernel's set join does not.
     if (!ev.gap.isEmpty()) {
-      out.put(Distribution.MARGIN_OCCURRENCE, spectrum(ev.gap, 2, 1, Double.NaN));
+      out.put(Distribution.MARGIN_OCCURRENCE, spectrum(ev.gap, Kinds.GAP, 2, 1, Double.NaN, ev));
     }
     if (ev.heldoutExamples() > 0) {
-      out.put(Distribution.HELDOUT, spectrum(ev.evidence, 3, 1, Double.NaN));
+      out.put(Distribution.HELDOUT, spectrum(ev.evidence, Kinds.EVIDENCE, 3, 1, Double.NaN, ev));
       if (!ev.heldoutGap.isEmpty()) {
-        out.put(Distribution.MARGIN_HELDOUT, spectrum(ev.heldoutGap, 3, 1, Double.NaN));
+        out.put(Distribution.MARGIN_HELDOUT, spectrum(ev.heldoutGap, Kinds.HELDOUT_GAP, 3, 1, Double.NaN, ev));
       }
     }
     return out;
   }
 
-  /** Cells {value, contexts, occurrences, heldout} to a spectrum weighted by column {@code weight}. */
-  private static Spectrum spectrum(List<double[]> cells, int weight, double scale, double log10Total) {
+  /**
+   * Cells {value, contexts, occurrences, heldout} of {@code kind} to a spectrum weighted by
+   * column {@code weight}; where some of the kind's values were rounded up (Kinds.rounded), its
+   * mean is made exact by the rounding cells of that kind and column.
+   */
+  private static Spectrum spectrum(List<double[]> cells, int kind, int weight, double scale, double log10Total,
+      SliceEvidence ev) {
     double[] values = new double[cells.size()];
     double[] weights = new double[cells.size()];
+    double sum = 0;
     for (int i = 0; i < values.length; i++) {
       values[i] = cells.get(i)[0];
       weights[i] = cells.get(i)[weight] * scale;
+      sum += values[i] * weights[i];
     }
-    return Spectrum.of(values, weights, log10Total);
+    Double correction = kind < 0 ? null : ev.rounding.get(Kinds.roundingKey(kind, weight));
+    return Spectrum.of(values, weights, log10Total, correction == null ? Double.NaN : sum + correction * scale);
   }
 
   private static Row boundsRow(Slice slice, int c, double betaS, double t, Distribution d, SliceEvidence ev,

@@ -293,8 +293,8 @@ final class ContextStream implements Iterator<Row> {
       softmax[p] = new Softmax(trainCount, facts, argmax, params.nVocab(), params.betaOverT()[p]);
     }
     if (evidence > 0) {
-      pending.add(Kinds.EVIDENCE, evidence, 1, evidence, 0, 0);
-      pending.add(Kinds.GAP, top1 - top2, 1, evidence, 0, 0);
+      pending.addRounded(Kinds.EVIDENCE, evidence, 1, evidence, 0);
+      pending.addRounded(Kinds.GAP, top1 - top2, 1, evidence, 0);
       if (evidence == 1) {
         pending.add(Kinds.SINGLETON_CONTEXTS, 0, 1, 0, 0, 0);
       }
@@ -322,7 +322,7 @@ final class ContextStream implements Iterator<Row> {
       int seen = f < facts && trainNext[f] == next[i] ? f : -1;
       long ey = seen >= 0 ? trainCount[seen] : 0;
       long other = seen == argmax ? top2 : top1;
-      pending.add(Kinds.HELDOUT_GAP, Math.max(ey - other, 0), 0, 0, m, 0);
+      pending.addRounded(Kinds.HELDOUT_GAP, Math.max(ey - other, 0), 0, 0, m);
       if (ey == 0) {
         pending.add(Kinds.HELDOUT_UNSEEN_FACTS, 0, 0, 0, m, 0);
       }
@@ -331,7 +331,7 @@ final class ContextStream implements Iterator<Row> {
       }
     }
     if (heldoutExamples > 0) {
-      pending.add(Kinds.EVIDENCE, evidence, 0, 0, heldoutExamples, 0);
+      pending.addRounded(Kinds.EVIDENCE, evidence, 0, 0, heldoutExamples);
       if (evidence == 0) {
         pending.add(Kinds.HELDOUT_UNSEEN_CONTEXTS, 0, 0, 0, heldoutExamples, 0);
       }
@@ -362,6 +362,23 @@ final class ContextStream implements Iterator<Row> {
       sums[4 * size + 2] = held;
       sums[4 * size + 3] = amount;
       size++;
+    }
+
+    /**
+     * A value-keyed update at its rounded value (Kinds.rounded), and where rounding moved it,
+     * what each weight column needs to make the means exact again.
+     */
+    void addRounded(int k, long v, long contexts, long occurrences, long held) {
+      long r = Kinds.rounded(v);
+      add(k, r, contexts, occurrences, held, 0);
+      if (r != v) {
+        long[] weights = {contexts, occurrences, held};
+        for (int column = 1; column <= 3; column++) {
+          if (weights[column - 1] != 0) {
+            add(Kinds.ROUNDING, Kinds.roundingKey(k, column), 0, 0, 0, (double) (v - r) * weights[column - 1]);
+          }
+        }
+      }
     }
 
     void addToGroup(ContextStream stream, int g, int c) {

@@ -4,7 +4,8 @@ package org.hallufloor.evidence;
 public final class Kinds {
   /** The names of the kinds, by the index the evidence pass packs into its keys. */
   public static final java.util.List<String> NAMES = java.util.List.of("evidence", "gap", "heldout_gap",
-      "singleton_contexts", "monofacts", "heldout_unseen_contexts", "heldout_unseen_facts", "ph_insample", "ph_heldout", "uniform", "uniform_mean");
+      "singleton_contexts", "monofacts", "heldout_unseen_contexts", "heldout_unseen_facts", "ph_insample", "ph_heldout", "uniform", "uniform_mean",
+      "rounding");
 
   /** value = Evid(X): training contexts with it, their examples, held-out examples whose context has it. */
   public static final int EVIDENCE = 0;
@@ -28,6 +29,45 @@ public final class Kinds {
   public static final int UNIFORM = 9;
   /** value 0; amount = the uniform distribution's mean evidence, summed from the unrounded values. */
   public static final int UNIFORM_MEAN = 10;
+  /**
+   * value = {@link #roundingKey}(kind, weight column); amount = the sum over that kind's
+   * rounded cells of (exact value - rounded value) x that column's weight: what makes the
+   * spectra's means exact again (see {@link #rounded}).
+   */
+  public static final int ROUNDING = 11;
+
+  /** Evidence and margin values below this are kept exact. */
+  public static final long EXACT_BELOW = 1L << 11;
+  /** Above {@link #EXACT_BELOW}, values are kept to this many bits after the leading one. */
+  private static final int KEPT_BITS = 10;
+
+  /**
+   * An evidence or margin value as a cell keeps it: exact below 2048; above, rounded up to
+   * the next multiple of 2^(e - 10) for v in [2^e, 2^(e+1)), but never past 2^(e+1) - 1, so a
+   * value stays in its power-of-two histogram bucket. A (slice, c, kind) then has at most
+   * 2048 + 1024 values per doubling of the largest, however large the corpus.
+   *
+   * <p>Why a bound stays a lower bound: every value only grows, so the fraction of contexts
+   * below any M' only falls, and f and the empirical bound with it; means (so k and the
+   * k-bound) are made exact again by the {@link #ROUNDING} cells. How far it can move: a
+   * value grows by less than 2^-10 of itself, so eps0 * f at any threshold changes by at most
+   * max_x (sigmoid(-x) - sigmoid(-x (1 + 2^-10))) < 0.23 x 2^-10, about 2.2e-4 absolute, and
+   * only where some context has evidence of 2048 or more; numbers below that are unchanged.
+   */
+  public static long rounded(long v) {
+    if (v < EXACT_BELOW) {
+      return v;
+    }
+    int e = 63 - Long.numberOfLeadingZeros(v);
+    long step = 1L << (e - KEPT_BITS);
+    long up = (v + step - 1) / step * step;
+    return Math.min(up, (1L << (e + 1)) - 1);
+  }
+
+  /** The value of a {@link #ROUNDING} cell: the rounded kind and the weight column (1 contexts, 2 occurrences, 3 held out). */
+  public static long roundingKey(int kind, int column) {
+    return 4L * kind + column;
+  }
 
   private Kinds() {}
 }

@@ -74,6 +74,7 @@ public final class HallufloorJob {
     try {
       arguments = Arguments.parse(args);
       settings = SettingsLoader.load(arguments.jobFile(), siteFile(), arguments.overrides());
+      Preflight.check(settings);
     } catch (SettingsException e) {
       err.println("hallufloor: " + e.getMessage());
       err.println("usage: run-local.sh [JOB.conf] [key=value ...] [--quiet]");
@@ -93,6 +94,10 @@ public final class HallufloorJob {
       return OK;
     } catch (Exception e) {
       // Spark's SparkException (a failed task) is checked, though nothing here declares it.
+      if (e instanceof org.hallufloor.output.RunLock.HeldException held) {
+        err.println("hallufloor: " + held.getMessage());
+        return BAD_CONFIG;
+      }
       BadInputException bad = badInput(e);
       if (bad != null) {
         err.println("hallufloor: bad input: " + bad.getMessage());

@@ -37,6 +37,7 @@ import org.hallufloor.context.Groups;
 import org.hallufloor.estimate.SliceBounds;
 import org.hallufloor.evidence.ExactEvidence;
 import org.hallufloor.evidence.SliceTotals;
+import org.hallufloor.output.RunLock;
 import org.hallufloor.output.RunOutput;
 import org.hallufloor.output.RunsTable;
 import org.hallufloor.report.Progress;
@@ -88,13 +89,17 @@ public final class HallufloorRun {
   public record Result(long documents, long badRecords, List<Row> sliceStats, List<String> invariantViolations,
       long invariantViolationCount, RunOutput output) {}
 
+  /** Runs under the run id's lock: a second run of the same id at the same time is refused (RunLock). */
   public Result run() {
-    try {
-      return runStages();
-    } catch (Exception e) {
-      // Also Spark's checked SparkException (a failed task), which no signature here declares.
-      recordFailure(e);
-      throw e;
+    try (RunLock lock = RunLock.acquire(spark.sparkContext().hadoopConfiguration(), settings.outputRoot(),
+        settings.runId())) {
+      try {
+        return runStages();
+      } catch (Exception e) {
+        // Also Spark's checked SparkException (a failed task), which no signature here declares.
+        recordFailure(e);
+        throw e;
+      }
     }
   }
 
@@ -111,6 +116,10 @@ public final class HallufloorRun {
       List<Row> sliceStats = SliceTotals.perSlice(groups);
       Dataset<Row> tokenized = documentsOf(kept);
       long documentCount = allSlice(sliceStats).getLong(2);
+      if (documentCount == allSlice(sliceStats).getLong(4)) {
+        throw new BadInputException("all " + documentCount + " documents were held out (hallufloor.heldout-fraction = "
+            + settings.heldoutFraction() + "): no training data remains to count evidence in");
+      }
       progress.done((preTokenized() ? "sliced " : "tokenized ") + documentCount + " documents",
           allSlice(sliceStats).getLong(3), "tokens");
 

@@ -28,6 +28,8 @@ public final class RunOutput {
   private final Path root;
   private final String runId;
   private final Map<String, Path> staged = new LinkedHashMap<>();
+  /** This writer's own staging folder: an attempt never touches another's (see RunLock). */
+  private final String attempt = "attempt-" + java.util.UUID.randomUUID();
 
   public RunOutput(SparkSession spark, String root, String runId) {
     this.spark = spark;
@@ -37,11 +39,19 @@ public final class RunOutput {
 
   /** Where {@code table}'s partition of this run lives once committed. */
   public Path location(String table) {
-    return new Path(new Path(root, table), "run_id=" + runId);
+    return new Path(new Path(root, table), partition(runId));
+  }
+
+  /**
+   * The partition folder of a run id, escaped as Spark and Hive write partition values (a
+   * colon becomes %3A), so a reader of the partitioned table gets the run id back as it was.
+   */
+  public static String partition(String runId) {
+    return "run_id=" + org.apache.spark.sql.catalyst.catalog.ExternalCatalogUtils.escapePathName(runId);
   }
 
   private Path stagingRoot() {
-    return new Path(new Path(root, "_staging"), "run_id=" + runId);
+    return new Path(new Path(new Path(root, "_staging"), partition(runId)), attempt);
   }
 
   /** Writes {@code rows} (without a run_id column: the folder carries it) to staging. */
@@ -85,10 +95,8 @@ public final class RunOutput {
       replace(fs, staged.get(RUNS), location(RUNS));
       committed.add(location(RUNS));
       fs.delete(stagingRoot(), true);
-      Path stagingParent = stagingRoot().getParent();
-      if (fs.listStatus(stagingParent).length == 0) {
-        fs.delete(stagingParent, false);
-      }
+      deleteIfEmpty(fs, stagingRoot().getParent());
+      deleteIfEmpty(fs, stagingRoot().getParent().getParent());
     } catch (IOException e) {
       throw new UncheckedIOException("commit of run " + runId + " failed: " + e.getMessage(), e);
     }
@@ -112,6 +120,13 @@ public final class RunOutput {
 
   private void step(String name) {
     hook.before(name);
+  }
+
+  /** Removes an empty staging folder; one another run still uses stays. */
+  static void deleteIfEmpty(FileSystem fs, Path folder) throws IOException {
+    if (fs.exists(folder) && fs.listStatus(folder).length == 0) {
+      fs.delete(folder, false);
+    }
   }
 
   private static void replace(FileSystem fs, Path staged, Path target) throws IOException {

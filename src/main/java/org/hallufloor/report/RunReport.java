@@ -55,7 +55,7 @@ public final class RunReport {
   public static Path write(Configuration conf, String outputRoot, String runId, Metadata metadata, List<Row> sliceStats,
       List<Row> bounds, List<Row> fCurve, List<Row> histogram) {
     System.setProperty("java.awt.headless", "true");
-    Path dir = new Path(new Path(outputRoot, FOLDER), "run_id=" + runId);
+    Path dir = new Path(new Path(outputRoot, FOLDER), org.hallufloor.output.RunOutput.partition(runId));
     try {
       FileSystem fs = dir.getFileSystem(conf);
       // No .crc files beside the page on a local disk: the folder is opened in a browser.

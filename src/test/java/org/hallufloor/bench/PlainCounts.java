@@ -64,8 +64,12 @@ final class PlainCounts {
         .select(col("dim"), col("slice_value"), col("context_len"), col("evidence"), col("monofacts"),
             element_at(col("ns"), 1).minus(coalesce(element_at(col("ns"), 2), lit(0L))).as("gap"))
         .persist(StorageLevel.MEMORY_AND_DISK());
-    return spectrum(contexts, "evidence", col("evidence"))
-        .unionByName(spectrum(contexts, "gap", col("gap")))
+    // Cells keep values from 2048 up rounded (Kinds.rounded); the comparison is of the counting.
+    org.apache.spark.sql.expressions.UserDefinedFunction rounded = org.apache.spark.sql.functions.udf(
+        (org.apache.spark.sql.api.java.UDF1<Long, Long>) org.hallufloor.evidence.Kinds::rounded,
+        org.apache.spark.sql.types.DataTypes.LongType);
+    return spectrum(contexts, "evidence", rounded.apply(col("evidence")))
+        .unionByName(spectrum(contexts, "gap", rounded.apply(col("gap"))))
         .unionByName(total(contexts.where(col("evidence").equalTo(1)), "singleton_contexts", count(lit(1))))
         .unionByName(total(contexts, "monofacts", sum("monofacts")));
   }

@@ -82,4 +82,17 @@ class SpectrumTest {
     assertTrue(p.f() >= p.fMarkovLower());
     assertEquals(0.0, FCurve.at(s, 0.5, 1, 1).fMarkovLower(), 0);
   }
+
+  /**
+   * Values rounded up with their exact sum given: the mean is the sum's, f follows the
+   * (rounded) values. By hand: contexts with evidence 3000 and 5000 kept as 3002 and 5008.
+   */
+  @Test
+  void roundedValuesWithTheirExactSum() {
+    Spectrum s = Spectrum.of(new double[] {3002, 5008}, new double[] {1, 1}, Double.NaN, 8000);
+    assertEquals(4000, s.mean(), 1e-9);
+    assertEquals(0.5, s.fractionBelow(5001), 1e-15, "5000 counts as 5008, so it is not below 5001");
+    assertEquals(Spectrum.of(new double[] {3002, 5008}, new double[] {1, 1}, Double.NaN).fractionBelow(5001),
+        s.fractionBelow(5001), "f does not depend on the sum");
+  }
 }

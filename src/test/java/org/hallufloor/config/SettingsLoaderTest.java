@@ -73,9 +73,9 @@ class SettingsLoaderTest {
           slices = [ { name = y, field = date, transform = decade } ]
         }
         """));
-    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.heldout-fraction: -0.1 must be in [0, 1)")), p.toString());
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.heldout-fraction: -0.1 must be in [0, 0.5]")), p.toString());
     assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.context-lengths: must not be empty")), p.toString());
-    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.temperatures[1]: 0.0 must be > 0")), p.toString());
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.temperatures[1]: 0.0 must be a finite number in [1e-6, 1e6]")), p.toString());
     assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.beta-s")), p.toString());
     assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.bad-records: 'ignore'")), p.toString());
     assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.kernel.name: 'cosine'")), p.toString());
@@ -112,6 +112,17 @@ class SettingsLoaderTest {
     for (int i = 0; i < 3; i++) {
       assertTrue(p.get(i).startsWith("hallufloor.slices[" + i + "].max-values: must be a whole number >= 1"), p.get(i));
     }
+  }
+
+  /** Issue 21 row 6: a scale whose products overflow a double is refused before Spark starts. */
+  @Test
+  void betaAndTemperatureAreBoundedFiniteNumbers() {
+    List<String> p = problems(null, "hallufloor.input.paths=[x]", "hallufloor.beta-s=[1e308, 2.0]",
+        "hallufloor.temperatures=[1.0, 1e-9]");
+    assertEquals(List.of("hallufloor.beta-s[0]: 1.0E308 must be a finite number in [1e-6, 1e6]",
+        "hallufloor.temperatures[1]: 1.0E-9 must be a finite number in [1e-6, 1e6]"), p);
+    assertEquals(List.of(1e6), SettingsLoader.load(null, null, List.of("hallufloor.input.paths=[x]",
+        "hallufloor.beta-s=[1e6]")).betaS(), "the ends of the range are allowed");
   }
 
   @Test
@@ -163,7 +174,14 @@ class SettingsLoaderTest {
     assertFalse(s.configJson().contains(secret), s.configJson());
     assertTrue(s.configJson().contains("cl100k_base"), "the rest is kept: " + s.configJson());
     assertFalse(SettingsLoader.isSecretKey("hallufloor.tokenizer"));
+    assertFalse(SettingsLoader.isSecretKey("hallufloor.input.split-tokens"), "a setting of ours, not a token");
     assertTrue(SettingsLoader.isSecretKey("spark.hadoop.fs.gs.auth.token"));
+    // Settings a run needs to show as they are.
+    for (String plain : List.of("spark.master", "spark.sql.shuffle.partitions", "spark.executor.memory",
+        "spark.hadoop.fs.s3a.endpoint", "spark.hadoop.fs.s3a.bucket.corpus.endpoint.region", "spark.sql.catalog.lake",
+        "spark.sql.catalog.lake.warehouse", "spark.hadoop.fs.azure.account.auth.type", "spark.io.encryption.keySizeBits")) {
+      assertFalse(SettingsLoader.isSecretKey(plain), plain);
+    }
   }
 
   @Test

@@ -101,6 +101,41 @@ class BadInputTest extends SparkTestBase {
     assertBadLine(shard, "line 3", "malformed JSON", GOOD);
   }
 
+  /** Issue 21 row 3: a second object, or garbage, after the first one is not silently dropped. */
+  @Test
+  void trailingDataAfterTheJsonObject() throws IOException {
+    String good = goodLines().get(5);
+    assertBadLine(shardWith("two.jsonl", (good + " " + goodLines().get(6)).getBytes(StandardCharsets.UTF_8)), "line 3",
+        "malformed JSON", GOOD);
+    assertBadLine(shardWith("garbage.jsonl", (good + "garbage").getBytes(StandardCharsets.UTF_8)), "line 3",
+        "malformed JSON", GOOD);
+  }
+
+  /** Issue 21 row 13: a lone surrogate escape is bad input, not a silent '?'. */
+  @Test
+  void unpairedSurrogateInTheText() throws IOException {
+    String body = Europarl.first(6).get(5).body().replace("\\", "").replace("\"", "");
+    String before = body.substring(0, 40);
+    String json = "{\"text\": \"" + before + "\\ud800" + body.substring(40, 80) + "\"}";
+    assertBadLine(shardWith("surrogate.jsonl", json.getBytes(StandardCharsets.UTF_8)), "line 3",
+        "unpaired surrogate \\ud800 at character " + before.length(), GOOD);
+  }
+
+  /** Issue 21 row 11: a 25 MB document (under max-document-bytes) is read, not called malformed. */
+  @Test
+  void aDocumentLargerThanJacksonsDefaultStringLimit() throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; sb.length() < 25_000_000; i = (i + 1) % Europarl.docs().size()) {
+      sb.append(Europarl.docs().get(i).body()).append(' ');
+    }
+    Path shard = shardWith("25mb.jsonl.gz", Shards.json(Map.of("text", sb.toString())).getBytes(StandardCharsets.UTF_8));
+    HallufloorRun.Result r = Runs.run(spark(), Runs.settings(null, dir.resolve("out-25mb"),
+        "hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.tokenizer=bytes", "hallufloor.bad-records=fail",
+        "hallufloor.context-lengths=[1]"));
+    assertEquals(GOOD + 1, r.documents());
+    assertEquals(0, r.badRecords());
+  }
+
   @Test
   void invalidUtf8() throws IOException {
     byte[] good = goodLines().get(5).getBytes(StandardCharsets.UTF_8);
@@ -195,5 +230,48 @@ class BadInputTest extends SparkTestBase {
     List<Row> bad = spark().read().parquet(quarantined.output().location("bad_records").toString()).collectAsList();
     assertEquals(1, bad.size());
     Assertions.assertTrue(bad.get(0).getString(2).contains("folder holds no input file"), bad.toString());
+  }
+
+  /**
+   * Issue 21 row 4: a glob over a Spark job's output reads its part files only, as Hadoop's
+   * input formats would: not _SUCCESS, _temporary/, .hidden or _tmp files (each here holds real
+   * lines, so reading one would change the count).
+   */
+  @Test
+  void globsSkipHiddenAndUnderscoreFilesAsHadoopDoes() throws IOException {
+    Path out = Files.createDirectories(dir.resolve("spark-output"));
+    Shards.writeLines(out.resolve("part-00000.jsonl"), goodLines());
+    Files.writeString(out.resolve("_SUCCESS"), "");
+    Shards.writeLines(out.resolve(".part-00001.jsonl.crc"), goodLines());
+    Shards.writeLines(out.resolve("_tmp-part-00002.jsonl"), goodLines());
+    Shards.writeLines(Files.createDirectories(out.resolve("_temporary").resolve("0")).resolve("part-00003.jsonl"),
+        goodLines());
+    for (String glob : List.of(out + "/*", out + "/*.jsonl", out + "/*/part-*")) {
+      boolean nested = glob.endsWith("part-*");
+      Runs.Exit exit = Runs.execute(spark(), settings("skip", glob));
+      if (nested) {
+        // Only _temporary/0 matches */part-*, and it is hidden: nothing to read.
+        assertEquals(HallufloorJob.BAD_INPUT, exit.code(), exit.err());
+        continue;
+      }
+      HallufloorRun.Result r = Runs.run(spark(), settings("fail", glob));
+      assertEquals(GOOD, r.documents(), glob);
+      assertEquals(0, r.badRecords(), glob);
+    }
+  }
+
+  /** Issue 21 row 5: a run id the validation accepts, a colon in it, is written and read back as it was. */
+  @Test
+  void aRunIdWithColonsIsWrittenAndReadBack() throws IOException {
+    Path good = Shards.writeLines(dir.resolve("good-colon.jsonl"), goodLines());
+    org.hallufloor.config.Settings s = Runs.settings(null, dir.resolve("out-colon"), "hallufloor.input.paths=[\"" + good + "\"]",
+        "hallufloor.tokenizer=bytes", "hallufloor.run-id=\"2026-11-28T02:00:00Z\"", "hallufloor.context-lengths=[1]");
+    HallufloorRun.Result r = Runs.run(spark(), s);
+    assertEquals(GOOD, r.documents());
+    List<Row> runs = spark().read().parquet(dir.resolve("out-colon").resolve("runs").toString())
+        .select("run_id", "status").collectAsList();
+    assertEquals(List.of(org.apache.spark.sql.RowFactory.create("2026-11-28T02:00:00Z", "SUCCEEDED")), runs);
+    Assertions.assertTrue(spark().read().parquet(dir.resolve("out-colon").resolve("slice_bounds").toString())
+        .filter("run_id = '2026-11-28T02:00:00Z'").count() > 0);
   }
 }

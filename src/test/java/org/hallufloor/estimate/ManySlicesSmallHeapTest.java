@@ -2,7 +2,6 @@ package org.hallufloor.estimate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
-import org.hallufloor.job.HallufloorJob;
+import org.hallufloor.testing.ChildJob;
 import org.hallufloor.testing.Europarl;
 import org.hallufloor.testing.Shards;
 import org.hallufloor.testing.SparkTestBase;
@@ -44,18 +43,12 @@ class ManySlicesSmallHeapTest extends SparkTestBase {
     }
     Path shard = Shards.writeLines(dir.resolve("europarl-1000.txt.gz"), lines);
     Path out = dir.resolve("out");
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g"));
-    command.addAll(List.of(Files.readString(Path.of("target", "jvm-options.txt")).trim().split("\\s+")));
-    command.addAll(List.of("-cp", Path.of("target", "classes").toAbsolutePath() + File.pathSeparator
-        + Files.readString(Path.of("target", "classpath.txt")).trim(), HallufloorJob.class.getName(),
-        "jobs/europarl-sample.conf", "--quiet",
+    Process p = ChildJob.start("1g", dir.resolve("log"), List.of("jobs/europarl-sample.conf", "--quiet",
         "hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.input.text-columns=[id, title, date, body]",
         "hallufloor.input.id-field=id", "hallufloor.slices=[{name=doc, field=id, transform=none}]",
         "hallufloor.scaling-fractions=[]", "hallufloor.tokenizer=bytes", "hallufloor.context-lengths=[1,2]",
         "hallufloor.heldout-fraction=" + HELDOUT, "hallufloor.beta-s=[0.5, 2.0]", "hallufloor.temperatures=[1.0, 2.0]",
         "hallufloor.run-id=test", "hallufloor.output.root=\"" + out + "\"", "spark.master=\"local[2]\""));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
     Assertions.assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the run finished");
     assertEquals(0, p.exitValue(), Files.readString(dir.resolve("log"), StandardCharsets.UTF_8));
 

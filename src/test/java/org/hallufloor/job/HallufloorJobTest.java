@@ -35,4 +35,28 @@ class HallufloorJobTest {
     String err = run(HallufloorJob.BAD_CONFIG, "jobs/europarl-sample.conf", "extra")[1];
     assertTrue(err.contains("argument 'extra'"), err);
   }
+
+  /**
+   * Issue 21 rows 9, 10 and 12: what would fail after the whole read is refused before Spark
+   * starts. The tokenizer.json here is handmade: only its model type matters (WordPiece, a
+   * family the job does not read yet).
+   */
+  @Test
+  void whatWouldFailLaterIsRefusedBeforeSparkStarts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws java.io.IOException {
+    java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "not a folder");
+    String below = run(HallufloorJob.BAD_CONFIG, "jobs/europarl-sample.conf",
+        "hallufloor.output.root=\"" + file.resolve("out") + "\"")[1];
+    assertTrue(below.contains("hallufloor.output.root: " + file.resolve("out") + " is below a regular file"), below);
+
+    java.nio.file.Path wordPiece = java.nio.file.Files.writeString(dir.resolve("tokenizer.json"),
+        "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"[UNK]\": 0, \"a\": 1}}}");
+    String tokenizer = run(HallufloorJob.BAD_CONFIG, "jobs/europarl-sample.conf",
+        "hallufloor.tokenizer=\"" + wordPiece + "\"", "hallufloor.output.root=\"" + dir.resolve("out") + "\"")[1];
+    assertTrue(tokenizer.contains("hallufloor.tokenizer: " + wordPiece + " cannot be used") && tokenizer.contains("WordPiece"),
+        tokenizer);
+
+    String heldout = run(HallufloorJob.BAD_CONFIG, "jobs/europarl-sample.conf", "hallufloor.heldout-fraction=0.999999")[1];
+    assertTrue(heldout.contains("hallufloor.heldout-fraction: 0.999999 must be in [0, 0.5]"), heldout);
+  }
 }

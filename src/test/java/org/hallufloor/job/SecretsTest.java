@@ -30,11 +30,25 @@ class SecretsTest extends SparkTestBase {
     }
     Path shard = Shards.writeLines(dir.resolve("europarl-20.txt.gz"), lines);
     String secret = "PLANTED-s3cr3t-7f3a9c";
-    Settings settings = Runs.settings("jobs/europarl-sample.conf", dir.resolve("out"),
-        "hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.context-lengths=[1]",
-        "spark.hadoop.fs.s3a.secret.key=\"" + secret + "\"", "spark.hadoop.fs.s3a.access.key=\"AKIA" + secret + "\"",
-        "spark.hadoop.fs.gs.auth.service.account.private.key=\"" + secret + "\"",
-        "spark.hadoop.fs.azure.sas.token=\"" + secret + "\"", "spark.myapp.password=\"" + secret + "\"");
+    // One key of each store's credentials (issue 21 row 1), all carrying the planted value.
+    List<String> keys = List.of("spark.hadoop.fs.s3a.secret.key", "spark.hadoop.fs.s3a.access.key",
+        "spark.hadoop.fs.s3a.session.token", "spark.hadoop.fs.s3a.encryption.key",
+        "spark.hadoop.fs.gs.auth.service.account.private.key", "spark.hadoop.fs.gs.auth.service.account.json.keyfile",
+        "spark.hadoop.google.cloud.auth.service.account.json.keyfile",
+        "spark.hadoop.fs.azure.account.key.myacct.blob.core.windows.net",
+        "spark.hadoop.fs.azure.account.oauth2.client.secret.myacct.dfs.core.windows.net",
+        "spark.hadoop.fs.azure.sas.mycontainer.myacct.blob.core.windows.net", "spark.hadoop.fs.azure.sas.token",
+        "spark.hadoop.fs.adl.oauth2.credential", "spark.hadoop.fs.adl.oauth2.refresh.token",
+        "spark.hadoop.javax.jdo.option.ConnectionPassword", "spark.sql.catalog.pg.password",
+        "spark.sql.catalog.rest.token", "spark.sql.catalog.glue.s3.secret-access-key", "spark.myapp.apikey",
+        "spark.myapp.password");
+    List<String> overrides = new ArrayList<>(List.of("hallufloor.input.paths=[\"" + shard + "\"]",
+        "hallufloor.context-lengths=[1]"));
+    for (String key : keys) {
+      Assertions.assertTrue(org.hallufloor.config.SettingsLoader.isSecretKey(key), key);
+      overrides.add("\"" + key.replace(".", "\".\"") + "\"=\"" + secret + "\"");
+    }
+    Settings settings = Runs.settings("jobs/europarl-sample.conf", dir.resolve("out"), overrides.toArray(new String[0]));
     Assertions.assertEquals(secret, settings.spark().get("spark.hadoop.fs.s3a.secret.key"));
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     ByteArrayOutputStream errors = new ByteArrayOutputStream();

@@ -1,0 +1,80 @@
+package org.hallufloor.output;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Row;
+import org.hallufloor.job.HallufloorJob;
+import org.hallufloor.testing.ChildJob;
+import org.hallufloor.testing.Europarl;
+import org.hallufloor.testing.Shards;
+import org.hallufloor.testing.SparkTestBase;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 21 row 2, with two real job processes at once on one output root: the same run id
+ * twice (a scheduler's overlapping retry) lets one run and refuses the other with exit 2,
+ * changing nothing; two run ids both land.
+ */
+class ConcurrentRunsTest extends SparkTestBase {
+  @TempDir Path dir;
+
+  private Process start(Path shard, Path out, String runId, String name) {
+    return ChildJob.start("1g", dir.resolve(name + ".log"), List.of("jobs/europarl-sample.conf", "--quiet",
+        "hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.context-lengths=[1,2]", "hallufloor.tokenizer=bytes",
+        "hallufloor.scaling-fractions=[]", "hallufloor.slices=[{name=year, field=date, transform=year}]",
+        "hallufloor.report=false", "hallufloor.run-id=" + runId, "hallufloor.output.root=\"" + out + "\"",
+        "spark.master=\"local[1]\""));
+  }
+
+  private String log(String name) throws Exception {
+    return Files.readString(dir.resolve(name + ".log"), StandardCharsets.UTF_8);
+  }
+
+  private static int exit(Process p) throws Exception {
+    Assertions.assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the run ended");
+    return p.exitValue();
+  }
+
+  @Test
+  void theSameRunIdTwiceRunsOnceAndTwoRunIdsBothLand() throws Exception {
+    List<String> lines = new ArrayList<>();
+    for (Europarl.Doc d : Europarl.first(1500)) {
+      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
+    }
+    Path shard = Shards.writeLines(dir.resolve("europarl-1500.txt.gz"), lines);
+    Path out = dir.resolve("out");
+    Process first = start(shard, out, "daily", "first");
+    Path lock = out.resolve("_staging").resolve("run_id=daily.lock");
+    for (int i = 0; i < 600 && !Files.exists(lock) && first.isAlive(); i++) {
+      Thread.sleep(100);
+    }
+    Assertions.assertTrue(Files.exists(lock), "the first run holds the lock: " + log("first"));
+    Process retry = start(shard, out, "daily", "retry");
+    Process other = start(shard, out, "other", "other");
+
+    assertEquals(HallufloorJob.BAD_CONFIG, exit(retry), log("retry"));
+    Assertions.assertTrue(log("retry").contains("hallufloor: run daily is already running"), log("retry"));
+    Assertions.assertTrue(first.isAlive() || first.exitValue() == 0, "the refused retry did not disturb the first");
+    assertEquals(0, exit(first), log("first"));
+    assertEquals(0, exit(other), log("other"));
+
+    List<Row> runs = spark().read().parquet(out.resolve("runs").toString()).select("run_id", "status", "documents")
+        .orderBy("run_id").collectAsList();
+    assertEquals(List.of(org.apache.spark.sql.RowFactory.create("daily", "SUCCEEDED", 1500L),
+        org.apache.spark.sql.RowFactory.create("other", "SUCCEEDED", 1500L)), runs);
+    // One run's rows per run id: the same count under each, none doubled by the refused retry.
+    long daily = spark().read().parquet(out.resolve("slice_bounds").toString()).filter("run_id = 'daily'").count();
+    long otherRows = spark().read().parquet(out.resolve("slice_bounds").toString()).filter("run_id = 'other'").count();
+    Assertions.assertTrue(daily > 0);
+    assertEquals(otherRows, daily);
+    Assertions.assertFalse(Files.exists(out.resolve("_staging")), "no staging or lock left behind");
+  }
+}

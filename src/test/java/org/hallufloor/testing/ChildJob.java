@@ -1,0 +1,29 @@
+package org.hallufloor.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.hallufloor.job.HallufloorJob;
+
+/** The job as scripts/run-local.sh starts it, in a JVM of its own with the heap given, output to {@code log}. */
+public final class ChildJob {
+  private ChildJob() {}
+
+  public static Process start(String heap, Path log, List<String> arguments) {
+    try {
+      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xmx" + heap));
+      command.addAll(List.of(Files.readString(Path.of("target", "jvm-options.txt")).trim().split("\\s+")));
+      command.addAll(List.of("-cp", Path.of("target", "classes").toAbsolutePath() + File.pathSeparator
+          + Files.readString(Path.of("target", "classpath.txt")).trim(), HallufloorJob.class.getName()));
+      command.addAll(arguments);
+      return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -90,6 +90,16 @@ public final class CorpusReader {
   }
 
   static Dataset<Row> readParquet(SparkSession spark, List<InputFile> files, RecordSpec spec) {
+    ParquetShards.Checked checked = ParquetShards.check(spark, files, spec.textField(), ParquetShards.Content.TEXT);
+    Dataset<Row> badShards = spark.createDataFrame(checked.bad().stream()
+        .map(b -> RawRecords.bad(b.file(), b.record(), b.reason(), null)).toList(), RawRecords.SCHEMA);
+    if (checked.good().isEmpty()) {
+      return badShards;
+    }
+    return readParquetShards(spark, checked.good(), spec).union(badShards);
+  }
+
+  private static Dataset<Row> readParquetShards(SparkSession spark, List<InputFile> files, RecordSpec spec) {
     Dataset<Row> df = parquet(spark, files);
     StructType schema = df.schema();
     Column text = field(schema, spec.textField());
@@ -113,6 +123,18 @@ public final class CorpusReader {
    * record naming the first such id, as a missing or empty list does.
    */
   public static Dataset<Row> readParquetIds(SparkSession spark, List<InputFile> files, RecordSpec spec, long nVocab,
+      String tokenizer) {
+    ParquetShards.Checked checked = ParquetShards.check(spark, files, spec.idsField(), ParquetShards.Content.IDS);
+    Dataset<Row> badShards = spark.createDataFrame(checked.bad().stream()
+        .map(b -> org.apache.spark.sql.RowFactory.create(b.file(), b.record(), null, null, null, b.reason(), null, null))
+        .toList(), RawRecords.IDS_SCHEMA);
+    if (checked.good().isEmpty()) {
+      return badShards;
+    }
+    return readParquetIdShards(spark, checked.good(), spec, nVocab, tokenizer).union(badShards);
+  }
+
+  private static Dataset<Row> readParquetIdShards(SparkSession spark, List<InputFile> files, RecordSpec spec, long nVocab,
       String tokenizer) {
     Dataset<Row> df = parquet(spark, files);
     StructType schema = df.schema();

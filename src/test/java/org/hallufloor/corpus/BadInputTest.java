@@ -274,4 +274,51 @@ class BadInputTest extends SparkTestBase {
     Assertions.assertTrue(spark().read().parquet(dir.resolve("out-colon").resolve("slice_bounds").toString())
         .filter("run_id = '2026-11-28T02:00:00Z'").count() > 0);
   }
+
+  /** One Parquet folder of real Europarl documents (part files as Spark writes them); {@code asInt} stores text as its length. */
+  private Path parquetShard(String name, int from, int to, boolean asInt) {
+    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+        .add("text", asInt ? org.apache.spark.sql.types.DataTypes.IntegerType : org.apache.spark.sql.types.DataTypes.StringType)
+        .add("date", org.apache.spark.sql.types.DataTypes.StringType);
+    List<Row> rows = new java.util.ArrayList<>();
+    for (Europarl.Doc d : Europarl.docs().subList(from, to)) {
+      rows.add(org.apache.spark.sql.RowFactory.create(asInt ? (Object) d.body().length() : d.body(), d.date()));
+    }
+    Path folder = dir.resolve(name);
+    spark().createDataFrame(rows, schema).coalesce(1).write().parquet(folder.toString());
+    return folder;
+  }
+
+  /**
+   * Issue 21 row 7: among good Parquet shards, one whose footer is corrupt and one whose text
+   * column is an int are one bad record each, naming the file; the good shards are read.
+   */
+  @Test
+  void aBadParquetShardIsABadRecordAndTheGoodShardsAreRead() throws IOException {
+    Path good1 = parquetShard("pq-good1", 0, 30, false);
+    Path good2 = parquetShard("pq-good2", 30, 50, false);
+    Path wrongType = parquetShard("pq-int", 50, 60, true);
+    Path corrupt = Files.createDirectories(dir.resolve("pq-corrupt"));
+    try (java.util.stream.Stream<Path> parts = Files.list(good2)) {
+      Path part = parts.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+      byte[] bytes = Files.readAllBytes(part);
+      // The footer's length and magic are the last 8 bytes: cut them and the file is not Parquet.
+      Files.write(corrupt.resolve("part-00000.parquet"), Arrays.copyOf(bytes, bytes.length - 8));
+    }
+    String[] paths = {good1.toString(), good2.toString(), wrongType.toString(), corrupt.toString()};
+    Runs.Exit exit = failRun(paths);
+    assertEquals(HallufloorJob.BAD_INPUT, exit.code(), exit.err());
+    Assertions.assertTrue(exit.err().contains("2 bad record(s)"), exit.err());
+
+    HallufloorRun.Result quarantined = Runs.run(spark(), settings("quarantine", paths));
+    assertEquals(50, quarantined.documents(), "both good shards, 30 + 20 documents");
+    List<Row> bad = spark().read().parquet(quarantined.output().location("bad_records").toString())
+        .orderBy("record").collectAsList();
+    assertEquals(2, bad.size(), bad.toString());
+    Assertions.assertTrue(bad.get(0).getString(0).contains("pq-corrupt") && bad.get(0).getString(1).equals("footer")
+        && bad.get(0).getString(2).startsWith("not a readable Parquet file"), bad.get(0).toString());
+    Assertions.assertTrue(bad.get(1).getString(0).contains("pq-int") && bad.get(1).getString(1).equals("schema")
+        && bad.get(1).getString(2).contains("text field 'text' is") && bad.get(1).getString(2).endsWith("not a string"),
+        bad.get(1).toString());
+  }
 }

@@ -51,11 +51,7 @@ class PreTokenizedTest extends SparkTestBase {
   @Test
   void parquetIdsGiveTheTextRunsNumbers() {
     List<Europarl.Doc> docs = Europarl.first(DOCUMENTS);
-    List<String> lines = new ArrayList<>();
-    for (Europarl.Doc d : docs) {
-      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
-    }
-    Path text = Shards.writeLines(dir.resolve("europarl-part.txt"), lines);
+    Path text = Shards.europarl(dir.resolve("europarl-part.txt"), docs);
     List<Row> rows = new ArrayList<>();
     var cl100k = Tokenizers.get(TokenizerSpec.of("cl100k_base"));
     for (int i = 0; i < docs.size(); i++) {

@@ -93,11 +93,7 @@ class TransientReadTest {
   }
 
   private Path shard(String name) {
-    List<String> lines = new ArrayList<>();
-    for (Europarl.Doc d : Europarl.first(200)) {
-      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
-    }
-    return Shards.writeLines(dir.resolve(name), lines);
+    return Shards.europarl(dir.resolve(name), Europarl.first(200));
   }
 
   private static List<Row> readAll(String path, Path shard, Configuration conf) throws IOException {

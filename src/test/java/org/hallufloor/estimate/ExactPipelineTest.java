@@ -47,11 +47,7 @@ class ExactPipelineTest extends SparkTestBase {
   void runOnce() throws Exception {
     startSpark();
     List<Europarl.Doc> docs = Europarl.first(DOCS);
-    List<String> lines = new ArrayList<>();
-    for (Europarl.Doc d : docs) {
-      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
-    }
-    shard = Shards.writeLines(dir.resolve("europarl-240.txt.gz"), lines);
+    shard = Shards.europarl(dir.resolve("europarl-240.txt.gz"), docs);
     result = run("run1", 4);
     expected = SecondMethod.count(docs, "file:" + shard, LENGTHS, HELDOUT);
   }

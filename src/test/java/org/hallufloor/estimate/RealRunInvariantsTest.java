@@ -3,7 +3,6 @@ package org.hallufloor.estimate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.hallufloor.job.HallufloorRun;
@@ -25,11 +24,7 @@ class RealRunInvariantsTest extends SparkTestBase {
 
   @Test
   void boundsAreOrderedOnEveryRowOfARealRun() {
-    List<String> lines = new ArrayList<>();
-    for (Europarl.Doc d : Europarl.first(2000)) {
-      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
-    }
-    Path shard = Shards.writeLines(dir.resolve("europarl-2000.txt.gz"), lines);
+    Path shard = Shards.europarl(dir.resolve("europarl-2000.txt.gz"), Europarl.first(2000));
     HallufloorRun.Result result = Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir.resolve("out"),
         "hallufloor.input.paths=[\"" + shard + "\"]"));
     List<Row> rows = spark().read().parquet(result.output().location("slice_bounds").toString()).collectAsList();

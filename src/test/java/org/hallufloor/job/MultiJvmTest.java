@@ -47,11 +47,7 @@ class MultiJvmTest extends SparkTestBase {
   }
 
   private Path shard() {
-    List<String> lines = new ArrayList<>();
-    for (Europarl.Doc d : Europarl.first(800)) {
-      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
-    }
-    return Shards.writeLines(dir.resolve("europarl-800.txt.gz"), lines);
+    return Shards.europarl(dir.resolve("europarl-800.txt.gz"), Europarl.first(800));
   }
 
   private static String[] overrides(Path shard) {

@@ -24,11 +24,7 @@ class SecretsTest extends SparkTestBase {
 
   @Test
   void plantedSecretsAppearNowhere() throws IOException {
-    List<String> lines = new ArrayList<>();
-    for (Europarl.Doc d : Europarl.first(20)) {
-      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
-    }
-    Path shard = Shards.writeLines(dir.resolve("europarl-20.txt.gz"), lines);
+    Path shard = Shards.europarl(dir.resolve("europarl-20.txt.gz"), Europarl.first(20));
     String secret = "PLANTED-s3cr3t-7f3a9c";
     // One key of each store's credentials (issue 21 row 1), all carrying the planted value.
     List<String> keys = List.of("spark.hadoop.fs.s3a.secret.key", "spark.hadoop.fs.s3a.access.key",

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
@@ -45,11 +44,7 @@ class ConcurrentRunsTest extends SparkTestBase {
 
   @Test
   void theSameRunIdTwiceRunsOnceAndTwoRunIdsBothLand() throws Exception {
-    List<String> lines = new ArrayList<>();
-    for (Europarl.Doc d : Europarl.first(1500)) {
-      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
-    }
-    Path shard = Shards.writeLines(dir.resolve("europarl-1500.txt.gz"), lines);
+    Path shard = Shards.europarl(dir.resolve("europarl-1500.txt.gz"), Europarl.first(1500));
     Path out = dir.resolve("out");
     Process first = start(shard, out, "daily", "first");
     Path lock = out.resolve("_staging").resolve("run_id=daily.lock");

@@ -53,11 +53,7 @@ class DashboardViewsTest extends SparkTestBase {
 
   @Test
   void viewsShowTheLatestSuccessfulRunPerSliceWithSliceBoundsNumbers() throws Exception {
-    List<String> lines = new ArrayList<>();
-    for (Europarl.Doc d : Europarl.first(120)) {
-      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
-    }
-    Path shard = Shards.writeLines(dir.resolve("europarl-120.txt.gz"), lines);
+    Path shard = Shards.europarl(dir.resolve("europarl-120.txt.gz"), Europarl.first(120));
     Path root = dir.resolve("out");
     String[] common = {"hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.tokenizer=bytes",
         "hallufloor.context-lengths=[1,2]", "hallufloor.scaling-fractions=[]"};

@@ -79,4 +79,13 @@ public final class Shards {
     }
     return raw;
   }
+
+  /** Europarl documents as the sample stores them, one {@code title TAB date TAB body} line each. */
+  public static Path europarl(Path file, List<Europarl.Doc> docs) {
+    List<String> lines = new java.util.ArrayList<>();
+    for (Europarl.Doc d : docs) {
+      lines.add(d.title() + "\t" + d.date() + "\t" + d.body());
+    }
+    return writeLines(file, lines);
+  }
 }

@@ -109,6 +109,7 @@ public final class HallufloorRun {
     Dataset<Row> kept = null;
     SliceBounds.Result estimate = null;
     try {
+      step(READ, "THEORY 1 and 6: documents read, sliced, split and tokenized; bad records and slice totals counted");
       kept = tokenize(readRecords());
       List<Row> allGroups = SliceTotals.groups(kept).collectAsList();
       stageBadRecords(kept, SliceTotals.badRecords(allGroups), output);
@@ -126,8 +127,11 @@ public final class HallufloorRun {
       progress.begin("counting evidence for context lengths " + settings.contextLengths());
       estimate = estimate(tokenized, groups, sliceStats,
           Tokenizers.get(TokenizerSpec.of(settings.tokenizer())).vocabularySize());
+      // The evidence pass and the estimate are lazy until their first table is written.
+      step(EVIDENCE, "THEORY 1-3 and 5: evidence per context, then spectra, k and bounds per slice and c");
       output.stage(SLICE_BOUNDS, estimate.sliceBounds());
       progress.done("counted evidence and bounds", allSlice(sliceStats).getLong(3), "tokens");
+      step(TABLES, "the run's tables staged and committed");
       long violationCount = estimate.violations().count();
       List<String> violations = estimate.violations().limit(VIOLATIONS_SHOWN).collectAsList().stream()
           .map(r -> r.getString(0)).toList();
@@ -154,6 +158,17 @@ public final class HallufloorRun {
         kept.unpersist();
       }
     }
+  }
+
+  /** Spark job groups, one per step of THEORY.md, as the Spark UI lists them. */
+  static final String READ = "hallufloor-read";
+  static final String EVIDENCE = "hallufloor-evidence";
+  static final String JOIN = "hallufloor-jaccard-join";
+  static final String SUFFIX = "hallufloor-suffix";
+  static final String TABLES = "hallufloor-tables";
+
+  private void step(String group, String description) {
+    spark.sparkContext().setJobGroup(group, description, false);
   }
 
   /** Expands input.paths; a path naming nothing fails the run unless bad records are allowed. */
@@ -324,6 +339,7 @@ public final class HallufloorRun {
         settings.evidenceExamplesPerTask(), params);
     SliceBounds.Result result = SliceBounds.compute(spark, evidence.slices(), evidence.cells(), params);
     if (settings.kernel().name().equals("jaccard")) {
+      step(JOIN, "THEORY 4: sampled similarity join under " + settings.kernel().label());
       progress.begin("joining similar contexts for " + settings.kernel().label() + " (sample rate "
           + settings.kernel().sampleRate() + ")");
       SliceBounds.Result soft = jaccard(tokenized, evidence, settings.kernel(), settings.contextLengths(), params);
@@ -340,6 +356,7 @@ public final class HallufloorRun {
       }
       result = result.union(soft);
     } else if (settings.kernel().name().equals("suffix")) {
+      step(SUFFIX, "THEORY 1 and 3: evidence under " + settings.kernel().label() + " from suffix counts");
       progress.begin("counting the suffixes of every context for " + settings.kernel().label());
       result = result.union(suffix(tokenized, evidence, settings.kernel(), settings.contextLengths(), params));
       progress.done("counted the suffixes of every context", allSlice(sliceStats).getLong(3), "tokens");

@@ -25,8 +25,22 @@ class RealRunInvariantsTest extends SparkTestBase {
   @Test
   void boundsAreOrderedOnEveryRowOfARealRun() {
     Path shard = Shards.europarl(dir.resolve("europarl-2000.txt.gz"), Europarl.first(2000));
+    java.util.Set<String> groups = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.atomic.AtomicInteger jobs = new java.util.concurrent.atomic.AtomicInteger();
+    org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+        jobs.incrementAndGet();
+        groups.add(String.valueOf(start.properties().getProperty("spark.jobGroup.id")));
+      }
+    };
+    spark().sparkContext().addSparkListener(listener);
     HallufloorRun.Result result = Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir.resolve("out"),
         "hallufloor.input.paths=[\"" + shard + "\"]"));
+    spark().sparkContext().removeSparkListener(listener);
+    // Every job the run started is in the Spark UI under the THEORY step it belongs to.
+    assertEquals(java.util.Set.of("hallufloor-read", "hallufloor-evidence", "hallufloor-tables"), groups,
+        jobs.get() + " jobs");
     List<Row> rows = spark().read().parquet(result.output().location("slice_bounds").toString()).collectAsList();
     Assertions.assertTrue(rows.size() > 100, "rows: " + rows.size());
     long withModel = 0;

@@ -44,8 +44,9 @@ public final class ExactEvidence {
   public static Dataset<Row> cells(Dataset<Row> facts, Params params) {
     SparkSession spark = facts.sparkSession();
     Broadcast<Params> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(params);
-    // Facts are read as Spark holds them after the shuffle (no conversion to Row) and
-    // grouped by context within the task; the hash already mixes in c.
+    // Facts are read as Spark holds them after the shuffle (no conversion to Row), equal
+    // facts from every map task merged as they arrive (SortedFacts), and grouped by context
+    // within the task; the hash already mixes in c.
     JavaRDD<Row> partial = facts.repartition(params.partitions(), col("context_hash"))
         .queryExecution().toRdd().toJavaRDD()
         .mapPartitions(rows -> new ContextStream(SortedFacts.load(rows), shared.value()));

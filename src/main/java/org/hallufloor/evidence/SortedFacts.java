@@ -18,6 +18,15 @@ final class SortedFacts {
   long[] meta = new long[1024];
   long[] count = new long[1024];
   int size;
+  /**
+   * Facts held before equal ones are merged. A task's share is about
+   * {@code evidence-examples-per-task} (2 M) examples, so an ordinary task never merges; a task
+   * that gets a hot short context (it arrives once per map task and distinct next id) merges
+   * its equal facts whenever the arrays pass this, so they hold its distinct facts, not one
+   * per map task: without it one task held tens of millions at 10^8 tokens.
+   */
+  static final int MERGE_AT = 1 << 22;
+  private int mergeAt = MERGE_AT;
 
   /** Reads rows of the facts schema (context_hash, meta, n) as Spark keeps them, without conversion. */
   static SortedFacts load(Iterator<InternalRow> rows) {
@@ -31,10 +40,15 @@ final class SortedFacts {
   }
 
   void add(long h, long m, long n) {
+    if (size == mergeAt) {
+      mergeEqual();
+      // If little merged, the next merge waits for twice as many: merging stays linear overall.
+      mergeAt = Math.max(MERGE_AT, (int) Math.min(2L * size, Integer.MAX_VALUE - 8));
+    }
     if (size == hash.length) {
       int grown = Math.toIntExact(Math.min(2L * size, Integer.MAX_VALUE - 8));
       if (grown == size) {
-        throw new IllegalStateException("more than " + size + " facts in one task: raise the task count "
+        throw new IllegalStateException("more than " + size + " distinct facts in one task: raise the task count "
             + "(lower hallufloor.evidence-examples-per-task)");
       }
       hash = java.util.Arrays.copyOf(hash, grown);
@@ -45,6 +59,39 @@ final class SortedFacts {
     meta[size] = m;
     count[size] = n;
     size++;
+  }
+
+  /** Adds up facts with equal (hash, meta), in place, through an open-addressing table of entry indices. */
+  void mergeEqual() {
+    int[] slots = new int[Integer.highestOneBit(Math.max(16, size)) * 4];
+    int mask = slots.length - 1;
+    int kept = 0;
+    for (int e = 0; e < size; e++) {
+      int slot = (int) (mix(hash[e] ^ (meta[e] * 0x9E3779B97F4A7C15L)) & mask);
+      boolean merged = false;
+      for (int at = slots[slot]; at != 0; at = slots[slot]) {
+        if (hash[at - 1] == hash[e] && meta[at - 1] == meta[e]) {
+          count[at - 1] += count[e];
+          merged = true;
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+      if (!merged) {
+        hash[kept] = hash[e];
+        meta[kept] = meta[e];
+        count[kept] = count[e];
+        slots[slot] = ++kept;
+      }
+    }
+    size = kept;
+  }
+
+  private static long mix(long x) {
+    x ^= x >>> 33;
+    x *= 0xff51afd7ed558ccdL;
+    x ^= x >>> 33;
+    return x;
   }
 
   /** Least-significant-digit radix sort on the hash as an unsigned number; only grouping matters. */

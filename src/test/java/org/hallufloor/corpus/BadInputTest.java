@@ -321,4 +321,23 @@ class BadInputTest extends SparkTestBase {
         && bad.get(1).getString(2).contains("text field 'text' is") && bad.get(1).getString(2).endsWith("not a string"),
         bad.get(1).toString());
   }
+
+  /** Issue 21 row 8: under skip, input with nothing readable is bad input (exit 3, the reason named), not a crash. */
+  @Test
+  void nothingReadableUnderSkipIsBadInput() throws IOException {
+    Path fake = dir.resolve("fake-only.jsonl.gz");
+    Files.writeString(fake, "plain text, not gzip\n");
+    byte[] bz2 = Shards.compress("x.bz2", (String.join("\n", goodLines()) + "\n").getBytes(StandardCharsets.UTF_8));
+    Path truncated = dir.resolve("cut.jsonl.bz2");
+    Files.write(truncated, Arrays.copyOf(bz2, 40));
+    Path emptyParquet = dir.resolve("zero-rows");
+    spark().createDataFrame(List.of(), new org.apache.spark.sql.types.StructType()
+        .add("text", org.apache.spark.sql.types.DataTypes.StringType)).coalesce(1).write().parquet(emptyParquet.toString());
+    for (Path input : List.of(fake, truncated, emptyParquet)) {
+      Runs.Exit exit = Runs.execute(spark(), settings("skip", input.toString()));
+      assertEquals(HallufloorJob.BAD_INPUT, exit.code(), input + ": " + exit.err());
+      Assertions.assertTrue(exit.err().contains("no documents were read") || exit.err().contains("no input file"),
+          exit.err());
+    }
+  }
 }

@@ -27,8 +27,19 @@ public final class Runs {
     return SettingsLoader.load(jobFile == null ? null : Path.of(jobFile), null, all);
   }
 
+  /** Runs the job; fails the test if any table of the run holds NaN or an infinity. */
   public static HallufloorRun.Result run(SparkSession spark, Settings settings) {
-    return new HallufloorRun(spark, settings, new PrintStream(new ByteArrayOutputStream()), true).run();
+    HallufloorRun.Result r = new HallufloorRun(spark, settings, new PrintStream(new ByteArrayOutputStream()), true).run();
+    String nonFinite;
+    try {
+      nonFinite = FiniteTables.firstNonFinite(spark, r.output());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    if (nonFinite != null) {
+      throw new AssertionError("a non-finite number in " + nonFinite + " of run " + settings.runId());
+    }
+    return r;
   }
 
   /** Exit code and what went to stderr. */

@@ -486,12 +486,20 @@ public final class SliceBounds {
     return RowFactory.create(slice.dim(), slice.value(), c, params.kernel(), params.tokenizer(), params.nVocab(),
         betaS, t, d.tableName(), slice.trainingDocuments(), Math.round(examples / rate),
         Math.round(ev.distinctContexts() / rate), sbar.estimate(), sbar.ciLow(), sbar.ciHigh(),
-        spectrum.mean(), spectrum.log10Mean(), b.k(), b.log10K(), b.lStar(), b.eps0Star(), b.bound(), b.log10Bound(),
-        emp.bound(), emp.eps0(),
+        spectrum.mean(), log10(spectrum.log10Mean()), b.k(), log10(b.log10K()), b.lStar(), b.eps0Star(), b.bound(),
+        log10(b.log10Bound()), emp.bound(), emp.eps0(),
         counted ? (double) ev.counts.getOrDefault(Kinds.SINGLETON_CONTEXTS, 0L) / examples : null,
         counted ? (double) ev.counts.getOrDefault(Kinds.MONOFACTS, 0L) / examples : null,
-        unseenContexts, unseenFacts, modelPh, rate, params.computedAt(), emp.log10Bound(),
+        unseenContexts, unseenFacts, modelPh, rate, params.computedAt(), log10(emp.log10Bound()),
         d == Distribution.HELDOUT || d == Distribution.MARGIN_HELDOUT ? heldout : examples);
+  }
+
+  /**
+   * A log10 column's value: null where the quantity is 0 (a held-out distribution whose every
+   * context is unseen has mean evidence 0), so no table holds an infinity.
+   */
+  private static Double log10(double value) {
+    return Double.isFinite(value) ? value : null;
   }
 
   private static List<Row> histogramRows(Slice slice, int c, SliceEvidence ev, String kernel) {

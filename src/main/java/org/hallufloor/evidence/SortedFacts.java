@@ -67,7 +67,8 @@ final class SortedFacts {
     int mask = slots.length - 1;
     int kept = 0;
     for (int e = 0; e < size; e++) {
-      int slot = (int) (mix(hash[e] ^ (meta[e] * 0x9E3779B97F4A7C15L)) & mask);
+      // The meta is mixed on its own first: a hash and a meta that cancel must not share a slot.
+      int slot = (int) (mix(hash[e] ^ mix(meta[e])) & mask);
       boolean merged = false;
       for (int at = slots[slot]; at != 0; at = slots[slot]) {
         if (hash[at - 1] == hash[e] && meta[at - 1] == meta[e]) {

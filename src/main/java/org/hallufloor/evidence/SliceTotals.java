@@ -55,15 +55,17 @@ public final class SliceTotals {
     return groups.stream().filter(g -> !g.isNullAt(0)).toList();
   }
 
+  /** A group's slices: (dim, value) structs, as the documents stage makes them. */
+  private static final org.apache.spark.sql.types.ArrayType SLICES = DataTypes.createArrayType(new StructType()
+      .add("dim", DataTypes.StringType, false).add("value", DataTypes.StringType, false), false);
+
   /** Group rows with each document's own slices beside the rewritten ones (see Groups.DOCUMENT_SLICES). */
   public static final StructType CAPPED_GROUPS = new StructType()
-      .add("slices", DataTypes.createArrayType(new StructType().add("dim", DataTypes.StringType, false)
-          .add("value", DataTypes.StringType, false), false), false)
+      .add("slices", SLICES, false)
       .add("heldout", DataTypes.BooleanType, false)
       .add("documents", DataTypes.LongType, false)
       .add("tokens", DataTypes.LongType, false)
-      .add(Groups.DOCUMENT_SLICES, DataTypes.createArrayType(new StructType().add("dim", DataTypes.StringType, false)
-          .add("value", DataTypes.StringType, false), false), false);
+      .add(Groups.DOCUMENT_SLICES, SLICES, false);
 
   /**
    * Group rows with every dimension of {@code maxValues} cut to its values with most documents

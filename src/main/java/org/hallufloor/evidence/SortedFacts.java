@@ -63,7 +63,8 @@ final class SortedFacts {
 
   /** Adds up facts with equal (hash, meta), in place, through an open-addressing table of entry indices. */
   void mergeEqual() {
-    int[] slots = new int[Integer.highestOneBit(Math.max(16, size)) * 4];
+    // A power of two at least twice the entries: at most half full.
+    int[] slots = new int[Integer.highestOneBit(Math.max(8, 2 * size - 1)) << 1];
     int mask = slots.length - 1;
     int kept = 0;
     for (int e = 0; e < size; e++) {

@@ -84,8 +84,10 @@ public final class HallufloorRun {
     this.progress = new Progress(out, settings.progress() && !quiet);
   }
 
-  /** What a finished run reports: the rows printed, for callers and tests. */
-  /** {@code invariantViolations} holds the first violations found, {@code invariantViolationCount} counts all. */
+  /**
+   * What a finished run reports, for callers and tests: {@code invariantViolations} holds the
+   * first violations found, {@code invariantViolationCount} counts all of them.
+   */
   public record Result(long documents, long badRecords, List<Row> sliceStats, List<String> invariantViolations,
       long invariantViolationCount, RunOutput output) {}
 

@@ -118,8 +118,9 @@ public final class JobBench {
     long tokens = r.sliceStats().stream().filter(s -> Documents.ALL.equals(s.getString(0))).mapToLong(s -> s.getLong(3))
         .sum();
     spark.stop();
-    return String.format(Locale.ROOT, "seconds=%.2f start=%.2f tokens=%d documents=%d shuffle_mb=%.0f tasks=%d",
-        (t2 - t1) / 1e9, (t1 - t0) / 1e9, tokens, r.documents(), totals.shuffleBytes / 1e6, totals.tasks);
+    return String.format(Locale.ROOT, "seconds=%.2f start=%.2f tokens=%d documents=%d slices=%d shuffle_mb=%.0f tasks=%d",
+        (t2 - t1) / 1e9, (t1 - t0) / 1e9, tokens, r.documents(), r.sliceStats().size(), totals.shuffleBytes / 1e6,
+        totals.tasks);
   }
 
   /**

@@ -8,12 +8,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.apache.spark.sql.SparkSession;
 import org.hallufloor.config.Settings;
 import org.hallufloor.config.SettingsLoader;
-import org.hallufloor.corpus.Documents;
-import org.hallufloor.job.HallufloorJob;
-import org.hallufloor.job.HallufloorRun;
 import org.hallufloor.testing.Europarl;
 import org.hallufloor.testing.TokenFileWriters;
 import org.hallufloor.tokenize.TextTokenizer;
@@ -80,20 +76,9 @@ public final class ScaleBench {
     Settings settings = SettingsLoader.load(null, null, overrides);
 
     JobBench.HeapWatch heap = JobBench.HeapWatch.start();
-    long t0 = System.nanoTime();
-    SparkSession spark = HallufloorJob.session(settings);
-    long t1 = System.nanoTime();
-    JobBench.TaskTotals totals = new JobBench.TaskTotals();
-    spark.sparkContext().addSparkListener(totals);
-    HallufloorRun.Result r = new HallufloorRun(spark, settings, System.err, false).run();
-    long t2 = System.nanoTime();
-    long tokens = r.sliceStats().stream().filter(s -> Documents.ALL.equals(s.getString(0))).mapToLong(s -> s.getLong(3))
-        .sum();
-    spark.stop();
-    System.out.println(String.format(Locale.ROOT,
-        "RESULT copies=%d values=%d seconds=%.2f start=%.2f tokens=%d slices=%d heap_mb=%.0f shuffle_mb=%.0f tasks=%d",
-        copies, values, (t2 - t1) / 1e9, (t1 - t0) / 1e9, tokens, r.sliceStats().size(), heap.peakMb(),
-        totals.shuffleBytes / 1e6, totals.tasks));
+    String job = JobBench.job(settings);
+    System.out.println(String.format(Locale.ROOT, "RESULT copies=%d values=%d %s heap_mb=%.0f", copies, values, job,
+        heap.peakMb()));
     System.exit(0);
   }
 }

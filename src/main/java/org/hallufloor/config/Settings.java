@@ -27,6 +27,7 @@ public record Settings(
     String outputRoot,
     boolean progress,
     boolean report,
+    boolean fittedScale,
     Map<String, String> spark,
     String configJson) {
 

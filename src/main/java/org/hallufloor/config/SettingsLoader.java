@@ -277,10 +277,12 @@ public final class SettingsLoader {
     String outputRoot = nonBlank("output.root", get("output.root", config::getString, "hallufloor-output"));
     boolean progress = Boolean.TRUE.equals(get("progress", config::getBoolean, true));
     boolean report = Boolean.TRUE.equals(get("report", config::getBoolean, true));
+    boolean fittedScale = Boolean.TRUE.equals(get("fitted-scale", config::getBoolean, true));
     Map<String, String> spark = sparkSettings();
 
     return new Settings(runId, input, slices, scaling, tokenizer, contextLengths, kernel, betaS, temperatures,
-        eps0Grid, heldout, sampleRate, examplesPerTask, bad, outputRoot, progress, report, spark, redactedJson());
+        eps0Grid, heldout, sampleRate, examplesPerTask, bad, outputRoot, progress, report, fittedScale, spark,
+        redactedJson());
   }
 
   private void checkTextColumns(Settings.Input input) {

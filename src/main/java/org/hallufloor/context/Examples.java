@@ -18,7 +18,8 @@ import org.apache.spark.sql.types.StructType;
  * with {@code c <= i < n}, the context {@code ids[i-c .. i-1]} (by its 64-bit hash) and the
  * next id {@code ids[i]}; examples never cross documents. A document's slices travel as the
  * number of its {@link Groups group}, packed with c and the next id into one long, so a fact
- * crosses the shuffle once, at a fixed 24 bytes, and facts are pre-counted within each task
+ * crosses the shuffle once, at a fixed 32 bytes (with the tag of the one document it was seen
+ * in, or {@link FactCombiner#MANY_DOCUMENTS}), and facts are pre-counted within each task
  * ({@link FactCombiner}).
  */
 public final class Examples {
@@ -26,7 +27,16 @@ public final class Examples {
   public static final StructType FACTS = new StructType()
       .add("context_hash", DataTypes.LongType, false)
       .add("meta", DataTypes.LongType, false)
-      .add("n", DataTypes.LongType, false);
+      .add("n", DataTypes.LongType, false)
+      .add("document", DataTypes.LongType, false);
+
+  /** The document tag of a fact seen in more than one document. */
+  public static final long MANY_DOCUMENTS = FactCombiner.MANY_DOCUMENTS;
+
+  /** The tag of a fact made of two records of it (one document, or many). */
+  public static long mergeDocuments(long a, long b) {
+    return FactCombiner.mergeDocuments(a, b);
+  }
 
   /** 2^20 entries (24 MB) per task. */
   static final int COMBINER_LOG2_CAPACITY = 20;
@@ -80,11 +90,15 @@ public final class Examples {
   static final class FactIterator extends RowScan {
     private final Plan plan;
     private final FactCombiner combiner;
+    private final int partition;
+    private long ordinal;
 
     FactIterator(Iterator<Row> docs, Plan plan, int log2Capacity) {
       super(docs);
       this.plan = plan;
       this.combiner = new FactCombiner(log2Capacity);
+      org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+      this.partition = task == null ? 0 : task.partitionId();
     }
 
     @Override
@@ -100,6 +114,7 @@ public final class Examples {
     private void addDocument(Row doc) {
       int group = plan.groups().id(doc.getList(0), doc.getBoolean(1));
       int[] ids = ids(doc.getList(2));
+      long document = FactCombiner.documentTag(partition, ordinal++);
       double rate = plan.sampleRate();
       for (int c : plan.contextLengths()) {
         for (int i = c; i < ids.length; i++) {
@@ -107,7 +122,7 @@ public final class Examples {
           if (rate < 1 && ContextHash.uniform(hash) >= rate) {
             continue;
           }
-          if (!combiner.add(hash, FactCombiner.meta(c, group, ids[i]))) {
+          if (!combiner.add(hash, FactCombiner.meta(c, group, ids[i]), document)) {
             drain();
           }
         }
@@ -115,7 +130,7 @@ public final class Examples {
     }
 
     private void drain() {
-      combiner.drain((hash, meta, count) -> ready.add(RowFactory.create(hash, meta, count)));
+      combiner.drain((hash, meta, count, document) -> ready.add(RowFactory.create(hash, meta, count, document)));
     }
   }
 }

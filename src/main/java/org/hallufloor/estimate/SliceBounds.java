@@ -23,6 +23,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.hallufloor.bound.FCurve;
 import org.hallufloor.bound.OptimisedBound;
+import org.hallufloor.bound.ScaleFit;
 import org.hallufloor.bound.SampledSbar;
 import org.hallufloor.bound.Spectrum;
 import org.hallufloor.bound.SuffixKernel;
@@ -42,12 +43,16 @@ public final class SliceBounds {
 
   private SliceBounds() {}
 
-  /** Run-wide inputs of the estimate; {@code betaS} x {@code temperatures} in that order are the pairs. */
+  /**
+   * Run-wide inputs of the estimate; {@code betaS} x {@code temperatures} in that order are the
+   * pairs; {@code fitScale}: whether the evidence pass sums the held-out log-likelihood's terms
+   * for the fitted scale (THEORY 5).
+   */
   public record Params(String tokenizer, long nVocab, String kernel, List<Double> betaS, List<Double> temperatures,
-      List<Double> eps0Grid, double contextSampleRate, Timestamp computedAt) implements Serializable {
+      List<Double> eps0Grid, double contextSampleRate, Timestamp computedAt, boolean fitScale) implements Serializable {
     /** The same run's inputs for another kernel's rows, sampled at {@code rate}. */
     public Params withKernel(String label, double rate) {
-      return new Params(tokenizer, nVocab, label, betaS, temperatures, eps0Grid, rate, computedAt);
+      return new Params(tokenizer, nVocab, label, betaS, temperatures, eps0Grid, rate, computedAt, fitScale);
     }
 
     /** beta_S / T of every (beta_S, T) pair, beta_S outer. */
@@ -71,14 +76,14 @@ public final class SliceBounds {
    * and the datasets they are read from, kept until the run lets them go.
    */
   public record Result(Dataset<Row> sliceBounds, Dataset<Row> fCurve, Dataset<Row> evidenceHistogram,
-      Dataset<Row> similarityJoin, Dataset<Row> violations, List<Dataset<Row>> kept) {
+      Dataset<Row> similarityJoin, Dataset<Row> fittedScale, Dataset<Row> violations, List<Dataset<Row>> kept) {
     /** Both estimates' rows, as one (a soft kernel's beside the exact kernel's). */
     public Result union(Result other) {
       List<Dataset<Row>> both = new ArrayList<>(kept);
       both.addAll(other.kept);
       return new Result(sliceBounds.union(other.sliceBounds), fCurve.union(other.fCurve),
           evidenceHistogram.union(other.evidenceHistogram), similarityJoin.union(other.similarityJoin),
-          violations.union(other.violations), both);
+          fittedScale.union(other.fittedScale), violations.union(other.violations), both);
     }
 
     public void release() {
@@ -109,13 +114,23 @@ public final class SliceBounds {
     double[] sbar;
     double[] join;
     final Map<Integer, Long> counts = new TreeMap<>();
-    final Map<Integer, double[]> ph = new TreeMap<>();
+    /** Sums per (beta_S, T) pair, by kind: P_h in-sample and held out, the held-out log-likelihood. */
+    final Map<Integer, double[]> perPair = new TreeMap<>();
+    /** The held-out log-likelihood's terms (bound.ScaleFit), where the cells carry them. */
+    double[] fit;
     /** Kinds.ROUNDING sums, by Kinds.roundingKey. */
     final Map<Long, Double> rounding = new TreeMap<>();
     private final int pairs;
+    private final long nVocab;
+    private final ScaleFit.Scratch scratch = new ScaleFit.Scratch();
 
-    SliceEvidence(int pairs) {
+    SliceEvidence(int pairs, long nVocab) {
       this.pairs = pairs;
+      this.nVocab = nVocab;
+    }
+
+    private double[] fit() {
+      return fit == null ? fit = new double[ScaleFit.TERMS] : fit;
     }
 
     /** One cell of the (slice, c): slice, context_len, kind, value, contexts, occurrences, heldout, amount. */
@@ -141,8 +156,11 @@ public final class SliceBounds {
             : r.getDouble(7)});
         case Kinds.UNIFORM_MEAN -> uniformMean += r.getDouble(7);
         case Kinds.ROUNDING -> rounding.merge((long) value, r.getDouble(7), Double::sum);
-        case Kinds.PH_INSAMPLE, Kinds.PH_HELDOUT -> ph.computeIfAbsent(kind, k -> new double[pairs])[(int) value]
-            += r.getDouble(7);
+        case Kinds.PH_INSAMPLE, Kinds.PH_HELDOUT, Kinds.HELDOUT_LOG_LIKELIHOOD ->
+            perPair.computeIfAbsent(kind, k -> new double[pairs])[(int) value] += r.getDouble(7);
+        case Kinds.SCALE_FIT -> fit()[(int) value] += r.getDouble(7);
+        case Kinds.SCALE_FIT_PROFILE -> ScaleFit.add(fit(), ScaleFit.terms(ScaleFit.decode(r.getLong(3)), nVocab,
+            scratch), r.getLong(6));
         default -> counts.merge(kind, r.getLong(4) + r.getLong(6), Long::sum);
       }
     }
@@ -182,13 +200,15 @@ public final class SliceBounds {
       .add("f_curve", Tables.F_CURVE, true)
       .add("evidence_histogram", Tables.EVIDENCE_HISTOGRAM, true)
       .add("similarity_join", Tables.SIMILARITY_JOIN, true)
-      .add("violation", DataTypes.StringType, true);
+      .add("violation", DataTypes.StringType, true)
+      .add("fitted_scale", Tables.FITTED_SCALE, true);
 
   private static final int BOUNDS = 1;
   private static final int CURVE = 2;
   private static final int HISTOGRAM = 3;
   private static final int JOIN_ROW = 4;
   private static final int VIOLATION = 5;
+  private static final int FIT_ROW = 6;
 
   /** (slice, c) keys estimated per task: one task for a run with few slices, thousands for a million. */
   static final int SLICES_PER_TASK = 64;
@@ -218,7 +238,7 @@ public final class SliceBounds {
         .persist(StorageLevel.MEMORY_AND_DISK());
     return new Result(table(rows, BOUNDS, "slice_bounds"), table(rows, CURVE, "f_curve"),
         table(rows, HISTOGRAM, "evidence_histogram"), table(rows, JOIN_ROW, "similarity_join"),
-        rows.filter(col("table").equalTo(VIOLATION)).select("violation"), List.of(rows));
+        table(rows, FIT_ROW, "fitted_scale"), rows.filter(col("table").equalTo(VIOLATION)).select("violation"), List.of(rows));
   }
 
   private static Dataset<Row> table(Dataset<Row> rows, int tag, String name) {
@@ -245,7 +265,8 @@ public final class SliceBounds {
         at = 0;
         Row first = pending != null ? pending : cells.next();
         pending = null;
-        SliceEvidence ev = new SliceEvidence(plan.params().betaS().size() * plan.params().temperatures().size());
+        SliceEvidence ev = new SliceEvidence(plan.params().betaS().size() * plan.params().temperatures().size(),
+            plan.params().nVocab());
         ev.add(first);
         while (cells.hasNext()) {
           Row r = cells.next();
@@ -307,33 +328,26 @@ public final class SliceBounds {
               slice.dim(), slice.value(), c, fromCells, closedForm));
     }
     int pair = 0;
+    double bestConfigured = Double.NEGATIVE_INFINITY;
     for (double betaS : params.betaS()) {
       for (double t : params.temperatures()) {
-        Map<Distribution, Spectrum.Empirical> empirical = new EnumMap<>(Distribution.class);
-        for (Map.Entry<Distribution, Spectrum> d : spectra.entrySet()) {
-          Spectrum spectrum = d.getValue();
-          OptimisedBound b = OptimisedBound.ofLog10K(Math.log10(betaS) + spectrum.log10Mean() - Math.log10(t));
-          Spectrum.Empirical emp = spectrum.empiricalBound(betaS, t);
-          empirical.put(d.getKey(), emp);
-          Double modelPh = modelPh(d.getKey(), ev, pair);
-          String where = String.format("%s=%s c=%d beta_s=%s T=%s %s", slice.dim(), slice.value(), c, betaS, t,
-              d.getKey().tableName());
-          check(violations, emp.log10Bound() >= b.log10Bound() - SLACK,
-              where + ": empirical_bound " + emp.bound() + " < bound " + b.bound());
-          if (modelPh != null) {
-            check(violations, emp.bound() <= modelPh * (1 + SLACK),
-                where + ": empirical_bound " + emp.bound() + " > model_ph " + modelPh);
-          }
-          out.add(BOUNDS, boundsRow(slice, c, betaS, t, d.getKey(), ev, spectrum, b, emp, modelPh, params, sbar));
-          for (double eps0 : params.eps0Grid()) {
-            FCurve p = FCurve.at(spectrum, eps0, betaS, t);
-            out.add(CURVE, RowFactory.create(slice.dim(), slice.value(), c, params.kernel(), betaS, t,
-                d.getKey().tableName(), eps0, p.mPrime(), p.f(), p.fMarkovLower(), p.g(), p.gMarkov()));
-          }
-        }
-        checkMargin(violations, empirical, Distribution.OCCURRENCE, Distribution.MARGIN_OCCURRENCE, slice, c, betaS, t);
-        checkMargin(violations, empirical, Distribution.HELDOUT, Distribution.MARGIN_HELDOUT, slice, c, betaS, t);
+        Double ll = perPair(ev, Kinds.HELDOUT_LOG_LIKELIHOOD, pair, ev.heldoutExamples());
+        rowsAt(new Scale(betaS, t, pair, ll, CONFIG), slice, c, ev, spectra, params, sbar, violations, out);
+        bestConfigured = ll == null ? bestConfigured : Math.max(bestConfigured, ll);
         pair++;
+      }
+    }
+    if (ev.fit != null && ev.heldoutExamples() > 0) {
+      ScaleFit.Fit fit = ScaleFit.fit(ev.fit, ev.heldoutExamples(),
+          ev.counts.getOrDefault(Kinds.HELDOUT_UNSEEN_CONTEXTS, 0L), params.nVocab());
+      out.add(FIT_ROW, RowFactory.create(slice.dim(), slice.value(), c, params.kernel(), fit.aStar(), fit.ciLow(),
+          fit.ciHigh(), fit.logLikelihood(), fit.heldoutExamples(), fit.status()));
+      if (fit.aStar() != null) {
+        check(violations, fit.logLikelihood() >= bestConfigured - FIT_SLACK * Math.abs(bestConfigured),
+            String.format("%s=%s c=%d: the fitted scale's held-out log-likelihood %s is below a configured pair's %s",
+                slice.dim(), slice.value(), c, fit.logLikelihood(), bestConfigured));
+        rowsAt(new Scale(fit.aStar(), 1, -1, fit.logLikelihood(), FITTED), slice, c, ev, spectra, params, sbar,
+            violations, out);
       }
     }
     for (Row h : histogramRows(slice, c, ev, params.kernel())) {
@@ -342,6 +356,62 @@ public final class SliceBounds {
     for (String v : violations) {
       out.add(VIOLATION, v);
     }
+  }
+
+  /** beta_source of the configured (beta_S, T) pairs' rows, and of the rows at the fitted scale. */
+  public static final String CONFIG = "config";
+  public static final String FITTED = "fitted";
+  /**
+   * Relative slack of the check that the fitted log-likelihood is not below a configured pair's:
+   * the fit interpolates between probes (bound.ScaleFit), the pairs' values are exact sums.
+   */
+  private static final double FIT_SLACK = 1e-7;
+
+  /**
+   * One scale's rows: a configured (beta_S, T) pair ({@code pair} its index in the cells), or
+   * the fitted scale ({@code pair = -1}: its P_h was not summed, so model_ph is null there).
+   */
+  private record Scale(double betaS, double t, int pair, Double heldoutLogLikelihood, String source) {}
+
+  /** The bounds and f curve of every distribution at one scale, and the invariant checks of THEORY 3 and 5. */
+  private static void rowsAt(Scale scale, Slice slice, int c, SliceEvidence ev, Map<Distribution, Spectrum> spectra,
+      Params params, SampledSbar sbar, List<String> violations, Sink out) {
+    double betaS = scale.betaS();
+    double t = scale.t();
+    Map<Distribution, Spectrum.Empirical> empirical = new EnumMap<>(Distribution.class);
+    for (Map.Entry<Distribution, Spectrum> d : spectra.entrySet()) {
+      Spectrum spectrum = d.getValue();
+      OptimisedBound b = OptimisedBound.ofLog10K(Math.log10(betaS) + spectrum.log10Mean() - Math.log10(t));
+      Spectrum.Empirical emp = spectrum.empiricalBound(betaS, t);
+      empirical.put(d.getKey(), emp);
+      Double modelPh = modelPh(d.getKey(), ev, scale.pair());
+      String where = String.format("%s=%s c=%d beta_s=%s T=%s %s", slice.dim(), slice.value(), c, betaS, t,
+          d.getKey().tableName());
+      check(violations, emp.log10Bound() >= b.log10Bound() - SLACK,
+          where + ": empirical_bound " + emp.bound() + " < bound " + b.bound());
+      if (modelPh != null) {
+        check(violations, emp.bound() <= modelPh * (1 + SLACK),
+            where + ": empirical_bound " + emp.bound() + " > model_ph " + modelPh);
+      }
+      boolean heldout = d.getKey() == Distribution.HELDOUT || d.getKey() == Distribution.MARGIN_HELDOUT;
+      out.add(BOUNDS, boundsRow(slice, c, scale, d.getKey(), ev, spectrum, b, emp, modelPh, params, sbar,
+          heldout ? scale.heldoutLogLikelihood() : null));
+      if (scale.pair() >= 0) {
+        for (double eps0 : params.eps0Grid()) {
+          FCurve p = FCurve.at(spectrum, eps0, betaS, t);
+          out.add(CURVE, RowFactory.create(slice.dim(), slice.value(), c, params.kernel(), betaS, t,
+              d.getKey().tableName(), eps0, p.mPrime(), p.f(), p.fMarkovLower(), p.g(), p.gMarkov()));
+        }
+      }
+    }
+    checkMargin(violations, empirical, Distribution.OCCURRENCE, Distribution.MARGIN_OCCURRENCE, slice, c, betaS, t);
+    checkMargin(violations, empirical, Distribution.HELDOUT, Distribution.MARGIN_HELDOUT, slice, c, betaS, t);
+  }
+
+  /** A per-pair sum over {@code examples}, or null where the cells carry none (or there are no examples). */
+  private static Double perPair(SliceEvidence ev, int kind, int pair, long examples) {
+    double[] sums = pair < 0 ? null : ev.perPair.get(kind);
+    return sums == null || examples == 0 ? null : sums[pair] / examples;
   }
 
   /** Sbar of a (slice, c): 1 (exact), the closed form (suffix), or the sampled join's estimate (jaccard). */
@@ -366,7 +436,7 @@ public final class SliceBounds {
         .findFirst().orElse(-1);
     Map<Integer, SliceEvidence> byLength = new TreeMap<>();
     for (Row r : cells.filter(col("slice").equalTo(all).and(col("kind").equalTo(JaccardJoin.JOIN))).collectAsList()) {
-      byLength.computeIfAbsent(r.getInt(1), k -> new SliceEvidence(0)).add(r);
+      byLength.computeIfAbsent(r.getInt(1), k -> new SliceEvidence(0, 0)).add(r);
     }
     Map<Integer, Double> out = new TreeMap<>();
     byLength.forEach((c, ev) -> out.put(c, recallLow(ev, 1)));
@@ -416,11 +486,9 @@ public final class SliceBounds {
   /** The logit model's mean hallucination probability where the distribution has one (THEORY 5). */
   private static Double modelPh(Distribution d, SliceEvidence ev, int pair) {
     // P_h needs E(y|X) per next token: only the exact pass's cells carry its sums.
-    double[] insample = ev.ph.get(Kinds.PH_INSAMPLE);
-    double[] heldout = ev.ph.get(Kinds.PH_HELDOUT);
     return switch (d) {
-      case OCCURRENCE, MARGIN_OCCURRENCE -> insample == null ? null : insample[pair] / ev.examples();
-      case HELDOUT, MARGIN_HELDOUT -> heldout == null ? null : heldout[pair] / ev.heldoutExamples();
+      case OCCURRENCE, MARGIN_OCCURRENCE -> perPair(ev, Kinds.PH_INSAMPLE, pair, ev.examples());
+      case HELDOUT, MARGIN_HELDOUT -> perPair(ev, Kinds.PH_HELDOUT, pair, ev.heldoutExamples());
       default -> null;
     };
   }
@@ -472,8 +540,9 @@ public final class SliceBounds {
     return Spectrum.of(values, weights, log10Total, correction == null ? Double.NaN : sum + correction * scale);
   }
 
-  private static Row boundsRow(Slice slice, int c, double betaS, double t, Distribution d, SliceEvidence ev,
-      Spectrum spectrum, OptimisedBound b, Spectrum.Empirical emp, Double modelPh, Params params, SampledSbar sbar) {
+  private static Row boundsRow(Slice slice, int c, Scale scale, Distribution d, SliceEvidence ev,
+      Spectrum spectrum, OptimisedBound b, Spectrum.Empirical emp, Double modelPh, Params params, SampledSbar sbar,
+      Double heldoutLogLikelihood) {
     double rate = params.contextSampleRate();
     long examples = ev.examples();
     long heldout = ev.heldoutExamples();
@@ -484,14 +553,17 @@ public final class SliceBounds {
     Double unseenFacts = heldout == 0 || !counted ? null
         : (double) ev.counts.getOrDefault(Kinds.HELDOUT_UNSEEN_FACTS, 0L) / heldout;
     return RowFactory.create(slice.dim(), slice.value(), c, params.kernel(), params.tokenizer(), params.nVocab(),
-        betaS, t, d.tableName(), slice.trainingDocuments(), Math.round(examples / rate),
+        scale.betaS(), scale.t(), d.tableName(), slice.trainingDocuments(), Math.round(examples / rate),
         Math.round(ev.distinctContexts() / rate), sbar.estimate(), sbar.ciLow(), sbar.ciHigh(),
         spectrum.mean(), log10(spectrum.log10Mean()), b.k(), log10(b.log10K()), b.lStar(), b.eps0Star(), b.bound(),
         log10(b.log10Bound()), emp.bound(), emp.eps0(),
         counted ? (double) ev.counts.getOrDefault(Kinds.SINGLETON_CONTEXTS, 0L) / examples : null,
         counted ? (double) ev.counts.getOrDefault(Kinds.MONOFACTS, 0L) / examples : null,
         unseenContexts, unseenFacts, modelPh, rate, params.computedAt(), log10(emp.log10Bound()),
-        d == Distribution.HELDOUT || d == Distribution.MARGIN_HELDOUT ? heldout : examples);
+        d == Distribution.HELDOUT || d == Distribution.MARGIN_HELDOUT ? heldout : examples,
+        counted ? (double) ev.counts.getOrDefault(Kinds.DOCUMENT_SINGLETON_CONTEXTS, 0L) / examples : null,
+        counted ? (double) ev.counts.getOrDefault(Kinds.DOCUMENT_MONOFACTS, 0L) / examples : null,
+        heldoutLogLikelihood, scale.source());
   }
 
   /**

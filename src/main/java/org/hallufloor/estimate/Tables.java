@@ -39,7 +39,24 @@ public final class Tables {
       .add("context_sample_rate", DataTypes.DoubleType, false)
       .add("computed_at", DataTypes.TimestampType, false)
       .add("log10_empirical_bound", DataTypes.DoubleType, true)
-      .add("distribution_examples", DataTypes.LongType, false);
+      .add("distribution_examples", DataTypes.LongType, false)
+      .add("doc_singleton_context_rate", DataTypes.DoubleType, true)
+      .add("doc_monofact_rate", DataTypes.DoubleType, true)
+      .add("heldout_log_likelihood", DataTypes.DoubleType, true)
+      .add("beta_source", DataTypes.StringType, false);
+
+  /** THEORY 5's fitted scale per slice and c; {@code fit_status} is an addition (see bound.ScaleFit.Fit). */
+  public static final StructType FITTED_SCALE = new StructType()
+      .add("slice_dim", DataTypes.StringType, false)
+      .add("slice_value", DataTypes.StringType, false)
+      .add("context_len", DataTypes.IntegerType, false)
+      .add("kernel", DataTypes.StringType, false)
+      .add("a_star", DataTypes.DoubleType, true)
+      .add("a_ci_low", DataTypes.DoubleType, true)
+      .add("a_ci_high", DataTypes.DoubleType, true)
+      .add("heldout_log_likelihood", DataTypes.DoubleType, true)
+      .add("heldout_examples", DataTypes.LongType, false)
+      .add("fit_status", DataTypes.StringType, false);
 
   public static final StructType F_CURVE = new StructType()
       .add("slice_dim", DataTypes.StringType, false)

@@ -35,6 +35,7 @@ final class ContextStream implements Iterator<Row> {
    */
   private final CellMap groupCells = new CellMap();
   private final Map<List<Long>, double[]> largeCells = new HashMap<>();
+  private final HeldoutFit fit;
   private Iterator<Row> output;
 
   // The facts of the current context, as parallel arrays.
@@ -42,18 +43,21 @@ final class ContextStream implements Iterator<Row> {
   private int[] contextLength = new int[16];
   private int[] next = new int[16];
   private long[] count = new long[16];
+  private long[] document = new long[16];
   private int[] group = new int[16];
   private int[] order = new int[16];
   private long[] sortKeys = new long[16];
   // Reused per reduction: the training facts merged by next id.
   private long[] trainNext = new long[16];
   private long[] trainCount = new long[16];
+  private long[] trainDocument = new long[16];
   // One reduction's cell updates, added to every slice that shares the reduction.
   private final PendingCells pending = new PendingCells();
 
   ContextStream(SortedFacts facts, ExactEvidence.Params params) {
     this.facts = facts;
     this.params = params;
+    this.fit = new HeldoutFit(params.nVocab());
   }
 
   @Override
@@ -70,6 +74,19 @@ final class ContextStream implements Iterator<Row> {
           (int) ((key >>> 4) & 0xff), (int) (key & 0xf), key >>> 32, a, b, c, d)));
       largeCells.forEach((k, v) -> rows.add(row(k.get(0).intValue(), k.get(1).intValue(), k.get(2).intValue(), k.get(3),
           v[0], v[1], v[2], v[3])));
+      fit.finish(new HeldoutFit.Sink() {
+        @Override
+        public void term(int slice, int c, int index, double sum) {
+          if (sum != 0) {
+            rows.add(row(slice, c, Kinds.SCALE_FIT, index, 0, 0, 0, sum));
+          }
+        }
+
+        @Override
+        public void profile(int slice, int c, long code, long examples) {
+          rows.add(row(slice, c, Kinds.SCALE_FIT_PROFILE, code, 0, 0, examples, 0));
+        }
+      });
       output = rows.iterator();
     }
     return output.hasNext();
@@ -96,7 +113,8 @@ final class ContextStream implements Iterator<Row> {
       }
       hash = rh;
       long meta = facts.meta[r];
-      append(Examples.contextLength(meta), Examples.next(meta), Examples.group(meta), facts.count[r]);
+      append(Examples.contextLength(meta), Examples.next(meta), Examples.group(meta), facts.count[r],
+          facts.document[r]);
     }
     if (size > 0) {
       finishHash();
@@ -120,34 +138,38 @@ final class ContextStream implements Iterator<Row> {
     int total = size;
     int[] allNext = Arrays.copyOf(next, total);
     long[] allCount = Arrays.copyOf(count, total);
+    long[] allDocument = Arrays.copyOf(document, total);
     int[] allGroup = Arrays.copyOf(group, total);
     int[] allLength = Arrays.copyOf(contextLength, total);
     for (int c : lengths) {
       size = 0;
       for (int i = 0; i < total; i++) {
         if (allLength[i] == c) {
-          append(c, allNext[i], allGroup[i], allCount[i]);
+          append(c, allNext[i], allGroup[i], allCount[i], allDocument[i]);
         }
       }
       finishContext(c);
     }
   }
 
-  private void append(int c, int y, int g, long n) {
+  private void append(int c, int y, int g, long n, long doc) {
     if (size == next.length) {
       int grown = size * 2;
       contextLength = Arrays.copyOf(contextLength, grown);
       next = Arrays.copyOf(next, grown);
       count = Arrays.copyOf(count, grown);
+      document = Arrays.copyOf(document, grown);
       group = Arrays.copyOf(group, grown);
       order = new int[grown];
       sortKeys = new long[grown];
       trainNext = new long[grown];
       trainCount = new long[grown];
+      trainDocument = new long[grown];
     }
     contextLength[size] = c;
     next[size] = y;
     count[size] = n;
+    document[size] = doc;
     group[size] = g;
     size++;
   }
@@ -187,7 +209,8 @@ final class ContextStream implements Iterator<Row> {
       oneGroup = group[i] == group[0];
     }
     if (oneGroup) {
-      reduce(order, 0, size);
+      // One group is training or held out, never both: no held-out example here has a seen context.
+      reduce(order, 0, size, -1, c);
       pending.addToGroup(this, group[0], c);
     } else {
       reduceEachSlice(c);
@@ -222,7 +245,7 @@ final class ContextStream implements Iterator<Row> {
       }
     }
     for (int k = 0; k < slices.length; k++) {
-      reduce(members, start[k], start[k + 1]);
+      reduce(members, start[k], start[k + 1], slices[k], c);
       pending.addTo(this, slices[k], c);
     }
   }
@@ -252,9 +275,10 @@ final class ContextStream implements Iterator<Row> {
 
   /**
    * The context seen through the facts {@code facts[from .. to-1]} (indices, in next-id order):
-   * its training facts, then its held-out examples, into {@link #pending}.
+   * its training facts, then its held-out examples, into {@link #pending}; the held-out
+   * log-likelihood's terms straight into {@link #fit}, for {@code slice} (when not -1).
    */
-  private void reduce(int[] factIndex, int from, int to) {
+  private void reduce(int[] factIndex, int from, int to, int slice, int c) {
     pending.clear();
     // Training facts of this slice, merged by next id.
     int facts = 0;
@@ -265,9 +289,11 @@ final class ContextStream implements Iterator<Row> {
       }
       if (facts > 0 && trainNext[facts - 1] == next[i]) {
         trainCount[facts - 1] += count[i];
+        trainDocument[facts - 1] = Examples.mergeDocuments(trainDocument[facts - 1], document[i]);
       } else {
         trainNext[facts] = next[i];
         trainCount[facts] = count[i];
+        trainDocument[facts] = document[i];
         facts++;
       }
     }
@@ -275,11 +301,16 @@ final class ContextStream implements Iterator<Row> {
     long top1 = 0;
     long top2 = 0;
     long monofacts = 0;
+    // Examples whose fact occurs in one training document of the slice, and the context's one document (if so).
+    long documentMonofacts = 0;
+    long contextDocument = facts > 0 ? trainDocument[0] : Examples.MANY_DOCUMENTS;
     int argmax = -1;
     for (int f = 0; f < facts; f++) {
       long n = trainCount[f];
       evidence += n;
       monofacts += n == 1 ? 1 : 0;
+      documentMonofacts += trainDocument[f] != Examples.MANY_DOCUMENTS ? n : 0;
+      contextDocument = Examples.mergeDocuments(contextDocument, trainDocument[f]);
       if (n > top1) {
         top2 = top1;
         top1 = n;
@@ -299,6 +330,10 @@ final class ContextStream implements Iterator<Row> {
         pending.add(Kinds.SINGLETON_CONTEXTS, 0, 1, 0, 0, 0);
       }
       pending.add(Kinds.MONOFACTS, 0, monofacts, 0, 0, 0);
+      pending.add(Kinds.DOCUMENT_MONOFACTS, 0, documentMonofacts, 0, 0, 0);
+      if (contextDocument != Examples.MANY_DOCUMENTS) {
+        pending.add(Kinds.DOCUMENT_SINGLETON_CONTEXTS, 0, evidence, 0, 0, 0);
+      }
       for (int p = 0; p < softmax.length; p++) {
         double sum = 0;
         for (int f = 0; f < facts; f++) {
@@ -308,6 +343,8 @@ final class ContextStream implements Iterator<Row> {
       }
     }
     long heldoutExamples = 0;
+    // S of bound.ScaleFit: the held-out examples' own E(y|X).
+    double linear = 0;
     int f = 0;
     for (int j = from; j < to; j++) {
       int i = factIndex[j];
@@ -322,13 +359,18 @@ final class ContextStream implements Iterator<Row> {
       int seen = f < facts && trainNext[f] == next[i] ? f : -1;
       long ey = seen >= 0 ? trainCount[seen] : 0;
       long other = seen == argmax ? top2 : top1;
+      linear += (double) m * ey;
       pending.addRounded(Kinds.HELDOUT_GAP, Math.max(ey - other, 0), 0, 0, m);
       if (ey == 0) {
         pending.add(Kinds.HELDOUT_UNSEEN_FACTS, 0, 0, 0, m, 0);
       }
       for (int p = 0; p < softmax.length; p++) {
         pending.add(Kinds.PH_HELDOUT, p, 0, 0, 0, m * softmax[p].hallucination(seen));
+        pending.add(Kinds.HELDOUT_LOG_LIKELIHOOD, p, 0, 0, 0, m * softmax[p].logProbability(seen));
       }
+    }
+    if (heldoutExamples > 0 && facts > 0 && slice >= 0 && params.fitScale()) {
+      fit.add(slice, c, trainCount, facts, heldoutExamples, linear);
     }
     if (heldoutExamples > 0) {
       pending.addRounded(Kinds.EVIDENCE, evidence, 0, 0, heldoutExamples);
@@ -436,6 +478,11 @@ final class ContextStream implements Iterator<Row> {
       }
       this.total = sum;
       this.othersOfArgmax = others;
+    }
+
+    /** {@code log P(y | X)} for the seen token at index {@code f}, or an unseen token when f < 0. */
+    double logProbability(int f) {
+      return (f < 0 ? 0 : a * counts[f]) - shift - Math.log(total);
     }
 
     /** {@code 1 - P(y | X)} for the seen token at index {@code f}, or an unseen token when f < 0. */

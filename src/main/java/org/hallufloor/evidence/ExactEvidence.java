@@ -36,9 +36,11 @@ public final class ExactEvidence {
 
   /**
    * N_V, the beta_S / T ratio of each (beta_S, T) pair in the caller's order, the facts'
-   * groups, and how many tasks the facts are spread over (each sorts its share in memory).
+   * groups, how many tasks the facts are spread over (each sorts its share in memory), and
+   * whether to sum the held-out log-likelihood's terms for the fitted scale (HeldoutFit).
    */
-  public record Params(long nVocab, double[] betaOverT, Groups groups, int partitions) implements Serializable {}
+  public record Params(long nVocab, double[] betaOverT, Groups groups, int partitions, boolean fitScale)
+      implements Serializable {}
 
   /** Facts (see Examples.FACTS) to the evidence cells, summed over the whole slice. */
   public static Dataset<Row> cells(Dataset<Row> facts, Params params) {

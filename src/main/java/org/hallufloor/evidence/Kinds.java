@@ -5,7 +5,8 @@ public final class Kinds {
   /** The names of the kinds, by the index the evidence pass packs into its keys. */
   public static final java.util.List<String> NAMES = java.util.List.of("evidence", "gap", "heldout_gap",
       "singleton_contexts", "monofacts", "heldout_unseen_contexts", "heldout_unseen_facts", "ph_insample", "ph_heldout", "uniform", "uniform_mean",
-      "rounding");
+      "rounding", "document_singleton_contexts", "document_monofacts", "heldout_log_likelihood", "scale_fit",
+      "scale_fit_profile");
 
   /** value = Evid(X): training contexts with it, their examples, held-out examples whose context has it. */
   public static final int EVIDENCE = 0;
@@ -35,6 +36,23 @@ public final class Kinds {
    * spectra's means exact again (see {@link #rounded}).
    */
   public static final int ROUNDING = 11;
+
+  /** Training examples whose context occurs in exactly one training document of the slice (THEORY 5). */
+  public static final int DOCUMENT_SINGLETON_CONTEXTS = 12;
+  /** Training examples whose (context, next) fact occurs in exactly one training document of the slice. */
+  public static final int DOCUMENT_MONOFACTS = 13;
+  /** value = index of the (beta_S, T) pair; amount = sum of log P(y | X) over held-out examples (THEORY 5). */
+  public static final int HELDOUT_LOG_LIKELIHOOD = 14;
+  /**
+   * value = a term of the held-out log-likelihood as a function of the scale (bound.ScaleFit's
+   * index); amount = its sum over held-out examples of seen contexts.
+   */
+  public static final int SCALE_FIT = 15;
+  /**
+   * value = a held-out context's training counts as bound.ScaleFit.encode packs them; heldout =
+   * its held-out examples. Never packed into a cell key (kinds there have 4 bits: 0 to 15).
+   */
+  public static final int SCALE_FIT_PROFILE = 16;
 
   /** Evidence and margin values below this are kept exact. */
   public static final long EXACT_BELOW = 1L << 11;

@@ -4,7 +4,7 @@ import java.util.Iterator;
 import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
- * A task's facts (context hash, packed meta, count) in three flat arrays, brought together by
+ * A task's facts (context hash, packed meta, count, document tag) in four flat arrays, brought together by
  * hash with a radix sort. Spark's own sort visits its records through a pointer array in
  * sorted order, a cache miss per record; here every pass is sequential and nothing is made
  * per fact. The task's share is bounded by the partition count the caller derives from
@@ -17,6 +17,7 @@ final class SortedFacts {
   long[] hash = new long[1024];
   long[] meta = new long[1024];
   long[] count = new long[1024];
+  long[] document = new long[1024];
   int size;
   /**
    * Facts held before equal ones are merged. A task's share is about
@@ -28,18 +29,18 @@ final class SortedFacts {
   static final int MERGE_AT = 1 << 22;
   private int mergeAt = MERGE_AT;
 
-  /** Reads rows of the facts schema (context_hash, meta, n) as Spark keeps them, without conversion. */
+  /** Reads rows of the facts schema (context_hash, meta, n, document) as Spark keeps them, without conversion. */
   static SortedFacts load(Iterator<InternalRow> rows) {
     SortedFacts f = new SortedFacts();
     while (rows.hasNext()) {
       InternalRow r = rows.next();
-      f.add(r.getLong(0), r.getLong(1), r.getLong(2));
+      f.add(r.getLong(0), r.getLong(1), r.getLong(2), r.getLong(3));
     }
     f.sortByHash();
     return f;
   }
 
-  void add(long h, long m, long n) {
+  void add(long h, long m, long n, long d) {
     if (size == mergeAt) {
       mergeEqual();
       // If little merged, the next merge waits for twice as many: merging stays linear overall.
@@ -54,10 +55,12 @@ final class SortedFacts {
       hash = java.util.Arrays.copyOf(hash, grown);
       meta = java.util.Arrays.copyOf(meta, grown);
       count = java.util.Arrays.copyOf(count, grown);
+      document = java.util.Arrays.copyOf(document, grown);
     }
     hash[size] = h;
     meta[size] = m;
     count[size] = n;
+    document[size] = d;
     size++;
   }
 
@@ -74,6 +77,7 @@ final class SortedFacts {
       for (int at = slots[slot]; at != 0; at = slots[slot]) {
         if (hash[at - 1] == hash[e] && meta[at - 1] == meta[e]) {
           count[at - 1] += count[e];
+          document[at - 1] = org.hallufloor.context.Examples.mergeDocuments(document[at - 1], document[e]);
           merged = true;
           break;
         }
@@ -83,6 +87,7 @@ final class SortedFacts {
         hash[kept] = hash[e];
         meta[kept] = meta[e];
         count[kept] = count[e];
+        document[kept] = document[e];
         slots[slot] = ++kept;
       }
     }
@@ -101,6 +106,7 @@ final class SortedFacts {
     long[] h2 = new long[size];
     long[] m2 = new long[size];
     long[] c2 = new long[size];
+    long[] d2 = new long[size];
     int[] counts = new int[BUCKETS];
     for (int shift = 0; shift < 64; shift += DIGIT_BITS) {
       java.util.Arrays.fill(counts, 0);
@@ -118,6 +124,7 @@ final class SortedFacts {
         h2[to] = hash[i];
         m2[to] = meta[i];
         c2[to] = count[i];
+        d2[to] = document[i];
       }
       long[] t = hash;
       hash = h2;
@@ -128,6 +135,9 @@ final class SortedFacts {
       t = count;
       count = c2;
       c2 = t;
+      t = document;
+      document = d2;
+      d2 = t;
     }
   }
 }

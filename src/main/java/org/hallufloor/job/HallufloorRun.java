@@ -64,6 +64,7 @@ public final class HallufloorRun {
   public static final String F_CURVE = "f_curve";
   public static final String EVIDENCE_HISTOGRAM = "evidence_histogram";
   public static final String SIMILARITY_JOIN = "similarity_join";
+  public static final String FITTED_SCALE = "fitted_scale";
   private static final int BAD_RECORDS_SHOWN = 5;
   private static final int VIOLATIONS_SHOWN = 20;
   /** The kernel column of the exact rows, which every run writes. */
@@ -141,15 +142,23 @@ public final class HallufloorRun {
       output.stage(F_CURVE, estimate.fCurve());
       output.stage(EVIDENCE_HISTOGRAM, estimate.evidenceHistogram());
       output.stage(SIMILARITY_JOIN, estimate.similarityJoin());
+      output.stage(FITTED_SCALE, estimate.fittedScale());
       output.stage(SLICE_STATS, spark.createDataFrame(sliceStats, SliceTotals.SCHEMA).coalesce(1));
       output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null, violationCount),
           version()));
       List<org.apache.hadoop.fs.Path> committed = output.commit();
       List<Row> shownSlices = RunSummary.shown(sliceStats);
       List<Row> firstPair = firstPair(shown(estimate.sliceBounds(), shownSlices)).collectAsList();
+      // The fitted scale of the shown slices (THEORY 5): its table's rows and the occurrence rows at it.
+      List<Row> fits = shown(estimate.fittedScale(), shownSlices).filter(col("kernel").equalTo(EXACT)).collectAsList();
+      List<Row> fittedBounds = shown(estimate.sliceBounds(), shownSlices).filter(col("kernel").equalTo(EXACT)
+          .and(col("beta_source").equalTo(SliceBounds.FITTED)).and(col("distribution").equalTo("occurrence")))
+          .collectAsList();
       printSummary(committed, sliceStats, shownSlices, firstPair);
+      RunSummary.printFitted(out, fits, fittedBounds);
       if (settings.report()) {
-        writeReport(documentCount, allSlice(sliceStats).getLong(3), shownSlices, firstPair, estimate);
+        writeReport(documentCount, allSlice(sliceStats).getLong(3), shownSlices, firstPair,
+            new RunReport.Fitted(fits, fittedBounds), estimate);
       }
       return new Result(documentCount, badRecords, sliceStats, violations, violationCount, output);
     } finally {
@@ -304,7 +313,7 @@ public final class HallufloorRun {
 
   /** Charts and index.html; the tables are committed already, so a failure here only warns. */
   private void writeReport(long documents, long tokens, List<Row> shownSlices, List<Row> firstPair,
-      SliceBounds.Result estimate) {
+      RunReport.Fitted fitted, SliceBounds.Result estimate) {
     try {
       List<String[]> meta = List.of(
           new String[] {"run id", settings.runId()},
@@ -322,7 +331,7 @@ public final class HallufloorRun {
               + (settings.betaS().size() * settings.temperatures().size() > 1 ? " (first pair; the tables hold all)" : "")},
           new String[] {"hallufloor", version()});
       org.apache.hadoop.fs.Path dir = RunReport.write(spark.sparkContext().hadoopConfiguration(), settings.outputRoot(),
-          settings.runId(), new RunReport.Metadata(meta, settings.configJson()), shownSlices, firstPair,
+          settings.runId(), new RunReport.Metadata(meta, settings.configJson()), shownSlices, firstPair, fitted,
           firstPair(shown(estimate.fCurve(), shownSlices)).collectAsList(),
           shown(estimate.evidenceHistogram(), shownSlices).filter(col("kernel").equalTo(EXACT)).collectAsList());
       out.println();
@@ -423,14 +432,15 @@ public final class HallufloorRun {
     int partitions = ExactEvidence.partitions((long) Math.ceil(tokens * contextLengths.size() * params.contextSampleRate()),
         examplesPerTask, tokenized.sparkSession().sparkContext().defaultParallelism());
     Dataset<Row> cells = ExactEvidence.cells(Examples.facts(tokenized, plan),
-        new ExactEvidence.Params(params.nVocab(), params.betaOverT(), numbered, partitions));
+        new ExactEvidence.Params(params.nVocab(), params.betaOverT(), numbered, partitions, params.fitScale()));
     return new Evidence(cells, slices, numbered);
   }
 
   /** The run-wide inputs of the estimate. */
   public static SliceBounds.Params params(Settings settings, int nVocab) {
     return new SliceBounds.Params(settings.tokenizer(), nVocab, EXACT, settings.betaS(),
-        settings.temperatures(), settings.eps0Grid(), settings.contextSampleRate(), Timestamp.from(Instant.now()));
+        settings.temperatures(), settings.eps0Grid(), settings.contextSampleRate(), Timestamp.from(Instant.now()),
+        settings.fittedScale());
   }
 
   private static Row allSlice(List<Row> sliceStats) {

@@ -46,8 +46,9 @@ final class Charts {
    * (hollow). k below {@link #MIN_LOG10_K} (the uniform distribution over all N_V^c contexts)
    * sits at the 1/2 ceiling far to the left; those points are counted in the subtitle.
    */
-  static JFreeChart boundAgainstK(List<Row> bounds) {
-    List<Row> rows = bounds.stream().filter(r -> finite(r, "log10_k") && finite(r, "bound")).toList();
+  static JFreeChart boundAgainstK(List<Row> bounds, List<Row> fitted) {
+    List<Row> rows = java.util.stream.Stream.concat(bounds.stream(), fitted.stream())
+        .filter(r -> finite(r, "log10_k") && finite(r, "bound")).toList();
     if (rows.isEmpty()) {
       return null;
     }
@@ -90,6 +91,18 @@ final class Charts {
         data.addSeries(empirical);
         points(renderer, series++, paint, false);
       }
+    }
+    XYSeries atFit = new XYSeries("occurrence at the fitted scale a*", false);
+    for (Row r : fitted) {
+      if (finite(r, "log10_k") && finite(r, "bound") && r.<Double>getAs("log10_k") >= lo) {
+        atFit.add(Math.pow(10, r.<Double>getAs("log10_k")), r.<Double>getAs("bound"));
+      }
+    }
+    if (!atFit.isEmpty()) {
+      data.addSeries(atFit);
+      points(renderer, series, Color.BLACK, true);
+      renderer.setSeriesShape(series++, new java.awt.geom.Path2D.Double(new java.awt.Polygon(new int[] {0, 5, 0, -5},
+          new int[] {-5, 0, 5, 0}, 4)));
     }
     LogAxis x = new LogAxis("k  (effective evidence per context, THEORY 2)");
     x.setBase(10);
@@ -293,9 +306,9 @@ final class Charts {
   }
 
   /** Every chart of a run by file name, in reading order; absent ones (no data) left out. */
-  static Map<String, JFreeChart> all(List<Row> bounds, List<Row> fRows, List<Row> histogram) {
+  static Map<String, JFreeChart> all(List<Row> bounds, List<Row> fitted, List<Row> fRows, List<Row> histogram) {
     Map<String, JFreeChart> out = new LinkedHashMap<>();
-    put(out, "bound_vs_k.png", boundAgainstK(bounds));
+    put(out, "bound_vs_k.png", boundAgainstK(bounds, fitted));
     put(out, "f_curve.png", fCurve(fRows, Distribution.OCCURRENCE.tableName()));
     put(out, "evidence_histogram.png", evidenceHistogram(histogram));
     put(out, "scaling.png", scaling(bounds, Distribution.OCCURRENCE.tableName()));

@@ -30,7 +30,8 @@ public final class RunReport {
       "bound_vs_k.png", "The seed's Figure 1 with this corpus on it: the curve is the optimised lower bound on "
           + "hallucination as a function of k alone; each filled dot is one slice and context length under one "
           + "distribution, placed on the curve at its own k, and the hollow dot of the same colour is the empirical "
-          + "bound of the same contexts. Further right means more evidence per context and a lower floor.",
+          + "bound of the same contexts; black diamonds are the occurrence bounds at each slice's fitted scale a* "
+          + "(THEORY 5). Further right means more evidence per context and a lower floor.",
       "f_curve.png", "f(eps0) is the share of examples whose context has too little evidence to be answered "
           + "within eps0; the solid lines are the corpus's real f, the dashed ones the lower bound Markov's "
           + "inequality gives from the mean evidence alone, so the gap is what the full distribution adds.",
@@ -47,13 +48,19 @@ public final class RunReport {
   public record Metadata(List<String[]> rows, String configJson) {}
 
   /**
+   * The fitted scale of the shown slices (THEORY 5): fitted_scale rows, and the occurrence
+   * slice_bounds rows at that scale, which Figure 1 marks.
+   */
+  public record Fitted(List<Row> fits, List<Row> bounds) {}
+
+  /**
    * Writes the report and returns its folder; a previous report of the same run id is replaced.
    *
    * @param bounds slice_bounds rows of one (beta_S, T) pair
    * @param fCurve f_curve rows of the same pair
    */
   public static Path write(Configuration conf, String outputRoot, String runId, Metadata metadata, List<Row> sliceStats,
-      List<Row> bounds, List<Row> fCurve, List<Row> histogram) {
+      List<Row> bounds, Fitted fitted, List<Row> fCurve, List<Row> histogram) {
     System.setProperty("java.awt.headless", "true");
     Path dir = new Path(new Path(outputRoot, FOLDER), org.hallufloor.output.RunOutput.partition(runId));
     try {
@@ -62,14 +69,14 @@ public final class RunReport {
       fs.setWriteChecksum(false);
       fs.delete(dir, true);
       fs.mkdirs(dir);
-      Map<String, JFreeChart> charts = Charts.all(bounds, fCurve, histogram);
+      Map<String, JFreeChart> charts = Charts.all(bounds, fitted.bounds(), fCurve, histogram);
       for (Map.Entry<String, JFreeChart> e : charts.entrySet()) {
         try (OutputStream out = fs.create(new Path(dir, e.getKey()), true)) {
           ChartUtils.writeChartAsPNG(out, e.getValue(), WIDTH, HEIGHT);
         }
       }
       try (OutputStream out = fs.create(new Path(dir, "index.html"), true)) {
-        out.write(html(runId, metadata, sliceStats, bounds, charts.keySet()).getBytes(StandardCharsets.UTF_8));
+        out.write(html(runId, metadata, sliceStats, bounds, fitted, charts.keySet()).getBytes(StandardCharsets.UTF_8));
       }
       return dir;
     } catch (IOException e) {
@@ -77,7 +84,7 @@ public final class RunReport {
     }
   }
 
-  static String html(String runId, Metadata metadata, List<Row> sliceStats, List<Row> bounds,
+  static String html(String runId, Metadata metadata, List<Row> sliceStats, List<Row> bounds, Fitted fitted,
       Iterable<String> charts) {
     StringBuilder h = new StringBuilder();
     h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>hallufloor run ")
@@ -115,6 +122,32 @@ public final class RunReport {
             .append(num(r.getAs("empirical_bound"))).append("</td><td>").append(num(r.getAs("model_ph")))
             .append("</td></tr>\n"));
     h.append("</table>\n");
+
+    if (!fitted.fits().isEmpty()) {
+      Map<String, Row> at = new java.util.HashMap<>();
+      fitted.bounds().forEach(r -> at.put(r.getAs("slice_dim") + "\u0000" + r.getAs("slice_value") + "\u0000"
+          + r.getAs("context_len"), r));
+      h.append("<h2>Fitted scale per slice</h2>\n<p>The scale a* = beta_S / T at which the logit model best predicts "
+          + "the slice's held-out documents (maximum held-out log-likelihood, THEORY 5), its 95% likelihood-ratio "
+          + "interval, the log-likelihood there in nats per example, and the occurrence bounds of the model at a* "
+          + "(the black diamonds of Figure 1).</p>\n");
+      h.append("<table class=\"data\">\n<tr><th>slice</th><th>value</th><th>c</th><th>a*</th><th>95% interval</th>"
+          + "<th>held-out log-likelihood</th><th>bound at a*</th><th>empirical bound at a*</th></tr>\n");
+      fitted.fits().stream().sorted(Comparator.<Row, String>comparing(r -> r.getAs("slice_dim"))
+              .thenComparing(r -> r.<String>getAs("slice_value"))
+              .thenComparingInt(r -> r.<Integer>getAs("context_len")))
+          .forEach(f -> {
+            Row b = at.get(f.getAs("slice_dim") + "\u0000" + f.getAs("slice_value") + "\u0000" + f.getAs("context_len"));
+            h.append("<tr><td>").append(esc(f.getAs("slice_dim"))).append("</td><td>").append(esc(f.getAs("slice_value")))
+                .append("</td><td>").append(f.<Integer>getAs("context_len")).append("</td><td>")
+                .append(f.getAs("a_star") == null ? esc(f.getAs("fit_status")) : num(f.getAs("a_star")))
+                .append("</td><td>").append(num(f.getAs("a_ci_low"))).append(" to ").append(num(f.getAs("a_ci_high")))
+                .append("</td><td>").append(num(f.getAs("heldout_log_likelihood"))).append("</td><td>")
+                .append(b == null ? "-" : num(b.getAs("bound"))).append("</td><td>")
+                .append(b == null ? "-" : num(b.getAs("empirical_bound"))).append("</td></tr>\n");
+          });
+      h.append("</table>\n");
+    }
 
     h.append("<h2>Documents and tokens per slice</h2>\n<table class=\"data\">\n<tr><th>slice</th><th>value</th>"
         + "<th>documents</th><th>tokens</th><th>held-out documents</th><th>held-out tokens</th></tr>\n");

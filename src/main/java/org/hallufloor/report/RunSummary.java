@@ -74,8 +74,44 @@ public final class RunSummary {
       out.println("Good-Turing, whole corpus: singleton rates predict the held-out unseen rates:");
       SliceTable.print(out, heldout, "context_len", "singleton_context_rate", "heldout_unseen_context_rate",
           "monofact_rate", "heldout_unseen_fact_rate", "empirical_bound", "model_ph");
+      out.println();
+      out.println("Leave one document out, whole corpus: the share of training examples whose context (fact)");
+      out.println("occurs in one training document only predicts the held-out unseen rates when held-out text");
+      out.println("comes as whole documents (THEORY 5):");
+      SliceTable.print(out, heldout, "context_len", "doc_singleton_context_rate", "heldout_unseen_context_rate",
+          "doc_monofact_rate", "heldout_unseen_fact_rate");
     }
     printScaling(out, bounds);
+  }
+
+  /**
+   * The scale a = beta_S / T that fits each shown slice's held-out text best (THEORY 5), its 95%
+   * interval, the held-out log-likelihood there, and the occurrence bounds at that scale.
+   *
+   * @param fits fitted_scale rows of the shown slices
+   * @param fittedBounds slice_bounds rows at the fitted scale (beta_source = fitted), occurrence distribution
+   */
+  public static void printFitted(PrintStream out, List<Row> fits, List<Row> fittedBounds) {
+    if (fits.isEmpty()) {
+      return;
+    }
+    Map<String, Row> bound = new java.util.HashMap<>();
+    fittedBounds.forEach(r -> bound.put(key(r), r));
+    List<Object[]> rows = new ArrayList<>();
+    for (Row f : sorted(fits, null, null)) {
+      Row b = bound.get(key(f));
+      rows.add(new Object[] {f.getAs("slice_dim"), f.getAs("slice_value"), f.getAs("context_len"), f.getAs("a_star"),
+          f.getAs("a_ci_low"), f.getAs("a_ci_high"), f.getAs("heldout_log_likelihood"),
+          b == null ? null : b.getAs("bound"), b == null ? null : b.getAs("empirical_bound")});
+    }
+    out.println();
+    out.println("Fitted scale a* = beta_S / T (maximum held-out log-likelihood, 95% interval) and the occurrence bounds there:");
+    SliceTable.print(out, new String[] {"slice_dim", "slice_value", "context_len", "a_star", "a_ci_low", "a_ci_high",
+        "heldout_ll", "bound", "empirical_bound"}, rows);
+  }
+
+  private static String key(Row r) {
+    return r.getAs("slice_dim") + "\u0000" + r.getAs("slice_value") + "\u0000" + r.getAs("context_len");
   }
 
   /**
@@ -111,7 +147,7 @@ public final class RunSummary {
 
   private static List<Row> sorted(List<Row> bounds, String distribution, String sliceDim) {
     return bounds.stream()
-        .filter(r -> distribution.equals(r.getAs("distribution")) && (sliceDim == null || sliceDim.equals(r.getAs("slice_dim"))))
+        .filter(r -> (distribution == null || distribution.equals(r.getAs("distribution"))) && (sliceDim == null || sliceDim.equals(r.getAs("slice_dim"))))
         .sorted(Comparator.<Row, String>comparing(r -> r.getAs("slice_dim"))
             .thenComparing(r -> r.<String>getAs("slice_value"))
             .thenComparingInt(r -> r.<Integer>getAs("context_len")))

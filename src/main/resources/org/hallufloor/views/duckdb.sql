@@ -5,8 +5,13 @@
 CREATE OR REPLACE VIEW hf_runs AS
 SELECT * FROM read_parquet('${root}/runs/*/*.parquet', hive_partitioning = true, hive_types = {'run_id': VARCHAR});
 
+-- union_by_name: runs written before a column was added read it as NULL (beta_source: 'config').
 CREATE OR REPLACE VIEW hf_slice_bounds AS
-SELECT * FROM read_parquet('${root}/slice_bounds/*/*.parquet', hive_partitioning = true, hive_types = {'run_id': VARCHAR});
+SELECT * FROM read_parquet('${root}/slice_bounds/*/*.parquet', hive_partitioning = true, hive_types = {'run_id': VARCHAR},
+  union_by_name = true);
+
+CREATE OR REPLACE VIEW hf_fitted_scale AS
+SELECT * FROM read_parquet('${root}/fitted_scale/*/*.parquet', hive_partitioning = true, hive_types = {'run_id': VARCHAR});
 
 CREATE OR REPLACE VIEW hf_f_curve AS
 SELECT * FROM read_parquet('${root}/f_curve/*/*.parquet', hive_partitioning = true, hive_types = {'run_id': VARCHAR});
@@ -28,7 +33,20 @@ SELECT b.run_id, b.slice_dim, b.slice_value, b.context_len, b.kernel, b.tokenize
 FROM hf_slice_bounds b
 JOIN hf_latest_run_per_slice l
   ON l.run_id = b.run_id AND l.slice_dim = b.slice_dim AND l.slice_value = b.slice_value
-WHERE b.distribution = 'occurrence';
+WHERE b.distribution = 'occurrence' AND coalesce(b.beta_source, 'config') = 'config';
+
+-- The bound at the scale that fits the slice's held-out text best (THEORY 5), per slice and
+-- context length: the fitted a* with its interval, and the occurrence and held-out bounds there.
+CREATE OR REPLACE VIEW hf_fitted_bound AS
+SELECT b.run_id, b.slice_dim, b.slice_value, b.context_len, b.kernel, b.distribution, f.a_star, f.a_ci_low,
+       f.a_ci_high, f.heldout_log_likelihood, b.bound, b.log10_bound, b.empirical_bound
+FROM hf_slice_bounds b
+JOIN hf_latest_run_per_slice l
+  ON l.run_id = b.run_id AND l.slice_dim = b.slice_dim AND l.slice_value = b.slice_value
+JOIN hf_fitted_scale f
+  ON f.run_id = b.run_id AND f.slice_dim = b.slice_dim AND f.slice_value = b.slice_value
+ AND f.context_len = b.context_len AND f.kernel = b.kernel
+WHERE b.beta_source = 'fitted' AND b.distribution IN ('occurrence', 'heldout');
 
 -- The f-curve in long form: one row per point and series, for line charts.
 CREATE OR REPLACE VIEW hf_f_curve_long AS

@@ -2,7 +2,9 @@
 -- output.root (${root}); Spark discovers run_id from the folders. Only successful runs are shown.
 
 CREATE OR REPLACE TEMPORARY VIEW hf_runs AS SELECT * FROM parquet.`${root}/runs`;
-CREATE OR REPLACE TEMPORARY VIEW hf_slice_bounds AS SELECT * FROM parquet.`${root}/slice_bounds`;
+-- mergeSchema: runs written before a column was added read it as NULL (beta_source: 'config').
+CREATE OR REPLACE TEMPORARY VIEW hf_slice_bounds USING parquet OPTIONS (path '${root}/slice_bounds', mergeSchema 'true');
+CREATE OR REPLACE TEMPORARY VIEW hf_fitted_scale AS SELECT * FROM parquet.`${root}/fitted_scale`;
 CREATE OR REPLACE TEMPORARY VIEW hf_f_curve AS SELECT * FROM parquet.`${root}/f_curve`;
 
 CREATE OR REPLACE TEMPORARY VIEW hf_latest_run_per_slice AS
@@ -20,7 +22,18 @@ SELECT b.run_id, b.slice_dim, b.slice_value, b.context_len, b.kernel, b.tokenize
 FROM hf_slice_bounds b
 JOIN hf_latest_run_per_slice l
   ON l.run_id = b.run_id AND l.slice_dim = b.slice_dim AND l.slice_value = b.slice_value
-WHERE b.distribution = 'occurrence';
+WHERE b.distribution = 'occurrence' AND coalesce(b.beta_source, 'config') = 'config';
+
+CREATE OR REPLACE TEMPORARY VIEW hf_fitted_bound AS
+SELECT b.run_id, b.slice_dim, b.slice_value, b.context_len, b.kernel, b.distribution, f.a_star, f.a_ci_low,
+       f.a_ci_high, f.heldout_log_likelihood, b.bound, b.log10_bound, b.empirical_bound
+FROM hf_slice_bounds b
+JOIN hf_latest_run_per_slice l
+  ON l.run_id = b.run_id AND l.slice_dim = b.slice_dim AND l.slice_value = b.slice_value
+JOIN hf_fitted_scale f
+  ON f.run_id = b.run_id AND f.slice_dim = b.slice_dim AND f.slice_value = b.slice_value
+ AND f.context_len = b.context_len AND f.kernel = b.kernel
+WHERE b.beta_source = 'fitted' AND b.distribution IN ('occurrence', 'heldout');
 
 CREATE OR REPLACE TEMPORARY VIEW hf_f_curve_long AS
 SELECT f.run_id, f.slice_dim, f.slice_value, f.context_len, f.kernel, f.beta_s, f.temperature, f.distribution,

@@ -16,7 +16,19 @@ SELECT b.run_id, b.slice_dim, b.slice_value, b.context_len, b.kernel, b.tokenize
 FROM ${schema}.slice_bounds b
 JOIN ${schema}.hf_latest_run_per_slice l
   ON l.run_id = b.run_id AND l.slice_dim = b.slice_dim AND l.slice_value = b.slice_value
-WHERE b.distribution = 'occurrence';
+WHERE b.distribution = 'occurrence' AND coalesce(b.beta_source, 'config') = 'config';
+
+-- The bound at the fitted scale (THEORY 5); fitted_scale registered beside slice_bounds.
+CREATE OR REPLACE VIEW ${schema}.hf_fitted_bound AS
+SELECT b.run_id, b.slice_dim, b.slice_value, b.context_len, b.kernel, b.distribution, f.a_star, f.a_ci_low,
+       f.a_ci_high, f.heldout_log_likelihood, b.bound, b.log10_bound, b.empirical_bound
+FROM ${schema}.slice_bounds b
+JOIN ${schema}.hf_latest_run_per_slice l
+  ON l.run_id = b.run_id AND l.slice_dim = b.slice_dim AND l.slice_value = b.slice_value
+JOIN ${schema}.fitted_scale f
+  ON f.run_id = b.run_id AND f.slice_dim = b.slice_dim AND f.slice_value = b.slice_value
+ AND f.context_len = b.context_len AND f.kernel = b.kernel
+WHERE b.beta_source = 'fitted' AND b.distribution IN ('occurrence', 'heldout');
 
 CREATE OR REPLACE VIEW ${schema}.hf_f_curve_long AS
 SELECT f.run_id, f.slice_dim, f.slice_value, f.context_len, f.kernel, f.beta_s, f.temperature, f.distribution,

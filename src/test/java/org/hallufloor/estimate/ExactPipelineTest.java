@@ -176,6 +176,43 @@ class ExactPipelineTest extends SparkTestBase {
     assertEquals(4, r.sliceStats().size(), "all, the two years kept, and other");
   }
 
+  /**
+   * THEORY 5's fitted scale against a second method on the plain loop's counts: the best of a
+   * log-spaced grid refined by golden-section search on the exact held-out log-likelihood, and
+   * the interval's ends by bisection on it; the fitted log-likelihood is never below a
+   * configured pair's.
+   */
+  @Test
+  void fittedScaleMatchesAGridAndGoldenSectionOnThePlainLoop() {
+    List<Row> fits = table(result, "fitted_scale").collectAsList();
+    int fitted = 0;
+    for (Row r : fits) {
+      String slice = r.getAs("slice_dim") + "=" + r.getAs("slice_value");
+      int c = r.getAs("context_len");
+      SecondMethod.Counts counts = expected.get(slice).get(c);
+      double[] loop = counts.fit();
+      String where = slice + " c=" + c;
+      assertEquals("fitted", r.getAs("fit_status"), where);
+      assertEquals((long) counts.heldoutContexts.size(), (long) r.getAs("heldout_examples"), where);
+      assertEquals(loop[0], (double) r.getAs("a_star"), 1e-6 * loop[0], where + " a*");
+      assertEquals(loop[1], (double) r.getAs("a_ci_low"), 1e-6 * loop[1], where + " interval low");
+      assertEquals(loop[2], (double) r.getAs("a_ci_high"), 1e-6 * loop[2], where + " interval high");
+      // ll at a* is the probes' interpolation (PlainLoopCheck): within 1e-8 of the exact value.
+      assertEquals(loop[3], (double) r.getAs("heldout_log_likelihood"), 1e-8 * Math.abs(loop[3]), where + " ll");
+      for (Row pair : table(result, "slice_bounds").filter("beta_source = 'config' AND distribution = 'heldout'")
+          .filter(org.apache.spark.sql.functions.col("slice_dim").equalTo(r.getAs("slice_dim"))
+              .and(org.apache.spark.sql.functions.col("slice_value").equalTo(r.getAs("slice_value")))
+              .and(org.apache.spark.sql.functions.col("context_len").equalTo(c))).collectAsList()) {
+        Assertions.assertTrue((double) r.getAs("heldout_log_likelihood") >= (double) pair.getAs("heldout_log_likelihood"),
+            where + ": fitted below beta_s = " + pair.getAs("beta_s"));
+      }
+      fitted++;
+    }
+    long expectedFits = expected.values().stream().flatMap(m -> m.values().stream())
+        .filter(k -> k.examples() > 0 && !k.heldoutContexts.isEmpty()).count();
+    assertEquals(expectedFits, fitted, "one fit per slice and c with held-out examples");
+  }
+
   /** THEORY's invariants, row by row: bound <= empirical <= model_ph, margin above plain. */
   @Test
   void invariantsHoldOnEveryRow() {
@@ -268,7 +305,7 @@ class ExactPipelineTest extends SparkTestBase {
       }
       try (ResultSet rs = st.executeQuery("SELECT count(*), min(run_id) FROM read_parquet('" + root
           + "/slice_bounds/*/*.parquet', hive_partitioning = true, hive_types = {'run_id': VARCHAR})"
-          + " WHERE distribution = 'occurrence'")) {
+          + " WHERE distribution = 'occurrence' AND beta_source = 'config'")) {
         rs.next();
         assertEquals(expected.size() * LENGTHS.size() * 2, rs.getLong(1));
         assertEquals("test", rs.getString(2));

@@ -22,6 +22,8 @@ final class SecondMethod {
   /** Counts of one (slice, c). */
   static final class Counts {
     final Map<List<Integer>, Map<Integer, Long>> train = new HashMap<>();
+    /** The training documents (by their index in the input list) of each fact, context then next token. */
+    final Map<List<Integer>, Map<Integer, java.util.Set<Integer>>> documents = new HashMap<>();
     final List<List<Integer>> heldoutContexts = new ArrayList<>();
     final List<Integer> heldoutNext = new ArrayList<>();
     long trainingDocuments;
@@ -33,6 +35,144 @@ final class SecondMethod {
     long evidence(List<Integer> context) {
       Map<Integer, Long> m = train.get(context);
       return m == null ? 0 : m.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Training examples whose context occurs in exactly one training document (THEORY 5). */
+    long documentSingletonExamples() {
+      long out = 0;
+      for (Map.Entry<List<Integer>, Map<Integer, java.util.Set<Integer>>> x : documents.entrySet()) {
+        java.util.Set<Integer> all = new java.util.HashSet<>();
+        x.getValue().values().forEach(all::addAll);
+        out += all.size() == 1 ? evidence(x.getKey()) : 0;
+      }
+      return out;
+    }
+
+    /** Training examples whose (context, next) fact occurs in exactly one training document. */
+    long documentMonofactExamples() {
+      long out = 0;
+      for (Map.Entry<List<Integer>, Map<Integer, java.util.Set<Integer>>> x : documents.entrySet()) {
+        for (Map.Entry<Integer, java.util.Set<Integer>> f : x.getValue().entrySet()) {
+          out += f.getValue().size() == 1 ? train.get(x.getKey()).get(f.getKey()) : 0;
+        }
+      }
+      return out;
+    }
+
+    /** Brute force: mean over held-out examples of log P(y | X) with all N_V logits a E(v|X). */
+    double heldoutLogLikelihoodBruteForce(double a) {
+      return bruteForce.computeIfAbsent(a, this::bruteForceLogLikelihood);
+    }
+
+    /** Per scale: the held-out and margin_heldout rows of a pair ask for the same one. */
+    private final Map<Double, Double> bruteForce = new HashMap<>();
+
+    private double bruteForceLogLikelihood(double a) {
+      double sum = 0;
+      for (int i = 0; i < heldoutContexts.size(); i++) {
+        Map<Integer, Long> m = train.getOrDefault(heldoutContexts.get(i), Map.of());
+        double max = Double.NEGATIVE_INFINITY;
+        for (int v = 0; v < N_V; v++) {
+          max = Math.max(max, a * m.getOrDefault(v, 0L));
+        }
+        double z = 0;
+        for (int v = 0; v < N_V; v++) {
+          z += Math.exp(a * m.getOrDefault(v, 0L) - max);
+        }
+        sum += a * m.getOrDefault(heldoutNext.get(i), 0L) - max - Math.log(z);
+      }
+      return sum / heldoutContexts.size();
+    }
+
+    /**
+     * The same from THEORY 5's formula, {@code Z = (N_V - n_seen) + sum over seen y of e^(a E(y|X))},
+     * per held-out context once: fast enough for the many evaluations of a maximisation.
+     */
+    double heldoutLogLikelihood(double a) {
+      if (heldoutByContext == null) {
+        heldoutByContext = new HashMap<>();
+        for (int i = 0; i < heldoutContexts.size(); i++) {
+          heldoutByContext.computeIfAbsent(heldoutContexts.get(i), k -> new ArrayList<>()).add(heldoutNext.get(i));
+        }
+      }
+      double sum = 0;
+      for (Map.Entry<List<Integer>, List<Integer>> x : heldoutByContext.entrySet()) {
+        Map<Integer, Long> m = train.getOrDefault(x.getKey(), Map.of());
+        double max = m.values().stream().mapToDouble(e -> a * e).max().orElse(0);
+        double z = (N_V - m.size()) * Math.exp(-max);
+        for (long e : m.values()) {
+          z += Math.exp(a * e - max);
+        }
+        double logZ = max + Math.log(z);
+        for (int y : x.getValue()) {
+          sum += a * m.getOrDefault(y, 0L) - logZ;
+        }
+      }
+      return sum / heldoutContexts.size();
+    }
+
+    private Map<List<Integer>, List<Integer>> heldoutByContext;
+
+    /**
+     * The fitted scale by a second method: the best of 60 log-spaced scales from 1e-6 to 1e4,
+     * then golden-section search between its neighbours (ll is concave in a, so unimodal) to
+     * 1e-12 relative, and each end of the likelihood-ratio interval by bisection on the exact
+     * ll; null when no held-out context was seen in training (ll does not depend on a).
+     */
+    double[] fit() {
+      if (fit == null && heldoutContexts.stream().anyMatch(train::containsKey)) {
+        fit = fitOnce();
+      }
+      return fit;
+    }
+
+    private double[] fit;
+
+    private double[] fitOnce() {
+      double best = -1;
+      double bestValue = Double.NEGATIVE_INFINITY;
+      int steps = 60;
+      double[] grid = new double[steps];
+      for (int i = 0; i < steps; i++) {
+        grid[i] = Math.pow(10, -6 + 10.0 * i / (steps - 1));
+        double v = heldoutLogLikelihood(grid[i]);
+        if (v > bestValue) {
+          bestValue = v;
+          best = i;
+        }
+      }
+      int b = (int) best;
+      double lo = Math.log(grid[Math.max(0, b - 1)]);
+      double hi = Math.log(grid[Math.min(steps - 1, b + 1)]);
+      double phi = (Math.sqrt(5) - 1) / 2;
+      while (hi - lo > 1e-13) {
+        double x1 = hi - phi * (hi - lo);
+        double x2 = lo + phi * (hi - lo);
+        if (heldoutLogLikelihood(Math.exp(x1)) < heldoutLogLikelihood(Math.exp(x2))) {
+          lo = x1;
+        } else {
+          hi = x2;
+        }
+      }
+      double aStar = Math.exp((lo + hi) / 2);
+      double top = heldoutLogLikelihood(aStar);
+      double target = top - 3.841458820694124 / 2 / heldoutContexts.size();
+      return new double[] {aStar, crossing(aStar, 1e-12, target), crossing(aStar, 1e6, target), top};
+    }
+
+    /** Where ll falls to {@code target} between the maximum and {@code outside}, by bisection in ln a. */
+    private double crossing(double inside, double outside, double target) {
+      double in = Math.log(inside);
+      double out = Math.log(outside);
+      for (int i = 0; i < 64; i++) {
+        double mid = (in + out) / 2;
+        if (heldoutLogLikelihood(Math.exp(mid)) > target) {
+          in = mid;
+        } else {
+          out = mid;
+        }
+      }
+      return Math.exp((in + out) / 2);
     }
 
     /** Brute force: all N_V logits beta E(v|X) / T, softmax, 1 - P(y). */
@@ -71,7 +211,9 @@ final class SecondMethod {
       throws NoSuchAlgorithmException {
     Map<String, Map<Integer, Counts>> out = new TreeMap<>();
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
-    for (Europarl.Doc d : docs) {
+    for (int index = 0; index < docs.size(); index++) {
+      Europarl.Doc d = docs.get(index);
+      int document = index;
       byte[] digest = sha.digest(id.apply(d).getBytes(StandardCharsets.UTF_8));
       long v = 0;
       for (int i = 8; i < 16; i++) {
@@ -96,6 +238,8 @@ final class SecondMethod {
               counts.heldoutNext.add(next);
             } else {
               counts.train.computeIfAbsent(context, k -> new HashMap<>()).merge(next, 1L, Long::sum);
+              counts.documents.computeIfAbsent(context, k -> new HashMap<>())
+                  .computeIfAbsent(next, k -> new java.util.HashSet<>()).add(document);
             }
           }
         }

@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.spark.sql.Row;
@@ -66,7 +67,8 @@ class DashboardViewsTest extends SparkTestBase {
 
     // Expected, from slice_bounds and runs read by Spark: for each slice, the latest SUCCEEDED run.
     List<Row> expected = spark().sql("SELECT b.run_id, b.slice_dim, b.slice_value, count(*) AS n, sum(b.bound) AS s "
-        + "FROM parquet.`" + root + "/slice_bounds` b WHERE b.distribution = 'occurrence' AND b.run_id IN ('r1', 'r2') "
+        + "FROM parquet.`" + root + "/slice_bounds` b WHERE b.distribution = 'occurrence' AND b.beta_source = 'config' "
+        + "AND b.run_id IN ('r1', 'r2') "
         + "AND NOT (b.run_id = 'r1' AND b.slice_dim = 'all') GROUP BY 1, 2, 3 ORDER BY 2, 3").collectAsList();
     Set<String> expectedRuns = new TreeSet<>();
     expected.forEach(r -> expectedRuns.add(r.getString(1) + "=" + r.getString(0)));
@@ -92,6 +94,24 @@ class DashboardViewsTest extends SparkTestBase {
         rs.next();
         assertEquals(4, rs.getLong(1));
       }
+      // The fitted bound: per slice and c of the latest runs, the occurrence and held-out rows at
+      // the fitted a*, which is fitted_scale's, read here by Spark.
+      Map<String, Double> fitted = new java.util.HashMap<>();
+      for (Row f : spark().sql("SELECT run_id, slice_dim, slice_value, context_len, a_star FROM parquet.`" + root
+          + "/fitted_scale` WHERE fit_status = 'fitted'").collectAsList()) {
+        fitted.put(f.getString(0) + "/" + f.getString(1) + "/" + f.getString(2) + "/" + f.getInt(3), f.getDouble(4));
+      }
+      int rows = 0;
+      try (ResultSet rs = st.executeQuery("SELECT run_id, slice_dim, slice_value, context_len, a_star, distribution "
+          + "FROM hf_fitted_bound")) {
+        while (rs.next()) {
+          String key = rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3) + "/" + rs.getInt(4);
+          Assertions.assertTrue(expectedRuns.contains(rs.getString(2) + "=" + rs.getString(1)), key + " is a latest run");
+          assertEquals(fitted.get(key), rs.getDouble(5), key);
+          rows++;
+        }
+      }
+      Assertions.assertTrue(rows >= 2 * 2, "occurrence and held-out rows for the whole corpus at c = 1 and 2: " + rows);
     }
 
     for (String s : statements("spark", root.toString())) {
@@ -102,6 +122,7 @@ class DashboardViewsTest extends SparkTestBase {
         .map(r -> r.getString(0) + "/" + r.getString(1) + "/" + r.getString(2) + "/" + r.getLong(3)).toList();
     assertEquals(expected.stream().map(r -> r.getString(0) + "/" + r.getString(1) + "/" + r.getString(2) + "/"
         + r.getLong(3)).toList(), viaSpark);
+    Assertions.assertTrue(spark().sql("SELECT count(*) FROM hf_fitted_bound").first().getLong(0) >= 4);
     assertEquals(4L, spark().sql("SELECT count(DISTINCT series) FROM hf_f_curve_long").first().getLong(0));
   }
 

@@ -45,13 +45,23 @@ class RunReportTest extends SparkTestBase {
     // Every main-bound row of the committed table, as the page must show it (read back from Parquet).
     String html = Files.readString(report.resolve("index.html"), StandardCharsets.UTF_8);
     List<Row> committed = spark().read().parquet(result.output().location("slice_bounds").toString())
-        .filter("distribution = 'occurrence'").collectAsList();
+        .filter("distribution = 'occurrence' AND beta_source = 'config'").collectAsList();
     Assertions.assertFalse(committed.isEmpty());
     Assertions.assertTrue(result.sliceStats().size() <= RunSummary.MAX_SHOWN, "every slice of this run is on the page");
     for (Row r : committed) {
       String cells = "<td>" + r.getAs("slice_dim") + "</td><td>" + r.getAs("slice_value") + "</td><td>"
           + r.getAs("context_len") + "</td><td>" + String.format(Locale.ROOT, "%,d", r.<Long>getAs("examples"))
           + "</td><td>" + String.format(Locale.ROOT, "%.4f", r.<Double>getAs("log10_k")) + "</td>";
+      Assertions.assertTrue(html.contains(cells), "the page shows " + cells);
+    }
+
+    // Every fitted scale of the committed table (THEORY 5), with the bound at it.
+    List<Row> fits = spark().read().parquet(result.output().location("fitted_scale").toString()).collectAsList();
+    Assertions.assertFalse(fits.isEmpty());
+    for (Row f : fits) {
+      String cells = "<td>" + f.getAs("slice_dim") + "</td><td>" + f.getAs("slice_value") + "</td><td>"
+          + f.getAs("context_len") + "</td><td>" + format(f.getAs("a_star")) + "</td><td>" + format(f.getAs("a_ci_low"))
+          + " to " + format(f.getAs("a_ci_high")) + "</td>";
       Assertions.assertTrue(html.contains(cells), "the page shows " + cells);
     }
 
@@ -69,6 +79,12 @@ class RunReportTest extends SparkTestBase {
       }
     }
     assertNotEquals(0, check(broken), "a page with a missing image fails the check");
+  }
+
+  /** As the page writes a number: 4 decimals, or 3 significant digits in e-notation outside [1e-3, 1e6). */
+  private static String format(double d) {
+    return d != 0 && (Math.abs(d) < 1e-3 || Math.abs(d) >= 1e6) ? String.format(Locale.ROOT, "%.3e", d)
+        : String.format(Locale.ROOT, "%.4f", d);
   }
 
   private static int distinctColours(BufferedImage image) {

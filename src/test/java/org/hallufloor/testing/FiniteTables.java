@@ -20,7 +20,7 @@ import org.hallufloor.output.RunOutput;
  */
 public final class FiniteTables {
   private static final List<String> TABLES = List.of("slice_bounds", "f_curve", "evidence_histogram", "similarity_join",
-      "slice_stats", "runs");
+      "fitted_scale", "slice_stats", "runs");
 
   private FiniteTables() {}
 

@@ -12,7 +12,8 @@ if [[ ${#artifacts[@]} -eq 0 ]]; then
     org.apache.lucene:lucene-core:9.12.3 org.apache.commons:commons-collections4:4.4
     com.fasterxml.jackson.core:jackson-databind:2.17.0)
 fi
-repo="$(mvn -B -q help:evaluate -Dexpression=settings.localRepository -DforceStdout 2>/dev/null || echo "$HOME/.m2/repository")"
+repo="$(mvn -B -q -Dstyle.color=never help:evaluate -Dexpression=settings.localRepository -DforceStdout 2>/dev/null | sed "s/\x1b\[[0-9;]*m//g" || true)"
+[[ -d "$repo" ]] || repo="$HOME/.m2/repository"
 jars=()
 for a in "${artifacts[@]}"; do
   IFS=: read -r g id v <<< "$a"

@@ -45,9 +45,17 @@ public final class ScaleFit {
 
   private ScaleFit() {}
 
+  private static final double[] SCALES = new double[PROBES];
+
+  static {
+    for (int j = 0; j < PROBES; j++) {
+      SCALES[j] = Math.exp(ln(j));
+    }
+  }
+
   /** The scale of probe j. */
   public static double probe(int j) {
-    return Math.exp(ln(j));
+    return SCALES[j];
   }
 
   private static double ln(int j) {
@@ -131,6 +139,37 @@ public final class ScaleFit {
     return Arrays.copyOf(out, size);
   }
 
+  /**
+   * The terms of encoded profiles, the most recent ones kept: a slice's small profiles recur in
+   * every other slice of an estimate task, so each is computed about once per task. At most
+   * {@link #CACHED} profiles (6 KB each) are held.
+   */
+  public static final class Cache {
+    static final int CACHED = 1024;
+    private final Scratch scratch = new Scratch();
+    private final long nVocab;
+    private final java.util.LinkedHashMap<Long, double[]> terms = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(java.util.Map.Entry<Long, double[]> eldest) {
+        return size() > CACHED;
+      }
+    };
+
+    public Cache(long nVocab) {
+      this.nVocab = nVocab;
+    }
+
+    /** {@link #terms} of the profile {@link #encode} made {@code code}. */
+    public double[] of(long code) {
+      double[] t = terms.get(code);
+      if (t == null) {
+        t = ScaleFit.terms(decode(code), nVocab, scratch);
+        terms.put(code, t);
+      }
+      return t;
+    }
+  }
+
   /** Buffers of {@link #terms}, one per task (no allocation per probe). */
   public static final class Scratch {
     private final Profile profile = new Profile();
@@ -144,6 +183,11 @@ public final class ScaleFit {
     private double[] w = new double[16];
     private final double[] d = new double[4];
     int size;
+    /**
+     * Where a count's weight, relative to the largest's, is left out: a term enters the third
+     * central moment times up to (max k)^3, so only below e^-40 of the largest weight after that.
+     */
+    private double negligible;
     /** Power sums {@code P_r = sum n k^r}, r = 1..SERIES_TERMS, for the series. */
     final double[] power = new double[SERIES_TERMS + 1];
     /** {@code kappa_r / r!}: the series of {@code log Z - ln N_V} in a, for a small a. */
@@ -172,6 +216,7 @@ public final class ScaleFit {
           x *= v;
         }
       }
+      negligible = -NEGLIGIBLE - 3 * Math.log1p(k[0]);
       return this;
     }
 
@@ -185,9 +230,6 @@ public final class ScaleFit {
       double z = w0;
       double first = 0;
       int used = 0;
-      // A term enters the third central moment times up to (max k)^3: it is left out only
-      // when that still leaves it below e^-40 of the largest weight.
-      double negligible = -NEGLIGIBLE - 3 * Math.log1p(k[0]);
       for (int i = 0; i < size; i++) {
         double e = a * (k[i] - k[0]);
         if (e < negligible) {

@@ -121,12 +121,12 @@ public final class SliceBounds {
     /** Kinds.ROUNDING sums, by Kinds.roundingKey. */
     final Map<Long, Double> rounding = new TreeMap<>();
     private final int pairs;
-    private final long nVocab;
-    private final ScaleFit.Scratch scratch = new ScaleFit.Scratch();
+    private final ScaleFit.Cache profiles;
 
-    SliceEvidence(int pairs, long nVocab) {
+    /** @param profiles the terms of small profiles, shared by the (slice, c) keys of a task */
+    SliceEvidence(int pairs, ScaleFit.Cache profiles) {
       this.pairs = pairs;
-      this.nVocab = nVocab;
+      this.profiles = profiles;
     }
 
     private double[] fit() {
@@ -159,8 +159,7 @@ public final class SliceBounds {
         case Kinds.PH_INSAMPLE, Kinds.PH_HELDOUT, Kinds.HELDOUT_LOG_LIKELIHOOD ->
             perPair.computeIfAbsent(kind, k -> new double[pairs])[(int) value] += r.getDouble(7);
         case Kinds.SCALE_FIT -> fit()[(int) value] += r.getDouble(7);
-        case Kinds.SCALE_FIT_PROFILE -> ScaleFit.add(fit(), ScaleFit.terms(ScaleFit.decode(r.getLong(3)), nVocab,
-            scratch), r.getLong(6));
+        case Kinds.SCALE_FIT_PROFILE -> ScaleFit.add(fit(), profiles.of(r.getLong(3)), r.getLong(6));
         default -> counts.merge(kind, r.getLong(4) + r.getLong(6), Long::sum);
       }
     }
@@ -249,6 +248,7 @@ public final class SliceBounds {
   private static final class Estimates implements Iterator<Row> {
     private final Iterator<Row> cells;
     private final Plan plan;
+    private final ScaleFit.Cache profiles;
     private final List<Row> ready = new ArrayList<>();
     private int at;
     private Row pending;
@@ -256,6 +256,7 @@ public final class SliceBounds {
     Estimates(Iterator<Row> cells, Plan plan) {
       this.cells = cells;
       this.plan = plan;
+      this.profiles = new ScaleFit.Cache(plan.params().nVocab());
     }
 
     @Override
@@ -266,7 +267,7 @@ public final class SliceBounds {
         Row first = pending != null ? pending : cells.next();
         pending = null;
         SliceEvidence ev = new SliceEvidence(plan.params().betaS().size() * plan.params().temperatures().size(),
-            plan.params().nVocab());
+            profiles);
         ev.add(first);
         while (cells.hasNext()) {
           Row r = cells.next();
@@ -436,7 +437,7 @@ public final class SliceBounds {
         .findFirst().orElse(-1);
     Map<Integer, SliceEvidence> byLength = new TreeMap<>();
     for (Row r : cells.filter(col("slice").equalTo(all).and(col("kind").equalTo(JaccardJoin.JOIN))).collectAsList()) {
-      byLength.computeIfAbsent(r.getInt(1), k -> new SliceEvidence(0, 0)).add(r);
+      byLength.computeIfAbsent(r.getInt(1), k -> new SliceEvidence(0, null)).add(r);
     }
     Map<Integer, Double> out = new TreeMap<>();
     byLength.forEach((c, ev) -> out.put(c, recallLow(ev, 1)));

@@ -109,8 +109,11 @@ final class HeldoutFit {
 
     private int slot(long a, long b) {
       int mask = first.length - 1;
-      long h = (a * 0x9E3779B97F4A7C15L) ^ (b * 0xC2B2AE3D27D4EB4FL);
-      int slot = (int) (h >>> 40) & mask;
+      long h = a * 0x9E3779B97F4A7C15L + b;
+      h ^= h >>> 33;
+      h *= 0xff51afd7ed558ccdL;
+      h ^= h >>> 33;
+      int slot = (int) h & mask;
       while (used[slot] && (first[slot] != a || second[slot] != b)) {
         slot = (slot + 1) & mask;
       }

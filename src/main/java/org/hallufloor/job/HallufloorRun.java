@@ -148,12 +148,15 @@ public final class HallufloorRun {
           version()));
       List<org.apache.hadoop.fs.Path> committed = output.commit();
       List<Row> shownSlices = RunSummary.shown(sliceStats);
-      List<Row> firstPair = firstPair(shown(estimate.sliceBounds(), shownSlices)).collectAsList();
-      // The fitted scale of the shown slices (THEORY 5): its table's rows and the occurrence rows at it.
+      // What the summary and the report show, in one read of the kept rows: the first configured
+      // pair's rows, and the occurrence rows at the fitted scale (THEORY 5) with its table's rows.
+      List<Row> shownBounds = shown(estimate.sliceBounds(), shownSlices).filter(col("kernel").equalTo(EXACT)
+          .and(col("beta_source").equalTo(SliceBounds.FITTED).and(col("distribution").equalTo("occurrence"))
+              .or(col("beta_source").equalTo(SliceBounds.CONFIG).and(firstPairOnly())))).collectAsList();
+      List<Row> firstPair = shownBounds.stream().filter(r -> SliceBounds.CONFIG.equals(r.getAs("beta_source"))).toList();
+      List<Row> fittedBounds = shownBounds.stream().filter(r -> SliceBounds.FITTED.equals(r.getAs("beta_source")))
+          .toList();
       List<Row> fits = shown(estimate.fittedScale(), shownSlices).filter(col("kernel").equalTo(EXACT)).collectAsList();
-      List<Row> fittedBounds = shown(estimate.sliceBounds(), shownSlices).filter(col("kernel").equalTo(EXACT)
-          .and(col("beta_source").equalTo(SliceBounds.FITTED)).and(col("distribution").equalTo("occurrence")))
-          .collectAsList();
       printSummary(committed, sliceStats, shownSlices, firstPair);
       RunSummary.printFitted(out, fits, fittedBounds);
       if (settings.report()) {
@@ -307,8 +310,11 @@ public final class HallufloorRun {
 
   /** Exact-kernel rows of the first (beta_S, T) pair: what the summary and the report show. */
   private Dataset<Row> firstPair(Dataset<Row> table) {
-    return table.filter(col("kernel").equalTo(EXACT)).filter(col("beta_s").equalTo(settings.betaS().get(0))
-        .and(col("temperature").equalTo(settings.temperatures().get(0))));
+    return table.filter(col("kernel").equalTo(EXACT)).filter(firstPairOnly());
+  }
+
+  private org.apache.spark.sql.Column firstPairOnly() {
+    return col("beta_s").equalTo(settings.betaS().get(0)).and(col("temperature").equalTo(settings.temperatures().get(0)));
   }
 
   /** Charts and index.html; the tables are committed already, so a failure here only warns. */

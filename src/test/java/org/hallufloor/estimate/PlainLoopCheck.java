@@ -21,6 +21,9 @@ import org.junit.jupiter.api.Assertions;
 final class PlainLoopCheck {
   private PlainLoopCheck() {}
 
+  private static final Map<SecondMethod.Counts, Map<String, Spectrum>> SPECTRA =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
   /** Checks {@code r} against the loop's counts of its (slice, c); returns 1, for counting rows. */
   static int row(Row r, SecondMethod.Counts counts) {
     String slice = r.getAs("slice_dim") + "=" + r.getAs("slice_value");
@@ -63,7 +66,8 @@ final class PlainLoopCheck {
     means.put("distinct", (double) examples / counts.train.size());
     means.put("occurrence", sumSquares / examples);
     means.put("heldout", counts.heldoutContexts.stream().mapToDouble(counts::evidence).sum() / heldout);
-    Spectrum spectrum = spectra(counts, c).get(distribution);
+    // Built once per (slice, c): each of its rows (pairs x distributions, and the fitted scale's) asks.
+    Spectrum spectrum = SPECTRA.computeIfAbsent(counts, k -> spectra(k, c)).get(distribution);
     if (means.containsKey(distribution)) {
       close(where + " mean", means.get(distribution), r.getAs("mean_evidence"));
     }

@@ -39,6 +39,17 @@ final class SecondMethod {
 
     /** Training examples whose context occurs in exactly one training document (THEORY 5). */
     long documentSingletonExamples() {
+      if (documentSingletons < 0) {
+        documentSingletons = countDocumentSingletons();
+      }
+      return documentSingletons;
+    }
+
+    /** Counted once: every row of the (slice, c) asks. */
+    private long documentSingletons = -1;
+    private long documentMonofacts = -1;
+
+    private long countDocumentSingletons() {
       long out = 0;
       for (Map.Entry<List<Integer>, Map<Integer, java.util.Set<Integer>>> x : documents.entrySet()) {
         java.util.Set<Integer> all = new java.util.HashSet<>();
@@ -50,6 +61,13 @@ final class SecondMethod {
 
     /** Training examples whose (context, next) fact occurs in exactly one training document. */
     long documentMonofactExamples() {
+      if (documentMonofacts < 0) {
+        documentMonofacts = countDocumentMonofacts();
+      }
+      return documentMonofacts;
+    }
+
+    private long countDocumentMonofacts() {
       long out = 0;
       for (Map.Entry<List<Integer>, Map<Integer, java.util.Set<Integer>>> x : documents.entrySet()) {
         for (Map.Entry<Integer, java.util.Set<Integer>> f : x.getValue().entrySet()) {
@@ -67,10 +85,11 @@ final class SecondMethod {
     /** Per scale: the held-out and margin_heldout rows of a pair ask for the same one. */
     private final Map<Double, Double> bruteForce = new HashMap<>();
 
+    /** All 256 logits summed one by one, once per distinct held-out context. */
     private double bruteForceLogLikelihood(double a) {
       double sum = 0;
-      for (int i = 0; i < heldoutContexts.size(); i++) {
-        Map<Integer, Long> m = train.getOrDefault(heldoutContexts.get(i), Map.of());
+      for (Map.Entry<List<Integer>, List<Integer>> x : heldoutByContext().entrySet()) {
+        Map<Integer, Long> m = train.getOrDefault(x.getKey(), Map.of());
         double max = Double.NEGATIVE_INFINITY;
         for (int v = 0; v < N_V; v++) {
           max = Math.max(max, a * m.getOrDefault(v, 0L));
@@ -79,7 +98,9 @@ final class SecondMethod {
         for (int v = 0; v < N_V; v++) {
           z += Math.exp(a * m.getOrDefault(v, 0L) - max);
         }
-        sum += a * m.getOrDefault(heldoutNext.get(i), 0L) - max - Math.log(z);
+        for (int y : x.getValue()) {
+          sum += a * m.getOrDefault(y, 0L) - max - Math.log(z);
+        }
       }
       return sum / heldoutContexts.size();
     }
@@ -89,14 +110,8 @@ final class SecondMethod {
      * per held-out context once: fast enough for the many evaluations of a maximisation.
      */
     double heldoutLogLikelihood(double a) {
-      if (heldoutByContext == null) {
-        heldoutByContext = new HashMap<>();
-        for (int i = 0; i < heldoutContexts.size(); i++) {
-          heldoutByContext.computeIfAbsent(heldoutContexts.get(i), k -> new ArrayList<>()).add(heldoutNext.get(i));
-        }
-      }
       double sum = 0;
-      for (Map.Entry<List<Integer>, List<Integer>> x : heldoutByContext.entrySet()) {
+      for (Map.Entry<List<Integer>, List<Integer>> x : heldoutByContext().entrySet()) {
         Map<Integer, Long> m = train.getOrDefault(x.getKey(), Map.of());
         double max = m.values().stream().mapToDouble(e -> a * e).max().orElse(0);
         double z = (N_V - m.size()) * Math.exp(-max);
@@ -112,6 +127,17 @@ final class SecondMethod {
     }
 
     private Map<List<Integer>, List<Integer>> heldoutByContext;
+
+    /** The held-out examples' next tokens, per distinct context. */
+    private Map<List<Integer>, List<Integer>> heldoutByContext() {
+      if (heldoutByContext == null) {
+        heldoutByContext = new HashMap<>();
+        for (int i = 0; i < heldoutContexts.size(); i++) {
+          heldoutByContext.computeIfAbsent(heldoutContexts.get(i), k -> new ArrayList<>()).add(heldoutNext.get(i));
+        }
+      }
+      return heldoutByContext;
+    }
 
     /**
      * The fitted scale by a second method: the best of 60 log-spaced scales from 1e-6 to 1e4,

@@ -181,7 +181,6 @@ public final class ScaleFit {
     double[] k = new double[16];
     double[] n = new double[16];
     private double[] w = new double[16];
-    private final double[] d = new double[4];
     int size;
     /**
      * Where a count's weight, relative to the largest's, is left out: a term enters the third
@@ -324,7 +323,7 @@ public final class ScaleFit {
   /**
    * The maximum of the held-out log-likelihood and its interval, from a slice's summed terms.
    *
-   * @param sums the {@link #TERMS} sums of {@link #addContext} over held-out examples of seen
+   * @param sums the {@link #TERMS} sums of {@link #terms} (times their held-out examples, {@link #add}) over held-out examples of seen
    *     contexts, and S at {@link #LINEAR}
    * @param heldoutExamples all held-out examples of the slice
    * @param unseenExamples those whose context no training example has

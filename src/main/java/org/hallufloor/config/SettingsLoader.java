@@ -174,7 +174,7 @@ public final class SettingsLoader {
   // ---- typed reads: each catches its own failure so every problem is reported ----
 
   private Settings read() {
-    String runId = get("run-id", config::getString, "");
+    String runId = get("run-id", config::getString);
     if (runId != null && runId.isEmpty()) {
       runId = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
     }
@@ -182,22 +182,22 @@ public final class SettingsLoader {
       problems.add(ROOT + ".run-id: '" + runId + "' must be letters, digits and . _ : - only (it names a folder)");
     }
     Settings.Input input = new Settings.Input(
-        nonEmpty("input.paths", get("input.paths", config::getStringList, List.of())),
-        oneOf("input.format", get("input.format", config::getString, "auto"), InputFormat.configNames()),
-        get("input.eos-id", config::getLong, -1L),
-        get("input.ids-field", config::getString, ""),
-        oneOf("input.dtype", get("input.dtype", config::getString, "auto"),
+        nonEmpty("input.paths", get("input.paths", config::getStringList)),
+        oneOf("input.format", get("input.format", config::getString), InputFormat.configNames()),
+        get("input.eos-id", config::getLong),
+        get("input.ids-field", config::getString),
+        oneOf("input.dtype", get("input.dtype", config::getString),
             Set.of("auto", "uint8", "uint16", "uint32", "int16", "int32", "int64")),
-        positive("input.split-tokens", get("input.split-tokens", config::getLong, 1L)),
-        nonBlank("input.text-field", get("input.text-field", config::getString, "text")),
-        get("input.id-field", config::getString, ""),
-        get("input.text-columns", config::getStringList, List.of()),
-        nonEmptyString("input.text-delimiter", get("input.text-delimiter", config::getString, "\t")),
-        positive("input.max-document-bytes", get("input.max-document-bytes", config::getBytes, 1L)),
-        (int) atLeast("input.partitions", get("input.partitions", config::getInt, 0), 0),
-        get("input.side-table.paths", config::getStringList, List.of()),
-        nonBlank("input.side-table.index-field", get("input.side-table.index-field", config::getString, "doc_index")),
-        oneOf("input.side-table.format", get("input.side-table.format", config::getString, "auto"),
+        positive("input.split-tokens", get("input.split-tokens", config::getLong)),
+        nonBlank("input.text-field", get("input.text-field", config::getString)),
+        get("input.id-field", config::getString),
+        get("input.text-columns", config::getStringList),
+        nonEmptyString("input.text-delimiter", get("input.text-delimiter", config::getString)),
+        positive("input.max-document-bytes", get("input.max-document-bytes", config::getBytes)),
+        (int) atLeast("input.partitions", get("input.partitions", config::getInt), 0),
+        get("input.side-table.paths", config::getStringList),
+        nonBlank("input.side-table.index-field", get("input.side-table.index-field", config::getString)),
+        oneOf("input.side-table.format", get("input.side-table.format", config::getString),
             Set.of("auto", "parquet", "jsonl", "csv")));
     checkTextColumns(input);
 
@@ -236,9 +236,9 @@ public final class SettingsLoader {
       problems.add(ROOT + ".input.side-table.paths: only for megatron and numpy-tokens input, whose files carry"
           + " ids only; " + input.format() + " records carry their own fields");
     }
-    List<Double> scaling = each("scaling-fractions", get("scaling-fractions", config::getDoubleList, List.of()),
+    List<Double> scaling = each("scaling-fractions", get("scaling-fractions", config::getDoubleList),
         f -> f > 0 && f <= 1, "in (0, 1]");
-    String tokenizer = get("tokenizer", config::getString, "cl100k_base");
+    String tokenizer = get("tokenizer", config::getString);
     if (tokenizer != null && !TokenizerSpec.looksValid(tokenizer)) {
       problems.add(ROOT + ".tokenizer: '" + tokenizer + "' is neither one of " + new TreeSet<>(TokenizerSpec.BUILT_IN)
           + " nor a tokenizer.json path");
@@ -246,38 +246,38 @@ public final class SettingsLoader {
       problems.add(ROOT + ".tokenizer: tokenizer.json " + tokenizer + " does not exist");
     }
     List<Integer> contextLengths = nonEmpty("context-lengths",
-        each("context-lengths", get("context-lengths", config::getIntList, List.of(1)), c -> c >= 1 && c <= 64, "in [1, 64]"));
+        each("context-lengths", get("context-lengths", config::getIntList), c -> c >= 1 && c <= 64, "in [1, 64]"));
     Settings.Kernel kernel = new Settings.Kernel(
-        oneOf("kernel.name", get("kernel.name", config::getString, "exact"), KERNELS),
-        inRange("kernel.lambda", get("kernel.lambda", config::getDouble, 0.5), x -> x > 0 && x <= 1, "in (0, 1]"),
-        inRange("kernel.tau", get("kernel.tau", config::getDouble, 0.5), x -> x > 0 && x <= 1, "in (0, 1]"),
-        (int) atLeast("kernel.bands", get("kernel.bands", config::getInt, 0), 0),
-        (int) atLeast("kernel.rows", get("kernel.rows", config::getInt, 0), 0),
-        inRange("kernel.sample-rate", get("kernel.sample-rate", config::getDouble, 0.1), x -> x > 0 && x <= 1, "in (0, 1]"),
-        (int) atLeast("kernel.audit-queries", get("kernel.audit-queries", config::getInt, 500), 1),
-        (int) atLeast("kernel.bucket-cap", get("kernel.bucket-cap", config::getInt, 2000), 2));
+        oneOf("kernel.name", get("kernel.name", config::getString), KERNELS),
+        inRange("kernel.lambda", get("kernel.lambda", config::getDouble), x -> x > 0 && x <= 1, "in (0, 1]"),
+        inRange("kernel.tau", get("kernel.tau", config::getDouble), x -> x > 0 && x <= 1, "in (0, 1]"),
+        (int) atLeast("kernel.bands", get("kernel.bands", config::getInt), 0),
+        (int) atLeast("kernel.rows", get("kernel.rows", config::getInt), 0),
+        inRange("kernel.sample-rate", get("kernel.sample-rate", config::getDouble), x -> x > 0 && x <= 1, "in (0, 1]"),
+        (int) atLeast("kernel.audit-queries", get("kernel.audit-queries", config::getInt), 1),
+        (int) atLeast("kernel.bucket-cap", get("kernel.bucket-cap", config::getInt), 2));
     if ((kernel.bands() == 0) != (kernel.rows() == 0)) {
       problems.add(ROOT + ".kernel.bands, " + ROOT + ".kernel.rows: give both, or neither (0 = chosen for tau)");
     }
     // Bounded so that beta_S / T times any evidence stays a finite double (k, the softmax).
-    List<Double> betaS = nonEmpty("beta-s", each("beta-s", get("beta-s", config::getDoubleList, List.of(1.0)),
+    List<Double> betaS = nonEmpty("beta-s", each("beta-s", get("beta-s", config::getDoubleList),
         SettingsLoader::scale, SCALE_RANGE));
     List<Double> temperatures = nonEmpty("temperatures",
-        each("temperatures", get("temperatures", config::getDoubleList, List.of(1.0)), SettingsLoader::scale, SCALE_RANGE));
+        each("temperatures", get("temperatures", config::getDoubleList), SettingsLoader::scale, SCALE_RANGE));
     List<Double> eps0Grid = nonEmpty("eps0-grid",
-        each("eps0-grid", get("eps0-grid", config::getDoubleList, List.of(0.1)), x -> x > 0 && x <= 0.5, "in (0, 0.5]"));
+        each("eps0-grid", get("eps0-grid", config::getDoubleList), x -> x > 0 && x <= 0.5, "in (0, 0.5]"));
     // Past a half, the held-out documents would outnumber the training ones the bound is about.
-    double heldout = inRange("heldout-fraction", get("heldout-fraction", config::getDouble, 0.0), x -> x >= 0 && x <= 0.5,
+    double heldout = inRange("heldout-fraction", get("heldout-fraction", config::getDouble), x -> x >= 0 && x <= 0.5,
         "in [0, 0.5]");
-    double sampleRate = inRange("context-sample-rate", get("context-sample-rate", config::getDouble, 1.0), x -> x > 0 && x <= 1, "in (0, 1]");
+    double sampleRate = inRange("context-sample-rate", get("context-sample-rate", config::getDouble), x -> x > 0 && x <= 1, "in (0, 1]");
     long examplesPerTask = atLeast("evidence-examples-per-task",
-        get("evidence-examples-per-task", config::getLong, 2_000_000L), 1000);
-    String badName = oneOf("bad-records", get("bad-records", config::getString, "fail"), Set.of("fail", "skip", "quarantine"));
+        get("evidence-examples-per-task", config::getLong), 1000);
+    String badName = oneOf("bad-records", get("bad-records", config::getString), Set.of("fail", "skip", "quarantine"));
     BadRecordPolicy bad = badName == null ? BadRecordPolicy.FAIL : BadRecordPolicy.valueOf(badName.toUpperCase(Locale.ROOT));
-    String outputRoot = nonBlank("output.root", get("output.root", config::getString, "hallufloor-output"));
-    boolean progress = Boolean.TRUE.equals(get("progress", config::getBoolean, true));
-    boolean report = Boolean.TRUE.equals(get("report", config::getBoolean, true));
-    boolean fittedScale = Boolean.TRUE.equals(get("fitted-scale", config::getBoolean, true));
+    String outputRoot = nonBlank("output.root", get("output.root", config::getString));
+    boolean progress = Boolean.TRUE.equals(get("progress", config::getBoolean));
+    boolean report = Boolean.TRUE.equals(get("report", config::getBoolean));
+    boolean fittedScale = Boolean.TRUE.equals(get("fitted-scale", config::getBoolean));
     Map<String, String> spark = sparkSettings();
 
     return new Settings(runId, input, slices, scaling, tokenizer, contextLengths, kernel, betaS, temperatures,
@@ -293,7 +293,7 @@ public final class SettingsLoader {
 
   private List<SliceSpec> readSlices() {
     List<SliceSpec> out = new ArrayList<>();
-    ConfigList list = get("slices", config::getList, null);
+    ConfigList list = get("slices", config::getList);
     if (list == null) {
       return out;
     }
@@ -378,7 +378,12 @@ public final class SettingsLoader {
     return !key.startsWith(ROOT + ".") && SECRET_KEY.matcher(key).matches();
   }
 
-  private <T> T get(String key, Function<String, T> reader, T fallback) {
+  /**
+   * The key's value as reference.conf, the job file and the overrides merge it (every key has its
+   * default in reference.conf, and only there); null, with the problem recorded, when it is missing
+   * or of the wrong type.
+   */
+  private <T> T get(String key, Function<String, T> reader) {
     try {
       return reader.apply(ROOT + "." + key);
     } catch (ConfigException e) {

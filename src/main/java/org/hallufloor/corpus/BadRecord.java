@@ -10,6 +10,18 @@ public record BadRecord(String file, String record, String reason, String excerp
     return file + (record == null || record.isEmpty() ? "" : " " + record) + ": " + reason;
   }
 
+  /** Problems joined for one line of an error message; "(none)" when there are none. */
+  public static String describe(java.util.List<BadRecord> problems) {
+    if (problems.isEmpty()) {
+      return "(none)";
+    }
+    StringBuilder sb = new StringBuilder(problems.get(0).describe());
+    for (int i = 1; i < problems.size(); i++) {
+      sb.append("; ").append(problems.get(i).describe());
+    }
+    return sb.toString();
+  }
+
   static String excerpt(String text) {
     if (text == null) {
       return null;

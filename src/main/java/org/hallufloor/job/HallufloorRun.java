@@ -7,15 +7,12 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.sql.Timestamp;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.hallufloor.bound.SuffixKernel;
@@ -23,15 +20,10 @@ import org.hallufloor.config.Settings;
 import org.hallufloor.corpus.BadInputException;
 import org.hallufloor.corpus.BadRecord;
 import org.hallufloor.corpus.BadRecordPolicy;
-import org.hallufloor.corpus.CorpusReader;
 import org.hallufloor.corpus.Documents;
 import org.hallufloor.corpus.InputFiles;
-import org.hallufloor.corpus.InputFormat;
-import org.hallufloor.corpus.RecordSpec;
+import org.hallufloor.corpus.ReadCorpus;
 import org.hallufloor.corpus.SliceSpec;
-import org.hallufloor.corpus.RawRecords;
-import org.hallufloor.corpus.SideTable;
-import org.hallufloor.corpus.TokenFiles;
 import org.hallufloor.context.Examples;
 import org.hallufloor.context.Groups;
 import org.hallufloor.estimate.SliceBounds;
@@ -76,6 +68,7 @@ public final class HallufloorRun {
   private final Progress progress;
   private final Instant startedAt = Instant.now();
   private InputFiles.Listing listing;
+  private ReadCorpus.Result read;
   private Long badRecords;
 
   public HallufloorRun(SparkSession spark, Settings settings, PrintStream out, boolean quiet) {
@@ -108,12 +101,11 @@ public final class HallufloorRun {
 
   private Result runStages() {
     RunOutput output = new RunOutput(spark, settings.outputRoot(), settings.runId());
-    listInput();
     Dataset<Row> kept = null;
     SliceBounds.Result estimate = null;
     try {
+      kept = tokenize(readDocuments());
       step(READ, "THEORY 1 and 6: documents read, sliced, split and tokenized; bad records and slice totals counted");
-      kept = tokenize(readRecords());
       List<Row> allGroups = SliceTotals.groups(kept).collectAsList();
       stageBadRecords(kept, SliceTotals.badRecords(allGroups), output);
       List<Row> groups = SliceTotals.capValues(SliceTotals.documentGroups(allGroups), maxValues(), SliceSpec.OTHER);
@@ -175,7 +167,7 @@ public final class HallufloorRun {
   }
 
   /** Spark job groups, one per step of THEORY.md, as the Spark UI lists them. */
-  static final String READ = "hallufloor-read";
+  static final String READ = ReadCorpus.JOB_GROUP;
   static final String EVIDENCE = "hallufloor-evidence";
   static final String JOIN = "hallufloor-jaccard-join";
   static final String SUFFIX = "hallufloor-suffix";
@@ -185,47 +177,14 @@ public final class HallufloorRun {
     spark.sparkContext().setJobGroup(group, description, false);
   }
 
-  /** Expands input.paths; a path naming nothing fails the run unless bad records are allowed. */
-  private void listInput() {
-    Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
-    CorpusReader.registerCodecs(conf);
+  /** Lists the input and plans its read (ReadCorpus); nothing is read until the tokenizing pass. */
+  private Dataset<Row> readDocuments() {
     progress.begin("listing input");
-    listing = InputFiles.list(settings.input().paths(), InputFormat.byName(settings.input().format()), conf);
+    read = ReadCorpus.execute(spark, StageParams.read(settings));
+    listing = read.listing();
     progress.done("listed input", listing.files().size(), "files");
-    if (listing.files().isEmpty()) {
-      throw new BadInputException("no input file to read: " + describe(listing.problems()));
-    }
-    if (settings.badRecords() == BadRecordPolicy.FAIL && !listing.problems().isEmpty()) {
-      throw new BadInputException(describe(listing.problems()));
-    }
-  }
-
-  /**
-   * Raw records as the input splits them (Parquet row groups, text splits, token-file ranges);
-   * spread over the cores only when there are fewer splits than cores (a few compressed
-   * shards, one task each), or over {@code input.partitions} when that is set. Not kept: the
-   * tokenizing pass reads them once.
-   */
-  private Dataset<Row> readRecords() {
     progress.begin("reading " + listing.files().size() + " shard(s), " + listing.bytes() + " bytes");
-    Dataset<Row> raw = switch (InputFormat.byName(settings.input().format())) {
-      case PARQUET_IDS -> CorpusReader.readParquetIds(spark, listing.files(), recordSpec(), vocabularySize(),
-          settings.tokenizer());
-      case MEGATRON, NUMPY_TOKENS -> TokenFiles.read(spark, listing.files(), tokenFileSpec(), hasSideTable());
-      default -> CorpusReader.read(spark, listing.files(), recordSpec());
-    };
-    List<String> sliceFields = recordSpec().sliceFields();
-    raw = hasSideTable()
-        ? SideTable.attach(spark, raw, new SideTable.Spec(settings.input().sideTablePaths(),
-            settings.input().sideTableFormat(), settings.input().sideTableIndexField(), settings.input().idField(),
-            sliceFields))
-        : RawRecords.withFileFields(raw, sliceFields);
-    int configured = settings.input().partitions();
-    int cores = spark.sparkContext().defaultParallelism();
-    if (configured > 0) {
-      return raw.repartition(configured);
-    }
-    return raw.rdd().getNumPartitions() < cores ? raw.repartition(2 * cores) : raw;
+    return read.documents();
   }
 
   /**
@@ -233,31 +192,30 @@ public final class HallufloorRun {
    * in the tokenizing pass and ride along in the kept documents, so nothing rereads the input.
    */
   private void stageBadRecords(Dataset<Row> tokenized, long fromRecords, RunOutput output) {
-    Dataset<Row> bad = badRecords(tokenized);
+    Dataset<Row> bad = read.badRecords(tokenized);
     badRecords = fromRecords + listing.problems().size();
     progress.note("read records (" + badRecords + " bad)");
     if (settings.badRecords() == BadRecordPolicy.FAIL && badRecords > 0) {
       List<BadRecord> shown = bad.limit(BAD_RECORDS_SHOWN).collectAsList().stream()
           .map(r -> new BadRecord(r.getString(0), r.getString(1), r.getString(2), r.getString(3))).toList();
       throw new BadInputException(badRecords + " bad record(s) and hallufloor.bad-records = fail; first: "
-          + describe(shown));
+          + BadRecord.describe(shown));
     }
     output.stage(BAD_RECORDS, settings.badRecords() == BadRecordPolicy.QUARANTINE ? bad
         : spark.createDataFrame(List.of(), RunsTable.BAD_RECORDS_SCHEMA));
   }
 
   /**
-   * Raw records to sliced documents with their token ids, kept (serialized, spilling to disk):
-   * the slice totals, the evidence pass and a soft kernel each read them, so text is read and
-   * tokenized once. Bad records ride along with their reason and no ids.
+   * Documents to their token ids, kept (serialized, spilling to disk): the slice totals, the
+   * evidence pass and a soft kernel each read them, so text is read and tokenized once. Bad
+   * records ride along with their reason and no ids.
    */
-  private Dataset<Row> tokenize(Dataset<Row> records) {
+  private Dataset<Row> tokenize(Dataset<Row> documents) {
     if (preTokenized()) {
       progress.begin("slicing pre-tokenized documents (" + settings.tokenizer() + " names the vocabulary)");
-      return Documents.fromIdRecords(records, slicing()).persist(StorageLevel.MEMORY_AND_DISK_SER());
+      return documents.persist(StorageLevel.MEMORY_AND_DISK_SER());
     }
     progress.begin("tokenizing with " + settings.tokenizer());
-    Dataset<Row> documents = Documents.fromRecords(records, slicing());
     return Tokenize.tokenize(documents, TokenizerSpec.of(settings.tokenizer())).persist(StorageLevel.MEMORY_AND_DISK_SER());
   }
 
@@ -273,23 +231,8 @@ public final class HallufloorRun {
     return out;
   }
 
-  private long vocabularySize() {
-    return Tokenizers.get(TokenizerSpec.of(settings.tokenizer())).vocabularySize();
-  }
-
-  /** input.dtype auto: uint16 while the vocabulary fits it, as OLMo writes its token files. */
-  private TokenFiles.Spec tokenFileSpec() {
-    Settings.Input in = settings.input();
-    String dtype = !in.dtype().equals("auto") ? in.dtype() : vocabularySize() <= 65536 ? "uint16" : "uint32";
-    return new TokenFiles.Spec(in.eosId(), dtype, vocabularySize(), settings.tokenizer(), in.splitTokens());
-  }
-
-  private boolean hasSideTable() {
-    return !settings.input().sideTablePaths().isEmpty();
-  }
-
   private boolean preTokenized() {
-    return InputFormat.byName(settings.input().format()).preTokenized();
+    return read.params().format().preTokenized();
   }
 
   /** Where the tables went and the summary of the first (beta_S, T) pair, for the user. */
@@ -351,7 +294,7 @@ public final class HallufloorRun {
 
   /** Tokenized documents to the three estimate tables, through examples and exact evidence. */
   private SliceBounds.Result estimate(Dataset<Row> tokenized, List<Row> groups, List<Row> sliceStats, int nVocab) {
-    SliceBounds.Params params = params(settings, nVocab);
+    SliceBounds.Params params = StageParams.estimate(settings, nVocab);
     Evidence evidence = evidence(tokenized, groups, sliceStats, settings.contextLengths(),
         settings.evidenceExamplesPerTask(), params);
     SliceBounds.Result result = SliceBounds.compute(spark, evidence.slices(), evidence.cells(), params);
@@ -442,46 +385,9 @@ public final class HallufloorRun {
     return new Evidence(cells, slices, numbered);
   }
 
-  /** The run-wide inputs of the estimate. */
-  public static SliceBounds.Params params(Settings settings, int nVocab) {
-    return new SliceBounds.Params(settings.tokenizer(), nVocab, EXACT, settings.betaS(),
-        settings.temperatures(), settings.eps0Grid(), settings.contextSampleRate(), Timestamp.from(Instant.now()),
-        settings.fittedScale());
-  }
-
   private static Row allSlice(List<Row> sliceStats) {
     return sliceStats.stream().filter(r -> Documents.ALL.equals(r.getString(0))).findFirst()
         .orElseThrow(() -> new BadInputException("no documents were read: every record of the input was bad or empty"));
-  }
-
-  private Dataset<Row> badRecords(Dataset<Row> tokenized) {
-    Dataset<Row> fromRecords = tokenized.filter(col("bad").isNotNull()).select("bad.*");
-    List<Row> fromListing = new ArrayList<>();
-    for (BadRecord b : listing.problems()) {
-      fromListing.add(RowFactory.create(b.file(), b.record(), b.reason(), b.excerpt()));
-    }
-    return spark.createDataFrame(fromListing, RunsTable.BAD_RECORDS_SCHEMA).union(fromRecords);
-  }
-
-  private RecordSpec recordSpec() {
-    return recordSpec(settings);
-  }
-
-  /** What the corpus reader needs of the settings. */
-  public static RecordSpec recordSpec(Settings settings) {
-    Settings.Input in = settings.input();
-    List<String> sliceFields = settings.slices().stream().map(SliceSpec::field).toList();
-    return new RecordSpec(in.textField(), in.idsField(), in.idField(), sliceFields, in.textColumns(), in.textDelimiter(),
-        in.maxDocumentBytes());
-  }
-
-  private Documents.Slicing slicing() {
-    return slicing(settings);
-  }
-
-  /** What the documents stage needs of the settings. */
-  public static Documents.Slicing slicing(Settings settings) {
-    return new Documents.Slicing(settings.slices(), settings.scalingFractions(), settings.heldoutFraction());
   }
 
   private RunsTable.RunRecord runRecord(String status, Long documents, String error, Long invariantViolations) {
@@ -508,17 +414,6 @@ public final class HallufloorRun {
           ? "quarantined in " + committed.stream().filter(p -> p.toString().contains("/" + BAD_RECORDS + "/")).findFirst().orElse(null)
           : "skipped"));
     }
-  }
-
-  private static String describe(List<BadRecord> problems) {
-    if (problems.isEmpty()) {
-      return "(none)";
-    }
-    StringBuilder sb = new StringBuilder(problems.get(0).describe());
-    for (int i = 1; i < problems.size(); i++) {
-      sb.append("; ").append(problems.get(i).describe());
-    }
-    return sb.toString();
   }
 
   static String version() {

@@ -24,7 +24,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.sketch.BloomFilter;
 import org.hallufloor.context.SoftCells;
 import scala.Tuple2;
@@ -52,6 +51,8 @@ public final class JaccardJoin {
   public static final String SBAR = "sbar";
   /** value = index into {@link #JOIN_COUNTS}, amount = that count over the slice's sampled sets. */
   public static final String JOIN = "join";
+  /** The slice of a task's row that counts the join's capped buckets; the driver takes it out of the cells. */
+  private static final int WHOLE_JOIN = -1;
 
   /**
    * Per sampled set of a slice, x = its training examples, y = its distinct training contexts
@@ -114,7 +115,6 @@ public final class JaccardJoin {
       Broadcast<Map<Integer, Double>> audit = jsc.broadcast(auditRates);
       MinHash minHash = new MinHash(p.bands(), p.rows());
       Broadcast<BloomFilter> queryKeys = jsc.broadcast(queryBandKeys(kept, queries, minHash, p));
-      LongAccumulator cappedBuckets = jsc.sc().longAccumulator("jaccard capped buckets");
 
       JavaRDD<Row> memberRows = kept.flatMap(s -> {
         List<Row> out = new ArrayList<>();
@@ -142,7 +142,7 @@ public final class JaccardJoin {
             List<Row> out = new ArrayList<>();
             SortedRuns buckets = new SortedRuns(rows, 0);
             while (buckets.hasNext()) {
-              bucket(buckets.next(), minHash, p, audit.value(), cappedBuckets, out);
+              bucket(buckets.next(), minHash, p, audit.value(), out);
             }
             return out.iterator();
           }, Encoders.row(Partial.SCHEMA));
@@ -152,12 +152,20 @@ public final class JaccardJoin {
           .sortWithinPartitions("query")
           .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> cells(merged(new SortedRuns(rows, 0)), audit.value(),
               truePairs.value()), Encoders.row(CELLS));
-      List<Row> cells = partialCells.groupBy("slice", "context_len", "kind", "value")
+      List<Row> cells = new ArrayList<>();
+      long cappedBuckets = 0;
+      for (Row r : partialCells.groupBy("slice", "context_len", "kind", "value")
           .agg(sum("contexts").as("contexts"), sum("occurrences").as("occurrences"), sum("heldout").as("heldout"),
               sum("amount").as("amount"))
-          .collectAsList();
+          .collectAsList()) {
+        if (r.getInt(0) == WHOLE_JOIN) {
+          cappedBuckets += Math.round(r.getDouble(7));
+        } else {
+          cells.add(r);
+        }
+      }
       double seconds = (System.nanoTime() - started) / 1e9;
-      return new Result(spark.createDataFrame(cells, CELLS), seconds, cappedBuckets.value());
+      return new Result(spark.createDataFrame(cells, CELLS), seconds, cappedBuckets);
     } finally {
       kept.unpersist(false);
     }
@@ -191,8 +199,7 @@ public final class JaccardJoin {
    * bands' keys are computed once per member of this bucket, and only for members of a similar
    * pair, so members carry no signature. Any pair is counted as a candidate in every band it shares.
    */
-  static void bucket(List<Row> rows, MinHash minHash, Params p, Map<Integer, Double> auditRates,
-      LongAccumulator cappedBuckets, List<Row> out) {
+  static void bucket(List<Row> rows, MinHash minHash, Params p, Map<Integer, Double> auditRates, List<Row> out) {
     List<Member> queries = new ArrayList<>();
     List<Member> pool = new ArrayList<>();
     for (Row r : rows) {
@@ -210,8 +217,8 @@ public final class JaccardJoin {
     int band = queries.get(0).band();
     long dropped = 0;
     Set<Long> droppedHashes = Set.of();
-    if (pool.size() > p.bucketCap()) {
-      cappedBuckets.add(1);
+    boolean capped = pool.size() > p.bucketCap();
+    if (capped) {
       pool.sort((a, b) -> Long.compare(MinHash.mix(a.set().hash ^ band), MinHash.mix(b.set().hash ^ band)));
       droppedHashes = new HashSet<>();
       for (Member m : pool.subList(p.bucketCap(), pool.size())) {
@@ -242,7 +249,12 @@ public final class JaccardJoin {
           }
         }
       }
-      if (partial.candidates > 0 || partial.capped > 0) {
+      if (capped) {
+        // The bucket is counted once, with its first query, whatever that query found.
+        partial.cappedBuckets = 1;
+        capped = false;
+        out.add(partial.toRow(q.hash));
+      } else if (partial.candidates > 0 || partial.capped > 0) {
         out.add(partial.toRow(q.hash));
       }
     }
@@ -358,8 +370,10 @@ public final class JaccardJoin {
     Map<List<Object>, double[]> evidenceCells = new HashMap<>();
     Map<Long, double[]> sums = new HashMap<>();
     int nSbar = SBAR_SUMS.size();
+    long cappedBuckets = 0;
     while (queries.hasNext()) {
       Partial q = queries.next();
+      cappedBuckets += q.cappedBuckets;
       ContextSet set = q.query;
       Similar similar = set.sampled(auditRates.get(set.c)) ? truePairs.get(set.hash) : null;
       long foundTrue = 0;
@@ -424,6 +438,9 @@ public final class JaccardJoin {
             v[t]));
       }
     });
+    if (cappedBuckets > 0) {
+      rows.add(RowFactory.create(WHOLE_JOIN, 0, JOIN, -1.0, 0L, 0L, 0L, (double) cappedBuckets));
+    }
     return rows.iterator();
   }
 }

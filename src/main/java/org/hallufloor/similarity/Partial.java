@@ -28,7 +28,8 @@ final class Partial implements Serializable {
       .add("found", DataTypes.BinaryType, false)
       .add("c", DataTypes.IntegerType, true)
       .add("hash", DataTypes.LongType, true)
-      .add("data", DataTypes.BinaryType, true);
+      .add("data", DataTypes.BinaryType, true)
+      .add("capped_buckets", DataTypes.LongType, false);
 
   private static final int SET_COLUMNS = 6;
 
@@ -39,6 +40,8 @@ final class Partial implements Serializable {
   long candidates;
   long verified;
   long capped;
+  /** Buckets this partial's query was the first of where the cap dropped sets: carried in the data, so a retried task cannot count twice. */
+  long cappedBuckets;
   long[] found = NO_HASHES;
 
   /** The query's own contribution: its training examples, each with K = 1. */
@@ -65,7 +68,8 @@ final class Partial implements Serializable {
       packed.putDouble(evidence[i]);
     }
     return RowFactory.create(queryHash, candidates, verified, capped, packed.array(), ContextSet.longsToBytes(found),
-        query == null ? null : query.c, query == null ? null : query.hash, query == null ? null : query.toBytes());
+        query == null ? null : query.c, query == null ? null : query.hash, query == null ? null : query.toBytes(),
+        cappedBuckets);
   }
 
   static Partial of(Row r) {
@@ -73,6 +77,7 @@ final class Partial implements Serializable {
     p.candidates = r.getLong(1);
     p.verified = r.getLong(2);
     p.capped = r.getLong(3);
+    p.cappedBuckets = r.getLong(SCHEMA.fieldIndex("capped_buckets"));
     ByteBuffer packed = ByteBuffer.wrap((byte[]) r.get(4));
     int n = packed.remaining() / 12;
     p.slices = new int[n];
@@ -99,6 +104,7 @@ final class Partial implements Serializable {
     candidates += o.candidates;
     verified += o.verified;
     capped += o.capped;
+    cappedBuckets += o.cappedBuckets;
     if (o.found.length > 0) {
       long[] both = Arrays.copyOf(found, found.length + o.found.length);
       System.arraycopy(o.found, 0, both, found.length, o.found.length);

@@ -28,6 +28,7 @@ import org.hallufloor.evidence.Kinds;
 import org.hallufloor.evidence.SliceTotals;
 import org.hallufloor.job.HallufloorJob;
 import org.hallufloor.job.HallufloorRun;
+import org.hallufloor.job.StageParams;
 import org.hallufloor.tokenize.TextTokenizer;
 import org.hallufloor.tokenize.TokenizerSpec;
 import org.hallufloor.tokenize.Tokenize;
@@ -131,7 +132,7 @@ public final class JobBench {
     long t0 = System.nanoTime();
     SparkSession spark = HallufloorJob.session(settings);
     long t1 = System.nanoTime();
-    Dataset<Row> documents = Documents.fromRecords(records(spark, settings), HallufloorRun.slicing(settings));
+    Dataset<Row> documents = Documents.fromRecords(records(spark, settings), StageParams.slicing(settings));
     List<Row> plain = PlainCounts.spectra(documents, TokenizerSpec.of(settings.tokenizer()), settings.contextLengths())
         .collectAsList();
     long t2 = System.nanoTime();
@@ -196,7 +197,7 @@ public final class JobBench {
     int nVocab = Tokenizers.get(TokenizerSpec.of(settings.tokenizer())).vocabularySize();
     HallufloorRun.Evidence evidence = HallufloorRun.evidence(tokenized, groups, sliceStats, settings.contextLengths(),
         settings.evidenceExamplesPerTask(),
-        HallufloorRun.params(settings, nVocab));
+        StageParams.estimate(settings, nVocab));
     List<Row> cells = evidence.cells()
         .filter(col("kind").isin(PlainCounts.KINDS.toArray()).and(col("contexts").gt(0)))
         .collectAsList();
@@ -217,7 +218,7 @@ public final class JobBench {
     CorpusReader.registerCodecs(conf);
     InputFiles.Listing listing = InputFiles.list(settings.input().paths(),
         InputFormat.byName(settings.input().format()), conf);
-    return CorpusReader.read(spark, listing.files(), HallufloorRun.recordSpec(settings))
+    return CorpusReader.read(spark, listing.files(), StageParams.recordSpec(settings))
         .filter(col("bad_reason").isNull())
         .repartition(2 * spark.sparkContext().defaultParallelism());
   }

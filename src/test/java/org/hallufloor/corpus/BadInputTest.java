@@ -15,9 +15,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.hallufloor.job.HallufloorJob;
 import org.hallufloor.job.HallufloorRun;
+import org.hallufloor.job.StageParams;
 import org.hallufloor.testing.Europarl;
 import org.hallufloor.testing.Runs;
 import org.hallufloor.testing.Shards;
@@ -26,9 +28,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One test per kind of bad input, each under the three policies: fail exits 3 naming file and
- * reason; skip counts it; quarantine counts it and writes it to bad_records. The expected
- * document count is the number of good lines written, so it is never silently off.
+ * One test per kind of bad input, on the read stage alone ({@link ReadCorpus}): the good
+ * documents are all there and the bad record names its file, record and reason. What the three
+ * policies make of a bad record (fail exits 3 naming it; skip counts it in runs; quarantine
+ * also writes it to bad_records) is the job's, checked once end to end. The expected document
+ * count is the number of good lines written, so it is never silently off.
  */
 class BadInputTest extends SparkTestBase {
   private static final int GOOD = 20;
@@ -68,8 +72,38 @@ class BadInputTest extends SparkTestBase {
         "hallufloor.tokenizer=bytes", "hallufloor.bad-records=" + policy);
   }
 
-  /** Checks all three policies for a shard whose line 3 is bad for {@code reason}. */
+  /** The read stage under {@code policy}, as the job's settings give it. */
+  private ReadCorpus.Result read(String policy, String... paths) {
+    return ReadCorpus.execute(spark(), StageParams.read(settings(policy, paths)));
+  }
+
+  /** The documents a read stage gives, and its bad records (listing problems first). */
+  private record Read(long documents, List<Row> bad) {}
+
+  private Read readAll(String policy, String... paths) {
+    ReadCorpus.Result read = read(policy, paths);
+    // One pass over the input, as the job makes: the bad column kept, then counted and listed.
+    Dataset<Row> kept = read.documents().select("bad").cache();
+    try {
+      return new Read(kept.filter("bad is null").count(), read.badRecords(kept).orderBy("record").collectAsList());
+    } finally {
+      kept.unpersist();
+    }
+  }
+
+  /** The read stage on a shard whose line 3 is bad for {@code reason}: one bad record, every good document. */
   private void assertBadLine(Path shard, String record, String reason, long goodDocuments) {
+    Read read = readAll("skip", shard.toString());
+    assertEquals(goodDocuments, read.documents());
+    assertEquals(1, read.bad().size(), read.bad().toString());
+    Row b = read.bad().get(0);
+    Assertions.assertTrue(b.getString(b.fieldIndex("file")).endsWith(shard.getFileName().toString()), b.toString());
+    assertEquals(record, b.getString(b.fieldIndex("record")));
+    Assertions.assertTrue(b.getString(b.fieldIndex("reason")).contains(reason), b.toString());
+  }
+
+  /** The whole job under the three policies, for a shard whose line 3 is bad for {@code reason}. */
+  private void assertPolicies(Path shard, String record, String reason, long goodDocuments) {
     Runs.Exit exit = failRun(shard.toString());
     assertEquals(HallufloorJob.BAD_INPUT, exit.code(), exit.err());
     Assertions.assertTrue(exit.err().contains(shard.getFileName().toString()) && exit.err().contains(record)
@@ -99,6 +133,7 @@ class BadInputTest extends SparkTestBase {
     String broken = goodLines().get(5);
     Path shard = shardWith("malformed.jsonl", broken.substring(0, broken.length() / 2).getBytes(StandardCharsets.UTF_8));
     assertBadLine(shard, "line 3", "malformed JSON", GOOD);
+    assertPolicies(shard, "line 3", "malformed JSON", GOOD);
   }
 
   /** Issue 21 row 3: a second object, or garbage, after the first one is not silently dropped. */
@@ -129,11 +164,9 @@ class BadInputTest extends SparkTestBase {
       sb.append(Europarl.docs().get(i).body()).append(' ');
     }
     Path shard = shardWith("25mb.jsonl.gz", Shards.json(Map.of("text", sb.toString())).getBytes(StandardCharsets.UTF_8));
-    HallufloorRun.Result r = Runs.run(spark(), Runs.settings(null, dir.resolve("out-25mb"),
-        "hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.tokenizer=bytes", "hallufloor.bad-records=fail",
-        "hallufloor.context-lengths=[1]"));
+    Read r = readAll("fail", shard.toString());
     assertEquals(GOOD + 1, r.documents());
-    assertEquals(0, r.badRecords());
+    assertEquals(List.of(), r.bad());
   }
 
   @Test
@@ -207,12 +240,12 @@ class BadInputTest extends SparkTestBase {
   void pathThatDoesNotExist() throws IOException {
     Path good = Shards.writeLines(dir.resolve("good.jsonl"), goodLines());
     String missing = dir.resolve("no/such/shard.jsonl.gz").toString();
-    Runs.Exit exit = failRun(good.toString(), missing);
-    assertEquals(HallufloorJob.BAD_INPUT, exit.code(), exit.err());
-    Assertions.assertTrue(exit.err().contains(missing) && exit.err().contains("path does not exist"), exit.err());
-    HallufloorRun.Result skipped = Runs.run(spark(), settings("skip", good.toString(), missing));
+    BadInputException failed = Assertions.assertThrows(BadInputException.class, () -> read("fail", good.toString(), missing));
+    Assertions.assertTrue(failed.getMessage().contains(missing) && failed.getMessage().contains("path does not exist"),
+        failed.getMessage());
+    Read skipped = readAll("skip", good.toString(), missing);
     assertEquals(GOOD, skipped.documents());
-    assertEquals(1, skipped.badRecords());
+    assertEquals(1, skipped.bad().size());
     // With nothing at all to read, no policy makes an empty run a success.
     Runs.Exit nothing = Runs.execute(spark(), settings("skip", missing));
     assertEquals(HallufloorJob.BAD_INPUT, nothing.code(), nothing.err());
@@ -222,14 +255,15 @@ class BadInputTest extends SparkTestBase {
   void emptyFolder() throws IOException {
     Path good = Shards.writeLines(dir.resolve("good.jsonl"), goodLines());
     Path empty = Files.createDirectories(dir.resolve("empty"));
-    Runs.Exit exit = failRun(good.toString(), empty.toString());
-    assertEquals(HallufloorJob.BAD_INPUT, exit.code(), exit.err());
-    Assertions.assertTrue(exit.err().contains("empty") && exit.err().contains("folder holds no input file"), exit.err());
-    HallufloorRun.Result quarantined = Runs.run(spark(), settings("quarantine", good.toString(), empty.toString()));
+    BadInputException failed = Assertions.assertThrows(BadInputException.class,
+        () -> read("fail", good.toString(), empty.toString()));
+    Assertions.assertTrue(failed.getMessage().contains("empty") && failed.getMessage().contains("folder holds no input file"),
+        failed.getMessage());
+    Read quarantined = readAll("quarantine", good.toString(), empty.toString());
     assertEquals(GOOD, quarantined.documents());
-    List<Row> bad = spark().read().parquet(quarantined.output().location("bad_records").toString()).collectAsList();
-    assertEquals(1, bad.size());
-    Assertions.assertTrue(bad.get(0).getString(2).contains("folder holds no input file"), bad.toString());
+    assertEquals(1, quarantined.bad().size());
+    Assertions.assertTrue(quarantined.bad().get(0).getString(2).contains("folder holds no input file"),
+        quarantined.bad().toString());
   }
 
   /**
@@ -247,16 +281,14 @@ class BadInputTest extends SparkTestBase {
     Shards.writeLines(Files.createDirectories(out.resolve("_temporary").resolve("0")).resolve("part-00003.jsonl"),
         goodLines());
     for (String glob : List.of(out + "/*", out + "/*.jsonl", out + "/*/part-*")) {
-      boolean nested = glob.endsWith("part-*");
-      Runs.Exit exit = Runs.execute(spark(), settings("skip", glob));
-      if (nested) {
+      if (glob.endsWith("part-*")) {
         // Only _temporary/0 matches */part-*, and it is hidden: nothing to read.
-        assertEquals(HallufloorJob.BAD_INPUT, exit.code(), exit.err());
+        Assertions.assertThrows(BadInputException.class, () -> read("skip", glob));
         continue;
       }
-      HallufloorRun.Result r = Runs.run(spark(), settings("fail", glob));
+      Read r = readAll("fail", glob);
       assertEquals(GOOD, r.documents(), glob);
-      assertEquals(0, r.badRecords(), glob);
+      assertEquals(List.of(), r.bad(), glob);
     }
   }
 
@@ -305,15 +337,10 @@ class BadInputTest extends SparkTestBase {
       // The footer's length and magic are the last 8 bytes: cut them and the file is not Parquet.
       Files.write(corrupt.resolve("part-00000.parquet"), Arrays.copyOf(bytes, bytes.length - 8));
     }
-    String[] paths = {good1.toString(), good2.toString(), wrongType.toString(), corrupt.toString()};
-    Runs.Exit exit = failRun(paths);
-    assertEquals(HallufloorJob.BAD_INPUT, exit.code(), exit.err());
-    Assertions.assertTrue(exit.err().contains("2 bad record(s)"), exit.err());
-
-    HallufloorRun.Result quarantined = Runs.run(spark(), settings("quarantine", paths));
+    Read quarantined = readAll("quarantine", good1.toString(), good2.toString(), wrongType.toString(),
+        corrupt.toString());
     assertEquals(50, quarantined.documents(), "both good shards, 30 + 20 documents");
-    List<Row> bad = spark().read().parquet(quarantined.output().location("bad_records").toString())
-        .orderBy("record").collectAsList();
+    List<Row> bad = quarantined.bad();
     assertEquals(2, bad.size(), bad.toString());
     Assertions.assertTrue(bad.get(0).getString(0).contains("pq-corrupt") && bad.get(0).getString(1).equals("footer")
         && bad.get(0).getString(2).startsWith("not a readable Parquet file"), bad.get(0).toString());

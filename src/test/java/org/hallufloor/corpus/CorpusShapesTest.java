@@ -15,11 +15,11 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.hallufloor.job.HallufloorRun;
 import org.hallufloor.testing.Europarl;
 import org.hallufloor.testing.Runs;
 import org.hallufloor.testing.Shards;
 import org.hallufloor.testing.SparkTestBase;
+import org.hallufloor.testing.Stages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * compression, read through that corpus's job file. The second method: with the bytes
  * tokenizer a document's tokens are its UTF-8 length, so documents and tokens per slice are
  * summed here by a plain loop over what was written, with slice values spelled out by hand.
+ * Only the stages that read and slice run (see testing/Stages): nothing after them slices.
  */
 class CorpusShapesTest extends SparkTestBase {
   private static final int N = 48;
@@ -73,7 +74,7 @@ class CorpusShapesTest extends SparkTestBase {
     v[1] += tokens;
   }
 
-  private void assertSlices(Map<String, long[]> expected, HallufloorRun.Result result) {
+  private void assertSlices(Map<String, long[]> expected, Stages.Slices result) {
     Map<String, long[]> actual = new TreeMap<>(Runs.bySlice(result.sliceStats()));
     assertEquals(expected.keySet(), actual.keySet());
     for (String k : expected.keySet()) {
@@ -83,8 +84,9 @@ class CorpusShapesTest extends SparkTestBase {
     assertEquals(0, result.badRecords());
   }
 
-  private HallufloorRun.Result runJob(String job, Path input) {
-    return Runs.run(spark(), Runs.settings(job, dir.resolve("out"),
+  /** The job file's read, tokenize and slice-totals stages on {@code input} (the rest of the job does not slice). */
+  private Stages.Slices runJob(String job, Path input) {
+    return Stages.slices(spark(), Runs.settings(job, dir.resolve("out"),
         "hallufloor.input.paths=[\"" + input + "\"]", "hallufloor.tokenizer=bytes"));
   }
 

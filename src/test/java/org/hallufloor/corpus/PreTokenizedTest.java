@@ -20,6 +20,7 @@ import org.hallufloor.testing.Runs;
 import org.hallufloor.testing.SameNumbers;
 import org.hallufloor.testing.Shards;
 import org.hallufloor.testing.SparkTestBase;
+import org.hallufloor.testing.Stages;
 import org.hallufloor.testing.TokenFileWriters;
 import org.hallufloor.tokenize.TokenizerSpec;
 import org.hallufloor.tokenize.Tokenizers;
@@ -86,8 +87,10 @@ class PreTokenizedTest extends SparkTestBase {
    * split boundaries. A side table gives each document index the text run's id and date
    * (Parquet for Megatron, CSV and JSON lines for the flat files), so with slices by year
    * (from the side table) and by shard (from the file name), the held-out split and scaling
-   * fractions, every number must match the text run's. The text run's own slices are checked
-   * against a plain count of the documents first, so the match is not one of two empty slicings.
+   * fractions, every document the evidence stages read must equal the text run's: same id,
+   * slices, held-out flag and ids (so every number does; {@link #parquetIdsGiveTheTextRunsNumbers}
+   * checks that end to end). The text run's own slices are checked against a plain count of the
+   * documents first, so the match is not one of two empty slicings.
    */
   @Test
   void megatronAndNumpyTokenFilesGiveTheTextRunsNumbers() throws Exception {
@@ -135,8 +138,9 @@ class PreTokenizedTest extends SparkTestBase {
     String[] sliced = concat(COMMON, "hallufloor.slices=[{ name = year, field = date, transform = year },"
         + " { name = shard, field = _file, transform = file-name }]", "hallufloor.input.split-tokens=50000");
 
-    HallufloorRun.Result fromText = Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf",
-        dir.resolve("text-out"), concat(sliced, "hallufloor.input.paths=[\"" + dir.resolve("text") + "\"]")));
+    org.hallufloor.config.Settings textSettings = Runs.settings("jobs/europarl-sample.conf", dir.resolve("text-out"),
+        concat(sliced, "hallufloor.input.paths=[\"" + dir.resolve("text") + "\"]"));
+    Stages.Slices fromText = Stages.slices(spark(), textSettings);
     Map<String, Long> textDocs = new TreeMap<>();
     Runs.bySlice(fromText.sliceStats()).forEach((k, v) -> {
       if (k.startsWith("year=") || k.startsWith("shard=")) {
@@ -144,25 +148,26 @@ class PreTokenizedTest extends SparkTestBase {
       }
     });
     assertEquals(expectedDocs, textDocs, "documents per year and shard of the text run, against a plain count");
-    List<Row> expected = bounds(fromText);
+    List<Row> expected = documents(textSettings);
+    assertEquals(DOCUMENTS, expected.size());
 
     for (String[] input : List.of(
         new String[] {"megatron", dir.resolve("megatron").toString(), parquetSide.toString()},
         new String[] {"numpy-tokens", dir.resolve("flat").toString(), csvSide.toString()},
         new String[] {"numpy-tokens", dir.resolve("npy").toString(), jsonSide.toString()})) {
-      HallufloorRun.Result r = Runs.run(spark(), Runs.settings(null, dir.resolve("out-" + Path.of(input[1])
-          .getFileName()), concat(sliced, "hallufloor.input.paths=[\"" + input[1] + "\"]",
-          "hallufloor.input.format=" + input[0], "hallufloor.input.eos-id=" + EOS,
-          "hallufloor.input.side-table.paths=[\"" + input[2] + "\"]", "hallufloor.input.id-field=doc_id")));
-      assertEquals(DOCUMENTS, r.documents(), input[1]);
-      assertEquals(fromText.sliceStats(), r.sliceStats(), "documents and tokens per slice: " + input[1]);
-      SameNumbers.assertSameSliceBounds(expected, bounds(r));
+      org.hallufloor.config.Settings s = Runs.settings(null, dir.resolve("out-" + Path.of(input[1]).getFileName()),
+          concat(sliced, "hallufloor.input.paths=[\"" + input[1] + "\"]", "hallufloor.input.format=" + input[0],
+              "hallufloor.input.eos-id=" + EOS, "hallufloor.input.side-table.paths=[\"" + input[2] + "\"]",
+              "hallufloor.input.id-field=doc_id"));
+      assertEquals(fromText.sliceStats(), Stages.slices(spark(), s).sliceStats(),
+          "documents and tokens per slice: " + input[1]);
+      assertEquals(expected, documents(s), "the documents the evidence stages read: " + input[1]);
     }
   }
 
   /**
-   * A side table that cannot number the documents is bad input naming the table and what is
-   * wrong: a repeated index, a column the settings name but the table lacks, an index that is
+   * A side table that cannot number the documents is bad input (exit 3) naming the table and what is
+   * wrong, from the read stage: a repeated index, a column the settings name but the table lacks, an index that is
    * not an integer, a malformed line.
    * Without a side table, slicing token files by file name still works.
    */
@@ -182,25 +187,25 @@ class PreTokenizedTest extends SparkTestBase {
     assertBadSideTable(base, notANumber, "each document needs exactly one row; 1 row(s) without an integer doc_index");
     Path malformed = Shards.writeLines(dir.resolve("malformed.jsonl"), List.of("{\"doc_index\": 0, \"date\": \"2001\"}",
         "{\"doc_index\": 1, \"date\": "));
-    Runs.Exit exit = execute(base, malformed);
-    assertEquals(HallufloorJob.BAD_INPUT, exit.code(), exit.err());
-    Assertions.assertTrue(exit.err().contains("malformed.jsonl: malformed line: {\"doc_index\": 1"), exit.err());
+    String error = readWith(base, malformed);
+    Assertions.assertTrue(error.contains("malformed.jsonl: malformed line: {\"doc_index\": 1"), error);
 
-    HallufloorRun.Result byFile = Runs.run(spark(), Runs.settings(null, dir.resolve("by-file"), concat(base,
+    Stages.Slices byFile = Stages.slices(spark(), Runs.settings(null, dir.resolve("by-file"), concat(base,
         "hallufloor.slices=[{ name = dataset, field = _file, transform = file-name }]")));
     // 3 documents of 2 + 3 + 2 tokens, counted by hand from ids above.
     Assertions.assertArrayEquals(new long[] {3, 7}, Runs.bySlice(byFile.sliceStats()).get("dataset=europarl_text_document"));
   }
 
   private void assertBadSideTable(String[] base, Path table, String message) {
-    Runs.Exit exit = execute(base, table);
-    assertEquals(HallufloorJob.BAD_INPUT, exit.code(), exit.err());
-    Assertions.assertTrue(exit.err().contains("side table " + table) && exit.err().contains(message), exit.err());
+    String error = readWith(base, table);
+    Assertions.assertTrue(error.contains("side table " + table) && error.contains(message), error);
   }
 
-  private Runs.Exit execute(String[] base, Path table) {
-    return Runs.execute(spark(), Runs.settings(null, dir.resolve("out-" + table.getFileName()), concat(base,
-        "hallufloor.input.side-table.paths=[\"" + table + "\"]")));
+  /** The read stage with {@code table} as side table: the message it fails with (BadInputException, exit 3). */
+  private String readWith(String[] base, Path table) {
+    org.hallufloor.config.Settings s = Runs.settings(null, dir.resolve("out-" + table.getFileName()), concat(base,
+        "hallufloor.input.side-table.paths=[\"" + table + "\"]"));
+    return Assertions.assertThrows(BadInputException.class, () -> Stages.slices(spark(), s)).getMessage();
   }
 
   @Test
@@ -249,18 +254,14 @@ class PreTokenizedTest extends SparkTestBase {
     String[] settings = concat(COMMON, "hallufloor.input.paths=[\"" + parquet.toAbsolutePath() + "\"]",
         "hallufloor.input.format=parquet-ids", "hallufloor.input.id-field=doc_id");
 
-    Runs.Exit failed = Runs.execute(spark(), Runs.settings(null, dir.resolve("fail"), settings));
-    assertEquals(HallufloorJob.BAD_INPUT, failed.code(), failed.err());
-    Assertions.assertTrue(failed.err().contains("4 bad record(s)"), failed.err());
-    Assertions.assertTrue(failed.err().contains("token id " + nVocab + " outside the vocabulary of cl100k_base (N_V = "
-        + nVocab + ")"), failed.err());
-    Assertions.assertTrue(failed.err().contains("bad-ids"), "names the file: " + failed.err());
-
-    HallufloorRun.Result quarantined = Runs.run(spark(), Runs.settings(null, dir.resolve("quarantine"),
-        concat(settings, "hallufloor.bad-records=quarantine")));
-    assertEquals(1, quarantined.documents());
-    List<String> reasons = spark().read().parquet(quarantined.output().location("bad_records").toString())
-        .orderBy("record").select("reason").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    // The read stage alone: what the policies do with bad records is BadInputTest's.
+    List<Row> read = Stages.documents(spark(), Runs.settings(null, dir.resolve("read"), settings))
+        .select("doc_id", "bad").collectAsList();
+    assertEquals(1, read.stream().filter(r -> r.isNullAt(1)).count());
+    List<Row> bad = read.stream().filter(r -> !r.isNullAt(1)).map(r -> r.getStruct(1))
+        .sorted(java.util.Comparator.comparing((Row b) -> b.getString(1))).toList();
+    Assertions.assertTrue(bad.stream().allMatch(b -> b.getString(0).contains("bad-ids")), "names the file: " + bad);
+    List<String> reasons = bad.stream().map(b -> b.getString(2)).toList();
     assertEquals(List.of("token id " + nVocab + " outside the vocabulary of cl100k_base (N_V = " + nVocab + ")",
         "token id -1 outside the vocabulary of cl100k_base (N_V = " + nVocab + ")", "missing ids field 'input_ids'",
         "empty document"), reasons);
@@ -272,6 +273,12 @@ class PreTokenizedTest extends SparkTestBase {
         List.of("hallufloor.input.paths=[\"x\"]", "hallufloor.input.format=parquet-ids",
             "hallufloor.slices=[{ name = language, transform = language }]")));
     Assertions.assertTrue(e.getMessage().contains("hallufloor.slices[0] (language): reads the text"), e.getMessage());
+  }
+
+  /** The documents as the evidence stages read them, in id order, bad records left out. */
+  private List<Row> documents(org.hallufloor.config.Settings settings) {
+    return Stages.documents(spark(), settings).filter("bad is null").select("doc_id", "slices", "heldout", "ids")
+        .orderBy("doc_id").collectAsList();
   }
 
   private List<Row> bounds(HallufloorRun.Result r) {

@@ -136,14 +136,11 @@ class ExactPipelineTest extends SparkTestBase {
   @Test
   void everyNumberOfSliceBoundsMatchesThePlainLoop() {
     List<Row> rows = table(result, "slice_bounds").collectAsList();
-    int checked = 0;
-    for (Row r : rows) {
-      checked += PlainLoopCheck.row(r, expected.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value"))
-          .get((int) r.getAs("context_len")));
-    }
+    long checked = PlainLoopCheck.rows(rows, r -> expected.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value"))
+        .get((int) r.getAs("context_len")));
     // Per slice and length, 2 betas times 6 distributions, or 4 where no document was held out.
     assertEquals(PlainLoopCheck.rowsExpected(expected, 2), checked);
-    assertEquals(checked, rows.size());
+    assertEquals(checked, (long) rows.size());
     Assertions.assertTrue(result.invariantViolations().isEmpty(), result.invariantViolations().toString());
   }
 
@@ -165,11 +162,8 @@ class ExactPipelineTest extends SparkTestBase {
         d -> List.of("all=all", "year=" + (top.contains(d.date().substring(0, 4)) ? d.date().substring(0, 4) : "other")),
         LENGTHS, HELDOUT);
     HallufloorRun.Result r = run("capped", 4, "hallufloor.slices=[{name=year, field=date, transform=year, max-values=2}]");
-    int checked = 0;
-    for (Row row : table(r, "slice_bounds").collectAsList()) {
-      checked += PlainLoopCheck.row(row, capped.get(row.getAs("slice_dim") + "=" + row.getAs("slice_value"))
-          .get((int) row.getAs("context_len")));
-    }
+    long checked = PlainLoopCheck.rows(table(r, "slice_bounds").collectAsList(),
+        row -> capped.get(row.getAs("slice_dim") + "=" + row.getAs("slice_value")).get((int) row.getAs("context_len")));
     assertEquals(PlainLoopCheck.rowsExpected(capped, 2), checked);
     long cut = perYear.entrySet().stream().filter(e -> !top.contains(e.getKey())).mapToLong(Map.Entry::getValue).sum();
     assertEquals(cut, org.hallufloor.testing.Runs.bySlice(r.sliceStats()).get("year=other")[0], "documents of year=other");

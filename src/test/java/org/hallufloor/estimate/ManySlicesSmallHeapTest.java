@@ -60,12 +60,11 @@ class ManySlicesSmallHeapTest extends SparkTestBase {
           List.of(1, 2), HELDOUT));
     }
     List<Row> rows = spark().read().parquet(out.resolve("slice_bounds").toString()).collectAsList();
-    int checked = 0;
-    for (Row r : rows) {
+    long checked = PlainLoopCheck.rows(rows, r -> {
       Map<Integer, SecondMethod.Counts> slice = expected.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value"));
       Assertions.assertNotNull(slice, "a slice the loop has: " + r);
-      checked += PlainLoopCheck.row(r, slice.get((int) r.getAs("context_len")));
-    }
+      return slice.get((int) r.getAs("context_len"));
+    });
     assertEquals(PlainLoopCheck.rowsExpected(expected, 4), checked, "one row per (slice, c, pair, distribution)");
     Assertions.assertTrue(expected.size() > DOCS * (1 - HELDOUT) * 0.9, "most documents are slices with training rows");
 

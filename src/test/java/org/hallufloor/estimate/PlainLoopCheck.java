@@ -24,6 +24,14 @@ final class PlainLoopCheck {
   private static final Map<SecondMethod.Counts, Map<String, Spectrum>> SPECTRA =
       java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
+  /**
+   * Checks every row against the loop's counts of its (slice, c), rows in parallel (the checks
+   * only read the counts, and memoize per (slice, c) thread-safely); returns how many.
+   */
+  static long rows(List<Row> rows, java.util.function.Function<Row, SecondMethod.Counts> countsOf) {
+    return rows.parallelStream().mapToLong(r -> row(r, countsOf.apply(r))).sum();
+  }
+
   /** Checks {@code r} against the loop's counts of its (slice, c); returns 1, for counting rows. */
   static int row(Row r, SecondMethod.Counts counts) {
     String slice = r.getAs("slice_dim") + "=" + r.getAs("slice_value");
@@ -108,19 +116,9 @@ final class PlainLoopCheck {
       assertEquals(1.0, t, where + ": the fitted scale is beta_s / T at T = 1");
       Assertions.assertNull(modelPh, where + ": P_h is not summed at the fitted scale");
     } else if (distribution.endsWith("occurrence")) {
-      double sum = 0;
-      for (Map.Entry<List<Integer>, Map<Integer, Long>> x : counts.train.entrySet()) {
-        for (Map.Entry<Integer, Long> f : x.getValue().entrySet()) {
-          sum += f.getValue() * counts.hallucination(x.getKey(), f.getKey(), a);
-        }
-      }
-      close(where + " model_ph in-sample", sum / examples, modelPh);
+      close(where + " model_ph in-sample", counts.modelPhInSample(a), modelPh);
     } else if (distribution.endsWith("heldout")) {
-      double sum = 0;
-      for (int i = 0; i < heldout; i++) {
-        sum += counts.hallucination(counts.heldoutContexts.get(i), counts.heldoutNext.get(i), a);
-      }
-      close(where + " model_ph held out", sum / heldout, modelPh);
+      close(where + " model_ph held out", counts.modelPhHeldout(a), modelPh);
     } else {
       Assertions.assertNull(modelPh, where);
     }

@@ -38,7 +38,7 @@ final class SecondMethod {
     }
 
     /** Training examples whose context occurs in exactly one training document (THEORY 5). */
-    long documentSingletonExamples() {
+    synchronized long documentSingletonExamples() {
       if (documentSingletons < 0) {
         documentSingletons = countDocumentSingletons();
       }
@@ -60,7 +60,7 @@ final class SecondMethod {
     }
 
     /** Training examples whose (context, next) fact occurs in exactly one training document. */
-    long documentMonofactExamples() {
+    synchronized long documentMonofactExamples() {
       if (documentMonofacts < 0) {
         documentMonofacts = countDocumentMonofacts();
       }
@@ -82,8 +82,8 @@ final class SecondMethod {
       return bruteForce.computeIfAbsent(a, this::bruteForceLogLikelihood);
     }
 
-    /** Per scale: the held-out and margin_heldout rows of a pair ask for the same one. */
-    private final Map<Double, Double> bruteForce = new HashMap<>();
+    /** Per scale: the held-out and margin_heldout rows of a pair ask for the same one (rows are checked in parallel). */
+    private final Map<Double, Double> bruteForce = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** All 256 logits summed one by one, once per distinct held-out context. */
     private double bruteForceLogLikelihood(double a) {
@@ -129,7 +129,7 @@ final class SecondMethod {
     private Map<List<Integer>, List<Integer>> heldoutByContext;
 
     /** The held-out examples' next tokens, per distinct context. */
-    private Map<List<Integer>, List<Integer>> heldoutByContext() {
+    private synchronized Map<List<Integer>, List<Integer>> heldoutByContext() {
       if (heldoutByContext == null) {
         heldoutByContext = new HashMap<>();
         for (int i = 0; i < heldoutContexts.size(); i++) {
@@ -145,7 +145,7 @@ final class SecondMethod {
      * 1e-12 relative, and each end of the likelihood-ratio interval by bisection on the exact
      * ll; null when no held-out context was seen in training (ll does not depend on a).
      */
-    double[] fit() {
+    synchronized double[] fit() {
       if (fit == null && heldoutContexts.stream().anyMatch(train::containsKey)) {
         fit = fitOnce();
       }
@@ -201,22 +201,59 @@ final class SecondMethod {
       return Math.exp((in + out) / 2);
     }
 
-    /** Brute force: all N_V logits beta E(v|X) / T, softmax, 1 - P(y). */
-    double hallucination(List<Integer> context, int y, double a) {
-      Map<Integer, Long> m = train.getOrDefault(context, Map.of());
-      double[] logits = new double[N_V];
+    /** Brute force, per scale: model_ph over the training examples (occurrence and margin_occurrence rows ask). */
+    double modelPhInSample(double a) {
+      return inSamplePh.computeIfAbsent(a, k -> {
+        double sum = 0;
+        for (Map.Entry<List<Integer>, Map<Integer, Long>> x : train.entrySet()) {
+          double[] w = weights(x.getValue(), k);
+          for (Map.Entry<Integer, Long> f : x.getValue().entrySet()) {
+            sum += f.getValue() * hallucination(w, f.getKey());
+          }
+        }
+        return sum / examples();
+      });
+    }
+
+    /** Brute force, per scale: model_ph over the held-out examples (heldout and margin_heldout rows ask). */
+    double modelPhHeldout(double a) {
+      return heldoutPh.computeIfAbsent(a, k -> {
+        double sum = 0;
+        for (Map.Entry<List<Integer>, List<Integer>> x : heldoutByContext().entrySet()) {
+          double[] w = weights(train.getOrDefault(x.getKey(), Map.of()), k);
+          for (int y : x.getValue()) {
+            sum += hallucination(w, y);
+          }
+        }
+        return sum / heldoutContexts.size();
+      });
+    }
+
+    private final Map<Double, Double> inSamplePh = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Double, Double> heldoutPh = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** All N_V logits a E(v|X), exponentiated after the largest is taken off: a softmax's weights. */
+    private static double[] weights(Map<Integer, Long> nexts, double a) {
+      double[] w = new double[N_V];
       double max = Double.NEGATIVE_INFINITY;
       for (int v = 0; v < N_V; v++) {
-        logits[v] = a * m.getOrDefault(v, 0L);
-        max = Math.max(max, logits[v]);
+        w[v] = a * nexts.getOrDefault(v, 0L);
+        max = Math.max(max, w[v]);
       }
+      for (int v = 0; v < N_V; v++) {
+        w[v] = Math.exp(w[v] - max);
+      }
+      return w;
+    }
+
+    /** 1 - P(y): the weights of every other id summed one by one (no 1 - p cancellation), over all. */
+    private static double hallucination(double[] w, int y) {
       double z = 0;
       double others = 0;
       for (int v = 0; v < N_V; v++) {
-        double w = Math.exp(logits[v] - max);
-        z += w;
+        z += w[v];
         if (v != y) {
-          others += w;
+          others += w[v];
         }
       }
       return others / z;

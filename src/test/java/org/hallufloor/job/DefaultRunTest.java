@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The default job file on the whole real Europarl sample, with the bytes tokenizer so that a
  * plain loop here can recount everything: documents and UTF-8 bytes per year, the held-out
- * split and the nested scaling fractions from SHA-256 of each document id, written anew here.
+ * split and the nested scaling fractions from SHA-256 of each document id, written anew here;
+ * and every Spark job of the run under the job group of its THEORY step.
  */
 class DefaultRunTest extends SparkTestBase {
   @TempDir Path dir;
@@ -35,11 +36,29 @@ class DefaultRunTest extends SparkTestBase {
   @Test
   void europarlSampleCountsMatchAPlainLoop() throws Exception {
     String absolute = Europarl.path().toAbsolutePath().toString();
-    HallufloorRun.Result result = Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir,
-        "hallufloor.input.paths=[\"" + absolute + "\"]", "hallufloor.tokenizer=bytes",
-        "hallufloor.scaling-fractions=[0.0625, 0.25, 1.0]", "hallufloor.heldout-fraction=0.1",
-        // Counting documents and tokens is the point here; one short context length keeps it quick.
-        "hallufloor.context-lengths=[1]"));
+    java.util.Set<String> groups = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.atomic.AtomicInteger jobs = new java.util.concurrent.atomic.AtomicInteger();
+    org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+        jobs.incrementAndGet();
+        groups.add(String.valueOf(start.properties().getProperty("spark.jobGroup.id")));
+      }
+    };
+    spark().sparkContext().addSparkListener(listener);
+    HallufloorRun.Result result;
+    try {
+      result = Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir,
+          "hallufloor.input.paths=[\"" + absolute + "\"]", "hallufloor.tokenizer=bytes",
+          "hallufloor.scaling-fractions=[0.0625, 0.25, 1.0]", "hallufloor.heldout-fraction=0.1",
+          // Counting documents and tokens is the point here; one short context length keeps it quick.
+          "hallufloor.context-lengths=[1]"));
+    } finally {
+      spark().sparkContext().removeSparkListener(listener);
+    }
+    // Every job the run started is in the Spark UI under the THEORY step it belongs to.
+    assertEquals(java.util.Set.of("hallufloor-read", "hallufloor-evidence", "hallufloor-tables"), groups,
+        jobs.get() + " jobs");
 
     Map<String, long[]> expected = new TreeMap<>();
     MessageDigest sha = MessageDigest.getInstance("SHA-256");

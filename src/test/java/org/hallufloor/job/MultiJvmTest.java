@@ -3,8 +3,6 @@ package org.hallufloor.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.BufferedReader;
-import java.io.File;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,27 +22,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Real multi-JVM Spark: the job in a child JVM on master local-cluster[2,1,1024] (two executor
- * JVMs, a real shuffle between processes), without a Spark distribution: SPARK_HOME is a
- * folder whose jars/ links the runtime classpath. Its numbers must equal the in-process
- * local[2] run's; and they must still equal them when one executor JVM is killed while the
- * evidence shuffle runs.
+ * Real multi-JVM Spark, as a user starts it: {@code scripts/run-local.sh JOB
+ * spark.master="local-cluster[2,1,1024]"} (two executor JVMs, a real shuffle between
+ * processes) on a machine without a Spark distribution, the script preparing what local-cluster
+ * needs. One executor JVM is killed while the evidence shuffle runs, and the numbers must still
+ * equal the in-process local[2] run's (so an undisturbed multi-JVM run's would too).
  */
 class MultiJvmTest extends SparkTestBase {
   @TempDir Path dir;
-
-  private static Path sparkHome() throws IOException {
-    // The whole runtime classpath (the job runs from target/classes, not the fat jar).
-    Path jars = Path.of("target", "spark-home-dev", "jars").toAbsolutePath();
-    Files.createDirectories(jars);
-    for (String jar : Files.readString(Path.of("target", "classpath.txt")).trim().split(File.pathSeparator)) {
-      Path link = jars.resolve(Path.of(jar).getFileName());
-      if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        Files.createSymbolicLink(link, Path.of(jar));
-      }
-    }
-    return jars.getParent();
-  }
 
   private Path shard() {
     return Shards.europarl(dir.resolve("europarl-800.txt.gz"), Europarl.first(800));
@@ -55,21 +40,18 @@ class MultiJvmTest extends SparkTestBase {
         "hallufloor.scaling-fractions=[]", "hallufloor.slices=[{name=year, field=date, transform=year}]"};
   }
 
-  /** Runs the job in a child JVM; {@code whileRunning} is called once the evidence stage starts. */
+  /**
+   * Runs the job through scripts/run-local.sh (on what Maven built: no build of its own);
+   * {@code whileRunning} is called once the evidence stage starts.
+   */
   private int child(Path out, Path shard, Runnable whileRunning) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
-    command.addAll(List.of(Files.readString(Path.of("target", "jvm-options.txt")).trim().split("\\s+")));
-    String classes = Path.of("target", "classes").toAbsolutePath().toString();
-    command.addAll(List.of("-cp", classes + File.pathSeparator + Files.readString(Path.of("target", "classpath.txt")).trim(),
-        HallufloorJob.class.getName(), "jobs/europarl-sample.conf"));
+    List<String> command = new ArrayList<>(List.of("scripts/run-local.sh", "jobs/europarl-sample.conf"));
     command.addAll(List.of(overrides(shard)));
     command.addAll(List.of("hallufloor.run-id=test", "hallufloor.output.root=\"" + out + "\"",
-        "spark.master=\"local-cluster[2,1,1024]\"", "spark.executor.extraClassPath=\"" + classes + "\"",
-        "spark.driver.host=localhost", "spark.driver.bindAddress=127.0.0.1"));
+        "spark.master=\"local-cluster[2,1,1024]\""));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    pb.environment().put("SPARK_HOME", sparkHome().toString());
-    pb.environment().put("SPARK_SCALA_VERSION", "2.12");
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    pb.environment().put("HALLUFLOOR_NO_BUILD", "1");
+    pb.environment().put("HALLUFLOOR_DRIVER_MEMORY", "1g");
     Process p = pb.start();
     StringBuilder log = new StringBuilder();
     AtomicBoolean fired = new AtomicBoolean();
@@ -99,15 +81,27 @@ class MultiJvmTest extends SparkTestBase {
     Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", local, overrides(shard)));
     List<Row> expected = bounds(local);
 
-    Path cluster = dir.resolve("cluster");
-    child(cluster, shard, null);
-    SameNumbers.assertSameSliceBounds(expected, bounds(cluster));
-
     Path disturbed = dir.resolve("disturbed");
     List<Long> killed = new ArrayList<>();
     child(disturbed, shard, () -> killed.add(killOneExecutor()));
     Assertions.assertTrue(killed.get(0) > 0, "an executor JVM was found and killed");
     SameNumbers.assertSameSliceBounds(expected, bounds(disturbed));
+  }
+
+  /** Without a build to run, the script exits 2 naming what is missing, before any JVM starts. */
+  @Test
+  void runLocalWithoutABuildExitsTwoNamingWhatIsMissing() throws Exception {
+    Path root = dir.resolve("fresh");
+    Files.createDirectories(root.resolve("scripts"));
+    Path script = Files.copy(Path.of("scripts", "run-local.sh"), root.resolve("scripts").resolve("run-local.sh"));
+    ProcessBuilder pb = new ProcessBuilder(script.toString(), "spark.master=\"local-cluster[2,1,1024]\"")
+        .redirectErrorStream(true);
+    pb.environment().put("HALLUFLOOR_NO_BUILD", "1");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    Assertions.assertTrue(p.waitFor(1, TimeUnit.MINUTES));
+    assertEquals(2, p.exitValue(), out);
+    Assertions.assertTrue(out.contains(root.toRealPath().resolve("target/classpath.txt") + " is missing"), out);
   }
 
   /** Kills (SIGKILL) one executor JVM of this machine's local-cluster; returns its pid. */

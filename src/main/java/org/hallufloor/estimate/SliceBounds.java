@@ -25,8 +25,10 @@ import org.hallufloor.bound.FCurve;
 import org.hallufloor.bound.OptimisedBound;
 import org.hallufloor.bound.ScaleFit;
 import org.hallufloor.bound.SampledSbar;
+import org.hallufloor.bound.ScalePairs;
 import org.hallufloor.bound.Spectrum;
 import org.hallufloor.bound.SuffixKernel;
+import org.hallufloor.evidence.CountEvidence.Slice;
 import org.hallufloor.evidence.EvidenceHistogram;
 import org.hallufloor.evidence.Kinds;
 import org.hallufloor.similarity.JaccardJoin;
@@ -55,21 +57,11 @@ public final class SliceBounds {
       return new Params(tokenizer, nVocab, label, betaS, temperatures, eps0Grid, rate, computedAt, fitScale);
     }
 
-    /** beta_S / T of every (beta_S, T) pair, beta_S outer. */
-    public double[] betaOverT() {
-      double[] out = new double[betaS.size() * temperatures.size()];
-      int i = 0;
-      for (double b : betaS) {
-        for (double t : temperatures) {
-          out[i++] = b / t;
-        }
-      }
-      return out;
+    /** The (beta_S, T) pairs, in the order the evidence pass sums them. */
+    public ScalePairs pairs() {
+      return new ScalePairs(betaS, temperatures);
     }
   }
-
-  /** A slice by its number in the facts: its dimension, value and training documents. */
-  public record Slice(String dim, String value, long trainingDocuments) implements Serializable {}
 
   /**
    * The estimate's tables, the messages of violated invariants (one column, {@code violation}),
@@ -266,7 +258,7 @@ public final class SliceBounds {
         at = 0;
         Row first = pending != null ? pending : cells.next();
         pending = null;
-        SliceEvidence ev = new SliceEvidence(plan.params().betaS().size() * plan.params().temperatures().size(),
+        SliceEvidence ev = new SliceEvidence(plan.params().pairs().size(),
             profiles);
         ev.add(first);
         while (cells.hasNext()) {
@@ -328,15 +320,13 @@ public final class SliceBounds {
           String.format("%s=%s c=%d: uniform mean evidence 10^%s over the space's cells, but |D| Sbar / N_V^c = 10^%s",
               slice.dim(), slice.value(), c, fromCells, closedForm));
     }
-    int pair = 0;
     double bestConfigured = Double.NEGATIVE_INFINITY;
-    for (double betaS : params.betaS()) {
-      for (double t : params.temperatures()) {
-        Double ll = perPair(ev, Kinds.HELDOUT_LOG_LIKELIHOOD, pair, ev.heldoutExamples());
-        rowsAt(new Scale(betaS, t, pair, ll, CONFIG), slice, c, ev, spectra, params, sbar, violations, out);
-        bestConfigured = ll == null ? bestConfigured : Math.max(bestConfigured, ll);
-        pair++;
-      }
+    ScalePairs pairs = params.pairs();
+    for (int pair = 0; pair < pairs.size(); pair++) {
+      Double ll = perPair(ev, Kinds.HELDOUT_LOG_LIKELIHOOD, pair, ev.heldoutExamples());
+      rowsAt(new Scale(pairs.betaS(pair), pairs.temperature(pair), pair, ll, CONFIG), slice, c, ev, spectra, params,
+          sbar, violations, out);
+      bestConfigured = ll == null ? bestConfigured : Math.max(bestConfigured, ll);
     }
     if (ev.fit != null && ev.heldoutExamples() > 0) {
       ScaleFit.Fit fit = ScaleFit.fit(ev.fit, ev.heldoutExamples(),

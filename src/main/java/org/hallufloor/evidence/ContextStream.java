@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.hallufloor.bound.LogitModel;
 import org.hallufloor.context.Examples;
 import org.hallufloor.context.Groups;
 
@@ -319,9 +320,9 @@ final class ContextStream implements Iterator<Row> {
         top2 = n;
       }
     }
-    Softmax[] softmax = new Softmax[params.betaOverT().length];
+    LogitModel[] softmax = new LogitModel[params.pairs().size()];
     for (int p = 0; p < softmax.length; p++) {
-      softmax[p] = new Softmax(trainCount, facts, argmax, params.nVocab(), params.betaOverT()[p]);
+      softmax[p] = new LogitModel(trainCount, facts, argmax, params.nVocab(), params.pairs().scale(p));
     }
     if (evidence > 0) {
       pending.addRounded(Kinds.EVIDENCE, evidence, 1, evidence, 0);
@@ -441,57 +442,6 @@ final class ContextStream implements Iterator<Row> {
       for (int i = 0; i < size; i++) {
         stream.addToSlice(slice, c, kind[i], value[i], sums[4 * i], sums[4 * i + 1], sums[4 * i + 2], sums[4 * i + 3]);
       }
-    }
-  }
-
-  /**
-   * The logit model's softmax over the full vocabulary (THEORY 5) for one context and one
-   * {@code a = beta_S / T}: seen tokens have logit {@code a E(y|X)}, the {@code N_V - n_seen}
-   * unseen ones logit 0. Weights are taken relative to the largest logit, and the most likely
-   * token's {@code 1 - P} is the sum of the other weights, kept apart, so a probability near 1
-   * does not cancel to a wrong 0; every other token has {@code P <= 1/2}, where plain
-   * subtraction is exact enough.
-   */
-  static final class Softmax {
-    private final long[] counts;
-    private final int argmax;
-    private final double a;
-    private final double shift;
-    private final double total;
-    private final double othersOfArgmax;
-
-    /** Over {@code counts[0 .. facts-1]}, the seen tokens' E(y|X); {@code argmax} indexes the largest. */
-    Softmax(long[] counts, int facts, int argmax, long nVocab, double a) {
-      this.counts = counts;
-      this.argmax = argmax;
-      this.a = a;
-      this.shift = argmax < 0 ? 0 : a * counts[argmax];
-      double unseenWeight = (nVocab - facts) * Math.exp(-shift);
-      double others = unseenWeight;
-      double sum = unseenWeight;
-      for (int f = 0; f < facts; f++) {
-        double w = Math.exp(a * counts[f] - shift);
-        sum += w;
-        if (f != argmax) {
-          others += w;
-        }
-      }
-      this.total = sum;
-      this.othersOfArgmax = others;
-    }
-
-    /** {@code log P(y | X)} for the seen token at index {@code f}, or an unseen token when f < 0. */
-    double logProbability(int f) {
-      return (f < 0 ? 0 : a * counts[f]) - shift - Math.log(total);
-    }
-
-    /** {@code 1 - P(y | X)} for the seen token at index {@code f}, or an unseen token when f < 0. */
-    double hallucination(int f) {
-      if (f >= 0 && f == argmax) {
-        return othersOfArgmax / total;
-      }
-      double w = Math.exp((f < 0 ? 0 : a * counts[f]) - shift);
-      return (total - w) / total;
     }
   }
 }

@@ -12,6 +12,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.hallufloor.bound.ScalePairs;
 import org.hallufloor.context.Groups;
 
 /**
@@ -35,11 +36,11 @@ public final class ExactEvidence {
   private ExactEvidence() {}
 
   /**
-   * N_V, the beta_S / T ratio of each (beta_S, T) pair in the caller's order, the facts'
+   * N_V, the (beta_S, T) pairs whose P_h and held-out log-likelihood are summed, the facts'
    * groups, how many tasks the facts are spread over (each sorts its share in memory), and
    * whether to sum the held-out log-likelihood's terms for the fitted scale (HeldoutFit).
    */
-  public record Params(long nVocab, double[] betaOverT, Groups groups, int partitions, boolean fitScale)
+  public record Params(long nVocab, ScalePairs pairs, Groups groups, int partitions, boolean fitScale)
       implements Serializable {}
 
   /** Facts (see Examples.FACTS) to the evidence cells, summed over the whole slice. */

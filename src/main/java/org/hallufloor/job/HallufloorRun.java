@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Instant;
-import java.sql.Timestamp;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,10 +23,9 @@ import org.hallufloor.corpus.Documents;
 import org.hallufloor.corpus.InputFiles;
 import org.hallufloor.corpus.ReadCorpus;
 import org.hallufloor.corpus.SliceSpec;
-import org.hallufloor.context.Examples;
 import org.hallufloor.context.Groups;
 import org.hallufloor.estimate.SliceBounds;
-import org.hallufloor.evidence.ExactEvidence;
+import org.hallufloor.evidence.CountEvidence;
 import org.hallufloor.evidence.SliceTotals;
 import org.hallufloor.output.RunLock;
 import org.hallufloor.output.RunOutput;
@@ -38,7 +36,6 @@ import org.hallufloor.report.RunSummary;
 import org.hallufloor.evidence.SuffixEvidence;
 import org.hallufloor.similarity.ContextSets;
 import org.hallufloor.similarity.JaccardJoin;
-import org.hallufloor.similarity.MinHash;
 import org.hallufloor.tokenize.Tokenize;
 import org.hallufloor.tokenize.TokenizerSpec;
 import org.hallufloor.tokenize.Tokenizers;
@@ -168,7 +165,7 @@ public final class HallufloorRun {
 
   /** Spark job groups, one per step of THEORY.md, as the Spark UI lists them. */
   static final String READ = ReadCorpus.JOB_GROUP;
-  static final String EVIDENCE = "hallufloor-evidence";
+  static final String EVIDENCE = CountEvidence.JOB_GROUP;
   static final String JOIN = "hallufloor-jaccard-join";
   static final String SUFFIX = "hallufloor-suffix";
   static final String TABLES = "hallufloor-tables";
@@ -292,97 +289,55 @@ public final class HallufloorRun {
     }
   }
 
-  /** Tokenized documents to the three estimate tables, through examples and exact evidence. */
+  /** Tokenized documents to the estimate's tables: exact evidence, then a soft kernel's where one is set. */
   private SliceBounds.Result estimate(Dataset<Row> tokenized, List<Row> groups, List<Row> sliceStats, int nVocab) {
     SliceBounds.Params params = StageParams.estimate(settings, nVocab);
-    Evidence evidence = evidence(tokenized, groups, sliceStats, settings.contextLengths(),
-        settings.evidenceExamplesPerTask(), params);
+    CountEvidence.Result evidence = CountEvidence.execute(tokenized, groups, sliceStats,
+        StageParams.evidence(settings, nVocab));
     SliceBounds.Result result = SliceBounds.compute(spark, evidence.slices(), evidence.cells(), params);
-    if (settings.kernel().name().equals("jaccard")) {
-      step(JOIN, "THEORY 4: sampled similarity join under " + settings.kernel().label());
-      progress.begin("joining similar contexts for " + settings.kernel().label() + " (sample rate "
-          + settings.kernel().sampleRate() + ")");
-      SliceBounds.Result soft = jaccard(tokenized, evidence, settings.kernel(), settings.contextLengths(), params);
-      List<Row> whole = soft.similarityJoin().filter(col("slice_dim").equalTo(Documents.ALL)).orderBy("context_len").collectAsList();
-      progress.done("joined similar contexts", whole.stream().mapToLong(r -> r.<Long>getAs("query_sets")).sum(),
-          "query sets");
-      for (Row r : whole) {
-        progress.note(String.format(java.util.Locale.ROOT,
-            "c=%d: %,d candidate pairs, %,d similar; Sbar %.4g [%.4g, %.4g]; audit recall %s over %,d pairs; %,d capped pairs",
-            r.<Integer>getAs("context_len"), r.<Long>getAs("candidate_pairs"), r.<Long>getAs("verified_pairs"),
-            r.<Double>getAs("s_bar"), r.<Double>getAs("s_bar_ci_low"), r.<Double>getAs("s_bar_ci_high"),
-            r.isNullAt(r.fieldIndex("audit_recall")) ? "-" : String.format(java.util.Locale.ROOT, "%.4f",
-                r.<Double>getAs("audit_recall")), r.<Long>getAs("audit_pairs"), r.<Long>getAs("capped_pairs")));
-      }
+    Settings.Kernel kernel = settings.kernel();
+    if (kernel.name().equals("jaccard")) {
+      step(JOIN, "THEORY 4: sampled similarity join under " + kernel.label());
+      progress.begin("joining similar contexts for " + kernel.label() + " (sample rate " + kernel.sampleRate() + ")");
+      JaccardJoin.Params join = StageParams.join(settings);
+      JaccardJoin.Result joined = JaccardJoin.evidence(spark,
+          ContextSets.of(tokenized, evidence.groups(), settings.contextLengths()), join);
+      SliceBounds.Result soft = SliceBounds.compute(spark, evidence.slices(), joined.cells(),
+          params.withKernel(kernel.label(), kernel.sampleRate()), new SliceBounds.Join(join.tau(), join.bands(),
+              join.rows(), join.sampleRate(), joined.seconds(), joined.cappedBuckets()));
+      printJoin(soft);
       result = result.union(soft);
-    } else if (settings.kernel().name().equals("suffix")) {
-      step(SUFFIX, "THEORY 1 and 3: evidence under " + settings.kernel().label() + " from suffix counts");
-      progress.begin("counting the suffixes of every context for " + settings.kernel().label());
-      result = result.union(suffix(tokenized, evidence, settings.kernel(), settings.contextLengths(), params));
+    } else if (kernel.name().equals("suffix")) {
+      step(SUFFIX, "THEORY 1 and 3: evidence under " + kernel.label() + " from suffix counts");
+      progress.begin("counting the suffixes of every context for " + kernel.label());
+      // context-sample-rate thins the exact rows only: suffix counts need all examples.
+      Dataset<Row> cells = SuffixEvidence.cells(tokenized, new SuffixEvidence.Params(kernel.lambda(), nVocab,
+          settings.contextLengths(), evidence.groups()));
+      result = result.union(SliceBounds.compute(spark, evidence.slices(), cells, params.withKernel(kernel.label(), 1.0),
+          new SliceBounds.Suffix(kernel.lambda())));
       progress.done("counted the suffixes of every context", allSlice(sliceStats).getLong(3), "tokens");
       for (int c : settings.contextLengths()) {
         progress.note(String.format(java.util.Locale.ROOT, "c=%d: Sbar = 10^%.3f (closed form over the N_V^c space)", c,
-            SuffixKernel.log10Sbar(settings.kernel().lambda(), nVocab, c)));
+            SuffixKernel.log10Sbar(kernel.lambda(), nVocab, c)));
       }
     }
     return result;
   }
 
-  /** The evidence cells of a run, the slices their numbers stand for, and the documents' groups. */
-  public record Evidence(Dataset<Row> cells, Map<Integer, SliceBounds.Slice> slices, Groups groups) {}
-
-  /**
-   * The jaccard kernel's rows (THEORY 4): the tokenized documents' id sets, the sampled LSH join
-   * with its audit, and the estimate of the same tables under the kernel's label.
-   */
-  public static SliceBounds.Result jaccard(Dataset<Row> tokenized, Evidence evidence, Settings.Kernel kernel,
-      List<Integer> contextLengths, SliceBounds.Params exactParams) {
-    int[] bandsRows = kernel.bands() > 0 ? new int[] {kernel.bands(), kernel.rows()} : MinHash.optimal(kernel.tau());
-    JaccardJoin.Params join = new JaccardJoin.Params(kernel.tau(), bandsRows[0], bandsRows[1], kernel.sampleRate(),
-        kernel.auditQueries(), kernel.bucketCap(), contextLengths);
-    SparkSession spark = tokenized.sparkSession();
-    JaccardJoin.Result joined = JaccardJoin.evidence(spark, ContextSets.of(tokenized, evidence.groups(), contextLengths),
-        join);
-    return SliceBounds.compute(spark, evidence.slices(), joined.cells(),
-        exactParams.withKernel(kernel.label(), kernel.sampleRate()),
-        new SliceBounds.Join(kernel.tau(), bandsRows[0], bandsRows[1], kernel.sampleRate(), joined.seconds(),
-            joined.cappedBuckets()));
-  }
-
-  /**
-   * The suffix kernel's rows: exact evidence from the counts of every suffix, over every context
-   * (context-sample-rate thins the exact rows only: suffix counts need all examples).
-   */
-  public static SliceBounds.Result suffix(Dataset<Row> tokenized, Evidence evidence, Settings.Kernel kernel,
-      List<Integer> contextLengths, SliceBounds.Params exactParams) {
-    Dataset<Row> cells = SuffixEvidence.cells(tokenized, new SuffixEvidence.Params(kernel.lambda(),
-        exactParams.nVocab(), contextLengths, evidence.groups()));
-    return SliceBounds.compute(tokenized.sparkSession(), evidence.slices(), cells,
-        exactParams.withKernel(kernel.label(), 1.0), new SliceBounds.Suffix(kernel.lambda()));
-  }
-
-  /** Tokenized documents, their groups and slice_stats rows (see SliceTotals) to the exact-kernel evidence cells. */
-  public static Evidence evidence(Dataset<Row> tokenized, List<Row> groups, List<Row> sliceStats,
-      List<Integer> contextLengths, long examplesPerTask, SliceBounds.Params params) {
-    Map<String, Integer> sliceIds = new HashMap<>();
-    Map<Integer, SliceBounds.Slice> slices = new HashMap<>();
-    for (Row r : sliceStats) {
-      int id = sliceIds.size();
-      sliceIds.put(Groups.sliceKey(r.getString(0), r.getString(1)), id);
-      slices.put(id, new SliceBounds.Slice(r.getString(0), r.getString(1), r.getLong(2) - r.getLong(4)));
+  /** The join's whole-corpus numbers per c, as progress lines. */
+  private void printJoin(SliceBounds.Result soft) {
+    List<Row> whole = soft.similarityJoin().filter(col("slice_dim").equalTo(Documents.ALL)).orderBy("context_len")
+        .collectAsList();
+    progress.done("joined similar contexts", whole.stream().mapToLong(r -> r.<Long>getAs("query_sets")).sum(),
+        "query sets");
+    for (Row r : whole) {
+      progress.note(String.format(java.util.Locale.ROOT,
+          "c=%d: %,d candidate pairs, %,d similar; Sbar %.4g [%.4g, %.4g]; audit recall %s over %,d pairs; %,d capped pairs",
+          r.<Integer>getAs("context_len"), r.<Long>getAs("candidate_pairs"), r.<Long>getAs("verified_pairs"),
+          r.<Double>getAs("s_bar"), r.<Double>getAs("s_bar_ci_low"), r.<Double>getAs("s_bar_ci_high"),
+          r.isNullAt(r.fieldIndex("audit_recall")) ? "-" : String.format(java.util.Locale.ROOT, "%.4f",
+              r.<Double>getAs("audit_recall")), r.<Long>getAs("audit_pairs"), r.<Long>getAs("capped_pairs")));
     }
-    if (params.nVocab() > Examples.MAX_VOCABULARY) {
-      throw new IllegalArgumentException("a vocabulary of " + params.nVocab() + " ids is larger than the "
-          + Examples.MAX_VOCABULARY + " a packed fact holds");
-    }
-    Groups numbered = Groups.of(groups, sliceIds);
-    Examples.Plan plan = new Examples.Plan(numbered, contextLengths, params.contextSampleRate());
-    long tokens = allSlice(sliceStats).getLong(3);
-    int partitions = ExactEvidence.partitions((long) Math.ceil(tokens * contextLengths.size() * params.contextSampleRate()),
-        examplesPerTask, tokenized.sparkSession().sparkContext().defaultParallelism());
-    Dataset<Row> cells = ExactEvidence.cells(Examples.facts(tokenized, plan),
-        new ExactEvidence.Params(params.nVocab(), params.betaOverT(), numbered, partitions, params.fitScale()));
-    return new Evidence(cells, slices, numbered);
   }
 
   private static Row allSlice(List<Row> sliceStats) {

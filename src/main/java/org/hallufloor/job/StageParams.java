@@ -11,7 +11,11 @@ import org.hallufloor.corpus.RecordSpec;
 import org.hallufloor.corpus.SideTable;
 import org.hallufloor.corpus.SliceSpec;
 import org.hallufloor.corpus.TokenFiles;
+import org.hallufloor.bound.ScalePairs;
 import org.hallufloor.estimate.SliceBounds;
+import org.hallufloor.evidence.CountEvidence;
+import org.hallufloor.similarity.JaccardJoin;
+import org.hallufloor.similarity.MinHash;
 import org.hallufloor.tokenize.TokenizerSpec;
 import org.hallufloor.tokenize.Tokenizers;
 
@@ -56,6 +60,21 @@ public final class StageParams {
 
   static int vocabularySize(Settings settings) {
     return Tokenizers.get(TokenizerSpec.of(settings.tokenizer())).vocabularySize();
+  }
+
+  /** The exact-kernel evidence pass: context lengths, sampling, task size, N_V and the (beta_S, T) pairs. */
+  public static CountEvidence.Params evidence(Settings settings, int nVocab) {
+    return new CountEvidence.Params(settings.contextLengths(), settings.contextSampleRate(),
+        settings.evidenceExamplesPerTask(), nVocab, new ScalePairs(settings.betaS(), settings.temperatures()),
+        settings.fittedScale());
+  }
+
+  /** The jaccard kernel's join (THEORY 4): bands and rows as set, or chosen for tau when not. */
+  public static JaccardJoin.Params join(Settings settings) {
+    Settings.Kernel kernel = settings.kernel();
+    int[] bandsRows = kernel.bands() > 0 ? new int[] {kernel.bands(), kernel.rows()} : MinHash.optimal(kernel.tau());
+    return new JaccardJoin.Params(kernel.tau(), bandsRows[0], bandsRows[1], kernel.sampleRate(), kernel.auditQueries(),
+        kernel.bucketCap(), settings.contextLengths());
   }
 
   /** The run-wide inputs of the estimate: the (beta_S, T) pairs, eps0 grid and sample rate. */

@@ -29,6 +29,7 @@ import org.hallufloor.evidence.SliceTotals;
 import org.hallufloor.job.HallufloorJob;
 import org.hallufloor.job.HallufloorRun;
 import org.hallufloor.job.StageParams;
+import org.hallufloor.evidence.CountEvidence;
 import org.hallufloor.tokenize.TextTokenizer;
 import org.hallufloor.tokenize.TokenizerSpec;
 import org.hallufloor.tokenize.Tokenize;
@@ -195,16 +196,15 @@ public final class JobBench {
     List<Row> groups = SliceTotals.groups(tokenized).collectAsList();
     List<Row> sliceStats = SliceTotals.perSlice(groups);
     int nVocab = Tokenizers.get(TokenizerSpec.of(settings.tokenizer())).vocabularySize();
-    HallufloorRun.Evidence evidence = HallufloorRun.evidence(tokenized, groups, sliceStats, settings.contextLengths(),
-        settings.evidenceExamplesPerTask(),
-        StageParams.estimate(settings, nVocab));
+    CountEvidence.Result evidence = CountEvidence.execute(tokenized, groups, sliceStats,
+        StageParams.evidence(settings, nVocab));
     List<Row> cells = evidence.cells()
         .filter(col("kind").isin(PlainCounts.KINDS.toArray()).and(col("contexts").gt(0)))
         .collectAsList();
-    Map<Integer, SliceBounds.Slice> slices = evidence.slices();
+    Map<Integer, CountEvidence.Slice> slices = evidence.slices();
     List<Row> out = new ArrayList<>();
     for (Row c : cells) {
-      SliceBounds.Slice s = slices.get(c.getInt(0));
+      CountEvidence.Slice s = slices.get(c.getInt(0));
       out.add(org.apache.spark.sql.RowFactory.create(s.dim(), s.value(), c.getInt(1), c.getString(2), c.getLong(3),
           c.getLong(4), c.getLong(5)));
     }

@@ -78,9 +78,13 @@ public final class Examples {
     return ids;
   }
 
-  /** Documents with {@code slices} (array of struct dim, value), {@code heldout} and {@code ids}. */
-  public static Dataset<Row> facts(Dataset<Row> tokenized, Plan plan) {
+  /**
+   * Documents with {@code slices} (array of struct dim, value), {@code heldout} and {@code ids}.
+   * The plan's broadcast is added to {@code owned}: the caller destroys it once nothing reads the facts.
+   */
+  public static Dataset<Row> facts(Dataset<Row> tokenized, Plan plan, java.util.List<Broadcast<?>> owned) {
     Broadcast<Plan> shared = JavaSparkContext.fromSparkContext(tokenized.sparkSession().sparkContext()).broadcast(plan);
+    owned.add(shared);
     return tokenized.select("slices", "heldout", "ids")
         .mapPartitions((MapPartitionsFunction<Row, Row>) docs -> new FactIterator(docs, shared.value(),
             COMBINER_LOG2_CAPACITY), Encoders.row(FACTS));

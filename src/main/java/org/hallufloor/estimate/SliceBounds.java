@@ -68,18 +68,23 @@ public final class SliceBounds {
    * and the datasets they are read from, kept until the run lets them go.
    */
   public record Result(Dataset<Row> sliceBounds, Dataset<Row> fCurve, Dataset<Row> evidenceHistogram,
-      Dataset<Row> similarityJoin, Dataset<Row> fittedScale, Dataset<Row> violations, List<Dataset<Row>> kept) {
+      Dataset<Row> similarityJoin, Dataset<Row> fittedScale, Dataset<Row> violations, List<Dataset<Row>> kept,
+      List<Broadcast<?>> broadcasts) {
     /** Both estimates' rows, as one (a soft kernel's beside the exact kernel's). */
     public Result union(Result other) {
       List<Dataset<Row>> both = new ArrayList<>(kept);
       both.addAll(other.kept);
+      List<Broadcast<?>> shared = new ArrayList<>(broadcasts);
+      shared.addAll(other.broadcasts);
       return new Result(sliceBounds.union(other.sliceBounds), fCurve.union(other.fCurve),
           evidenceHistogram.union(other.evidenceHistogram), similarityJoin.union(other.similarityJoin),
-          fittedScale.union(other.fittedScale), violations.union(other.violations), both);
+          fittedScale.union(other.fittedScale), violations.union(other.violations), both, shared);
     }
 
+    /** Once every table is written: the kept rows and the broadcasts they were computed with go. */
     public void release() {
       kept.forEach(Dataset::unpersist);
+      broadcasts.forEach(Broadcast::destroy);
     }
   }
 
@@ -229,7 +234,8 @@ public final class SliceBounds {
         .persist(StorageLevel.MEMORY_AND_DISK());
     return new Result(table(rows, BOUNDS, "slice_bounds"), table(rows, CURVE, "f_curve"),
         table(rows, HISTOGRAM, "evidence_histogram"), table(rows, JOIN_ROW, "similarity_join"),
-        table(rows, FIT_ROW, "fitted_scale"), rows.filter(col("table").equalTo(VIOLATION)).select("violation"), List.of(rows));
+        table(rows, FIT_ROW, "fitted_scale"), rows.filter(col("table").equalTo(VIOLATION)).select("violation"), List.of(rows),
+        List.of(shared));
   }
 
   private static Dataset<Row> table(Dataset<Row> rows, int tag, String name) {

@@ -1,9 +1,11 @@
 package org.hallufloor.evidence;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.hallufloor.bound.ScalePairs;
@@ -49,8 +51,15 @@ public final class CountEvidence {
     }
   }
 
-  /** The cells (see ExactEvidence.SCHEMA, summed), the slices by number, and the numbered groups. */
-  public record Result(Dataset<Row> cells, Map<Integer, Slice> slices, Groups groups) {}
+  /**
+   * The cells (see ExactEvidence.SCHEMA, summed), the slices by number, the numbered groups, and
+   * the broadcasts the cells read: {@link #release} destroys them once every table is written.
+   */
+  public record Result(Dataset<Row> cells, Map<Integer, Slice> slices, Groups groups, List<Broadcast<?>> broadcasts) {
+    public void release() {
+      broadcasts.forEach(Broadcast::destroy);
+    }
+  }
 
   private CountEvidence() {}
 
@@ -73,8 +82,9 @@ public final class CountEvidence {
     int partitions = ExactEvidence.partitions(
         (long) Math.ceil(tokens * params.contextLengths().size() * params.contextSampleRate()),
         params.examplesPerTask(), tokenized.sparkSession().sparkContext().defaultParallelism());
-    Dataset<Row> cells = ExactEvidence.cells(Examples.facts(tokenized, plan),
-        new ExactEvidence.Params(params.nVocab(), params.pairs(), numbered, partitions, params.fitScale()));
-    return new Result(cells, slices, numbered);
+    List<Broadcast<?>> broadcasts = new ArrayList<>();
+    Dataset<Row> cells = ExactEvidence.cells(Examples.facts(tokenized, plan, broadcasts),
+        new ExactEvidence.Params(params.nVocab(), params.pairs(), numbered, partitions, params.fitScale()), broadcasts);
+    return new Result(cells, slices, numbered, List.copyOf(broadcasts));
   }
 }

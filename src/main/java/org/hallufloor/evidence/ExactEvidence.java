@@ -43,10 +43,14 @@ public final class ExactEvidence {
   public record Params(long nVocab, ScalePairs pairs, Groups groups, int partitions, boolean fitScale)
       implements Serializable {}
 
-  /** Facts (see Examples.FACTS) to the evidence cells, summed over the whole slice. */
-  public static Dataset<Row> cells(Dataset<Row> facts, Params params) {
+  /**
+   * Facts (see Examples.FACTS) to the evidence cells, summed over the whole slice; the params'
+   * broadcast goes to {@code owned}, for the caller to destroy when the cells are done with.
+   */
+  public static Dataset<Row> cells(Dataset<Row> facts, Params params, java.util.List<Broadcast<?>> owned) {
     SparkSession spark = facts.sparkSession();
     Broadcast<Params> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(params);
+    owned.add(shared);
     // Facts are read as Spark holds them after the shuffle (no conversion to Row), equal
     // facts from every map task merged as they arrive (SortedFacts), and grouped by context
     // within the task; the hash already mixes in c.

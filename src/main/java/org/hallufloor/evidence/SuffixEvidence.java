@@ -79,12 +79,15 @@ public final class SuffixEvidence {
    * and {@code uniform_mean}. Values are rounded up to {@link SoftCells#EVIDENCE_BITS} bits,
    * as the jaccard kernel's, so a slice has a bounded number of cells however large the corpus.
    */
-  public static Dataset<Row> cells(Dataset<Row> tokenized, Params params) {
+  public static Dataset<Row> cells(Dataset<Row> tokenized, Params params, List<Broadcast<?>> owned) {
     SparkSession spark = tokenized.sparkSession();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<Params> shared = jsc.broadcast(params);
     Map<List<Integer>, Long> examples = examples(tokenized, params);
     Broadcast<Map<List<Integer>, Long>> sharedExamples = jsc.broadcast(examples);
+    // The cells are lazy: the caller destroys these once the tables that read them are written.
+    owned.add(shared);
+    owned.add(sharedExamples);
     Dataset<Row> sorted = contexts(tokenized, shared)
         // By (last token, slice, c): spark.sql.shuffle.partitions tasks (coalesced by adaptive
         // execution), each sorting its share.

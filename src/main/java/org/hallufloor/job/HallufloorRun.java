@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -66,6 +68,8 @@ public final class HallufloorRun {
   private final Instant startedAt = Instant.now();
   private InputFiles.Listing listing;
   private ReadCorpus.Result read;
+  /** What the lazy stages broadcast (the evidence pass, the suffix kernel): destroyed when the tables are written. */
+  private final List<Broadcast<?>> broadcasts = new ArrayList<>();
   private Long badRecords;
 
   public HallufloorRun(SparkSession spark, Settings settings, PrintStream out, boolean quiet) {
@@ -157,6 +161,7 @@ public final class HallufloorRun {
       if (estimate != null) {
         estimate.release();
       }
+      broadcasts.forEach(Broadcast::destroy);
       if (kept != null) {
         kept.unpersist();
       }
@@ -294,14 +299,18 @@ public final class HallufloorRun {
     SliceBounds.Params params = StageParams.estimate(settings, nVocab);
     CountEvidence.Result evidence = CountEvidence.execute(tokenized, groups, sliceStats,
         StageParams.evidence(settings, nVocab));
+    broadcasts.addAll(evidence.broadcasts());
     SliceBounds.Result result = SliceBounds.compute(spark, evidence.slices(), evidence.cells(), params);
     Settings.Kernel kernel = settings.kernel();
     if (kernel.name().equals("jaccard")) {
       step(JOIN, "THEORY 4: sampled similarity join under " + kernel.label());
       progress.begin("joining similar contexts for " + kernel.label() + " (sample rate " + kernel.sampleRate() + ")");
       JaccardJoin.Params join = StageParams.join(settings);
+      List<Broadcast<?>> setsRead = new ArrayList<>();
       JaccardJoin.Result joined = JaccardJoin.evidence(spark,
-          ContextSets.of(tokenized, evidence.groups(), settings.contextLengths()), join);
+          ContextSets.of(tokenized, evidence.groups(), settings.contextLengths(), setsRead), join);
+      // The join collected its cells: nothing reads the sets again.
+      setsRead.forEach(Broadcast::destroy);
       SliceBounds.Result soft = SliceBounds.compute(spark, evidence.slices(), joined.cells(),
           params.withKernel(kernel.label(), kernel.sampleRate()), new SliceBounds.Join(join.tau(), join.bands(),
               join.rows(), join.sampleRate(), joined.seconds(), joined.cappedBuckets()));
@@ -312,7 +321,7 @@ public final class HallufloorRun {
       progress.begin("counting the suffixes of every context for " + kernel.label());
       // context-sample-rate thins the exact rows only: suffix counts need all examples.
       Dataset<Row> cells = SuffixEvidence.cells(tokenized, new SuffixEvidence.Params(kernel.lambda(), nVocab,
-          settings.contextLengths(), evidence.groups()));
+          settings.contextLengths(), evidence.groups()), broadcasts);
       result = result.union(SliceBounds.compute(spark, evidence.slices(), cells, params.withKernel(kernel.label(), 1.0),
           new SliceBounds.Suffix(kernel.lambda())));
       progress.done("counted the suffixes of every context", allSlice(sliceStats).getLong(3), "tokens");

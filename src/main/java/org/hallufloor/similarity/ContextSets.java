@@ -39,9 +39,15 @@ public final class ContextSets {
 
   private ContextSets() {}
 
-  /** Documents with {@code slices}, {@code heldout} and {@code ids}, to one set per (c, distinct ids): {@link ContextSet#SCHEMA}. */
-  public static Dataset<Row> of(Dataset<Row> tokenized, Groups groups, List<Integer> contextLengths) {
+  /**
+   * Documents with {@code slices}, {@code heldout} and {@code ids}, to one set per (c, distinct
+   * ids): {@link ContextSet#SCHEMA}. The groups' broadcast goes to {@code owned}, for the caller
+   * to destroy when the sets are done with.
+   */
+  public static Dataset<Row> of(Dataset<Row> tokenized, Groups groups, List<Integer> contextLengths,
+      List<Broadcast<?>> owned) {
     Broadcast<Groups> shared = JavaSparkContext.fromSparkContext(tokenized.sparkSession().sparkContext()).broadcast(groups);
+    owned.add(shared);
     List<Integer> lengths = List.copyOf(contextLengths);
     Dataset<Row> examples = tokenized.select("slices", "heldout", "ids")
         .flatMap((FlatMapFunction<Row, Row>) doc -> examples(doc, shared.value(), lengths), Encoders.row(EXAMPLES));

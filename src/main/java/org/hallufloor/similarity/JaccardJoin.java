@@ -95,6 +95,8 @@ public final class JaccardJoin {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     // Scanned several times below (counts, audit, Bloom filter, members, selves): kept as objects.
     JavaRDD<ContextSet> kept = sets.javaRDD().map(r -> ContextSet.of(r, 0)).persist(StorageLevel.MEMORY_AND_DISK());
+    // The cells are collected before this returns: what the join broadcast goes with it.
+    List<Broadcast<?>> used = new ArrayList<>();
     try {
       // One pass counts the sets per length (for the audit rate) and the query sets (for the Bloom filter).
       Map<Integer, Double> auditRates = new HashMap<>();
@@ -115,6 +117,7 @@ public final class JaccardJoin {
       Broadcast<Map<Integer, Double>> audit = jsc.broadcast(auditRates);
       MinHash minHash = new MinHash(p.bands(), p.rows());
       Broadcast<BloomFilter> queryKeys = jsc.broadcast(queryBandKeys(kept, queries, minHash, p));
+      used.addAll(List.of(truePairs, audit, queryKeys));
 
       JavaRDD<Row> memberRows = kept.flatMap(s -> {
         List<Row> out = new ArrayList<>();
@@ -168,6 +171,7 @@ public final class JaccardJoin {
       return new Result(spark.createDataFrame(cells, CELLS), seconds, cappedBuckets);
     } finally {
       kept.unpersist(false);
+      used.forEach(Broadcast::destroy);
     }
   }
 
@@ -348,6 +352,7 @@ public final class JaccardJoin {
       }
       return out.iterator();
     }).collect();
+    shared.destroy();
     Map<Long, TreeMap<Long, Neighbour>> grouped = new HashMap<>();
     for (ContextSet q : audited) {
       grouped.put(q.hash, new TreeMap<>());

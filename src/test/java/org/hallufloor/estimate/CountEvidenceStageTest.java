@@ -60,6 +60,7 @@ class CountEvidenceStageTest extends SparkTestBase {
     CountEvidence.Result result = CountEvidence.execute(tokenized, groups, SliceTotals.perSlice(groups),
         StageParams.evidence(settings, SecondMethod.N_V));
     List<Row> cells = result.cells().collectAsList();
+    result.release();
     tokenized.unpersist();
 
     Map<String, Map<Integer, SecondMethod.Counts>> loop = SecondMethod.count(docs, d -> "doc-" + d.line(),

@@ -82,7 +82,7 @@ public final class MllibJoinBench {
     Groups groups = Groups.of(spark.createDataFrame(List.of(RowFactory.create(List.of(all), false)), groupSchema)
         .collectAsList(), Map.of(Groups.sliceKey("all", "all"), 0));
     Dataset<Row> tokenized = spark.createDataFrame(docs, docSchema).repartition(spark.sparkContext().defaultParallelism());
-    Dataset<Row> sets = ContextSets.of(tokenized, groups, List.of(c)).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> sets = ContextSets.of(tokenized, groups, List.of(c), new java.util.ArrayList<>()).persist(StorageLevel.MEMORY_AND_DISK());
     long setCount = sets.count();
     int[] bandsRows = MinHash.optimal(tau);
     JaccardJoin.Params params = new JaccardJoin.Params(tau, bandsRows[0], bandsRows[1], rate, 500, 2000, List.of(c));

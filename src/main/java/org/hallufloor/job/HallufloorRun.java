@@ -40,7 +40,6 @@ import org.hallufloor.similarity.ContextSets;
 import org.hallufloor.similarity.JaccardJoin;
 import org.hallufloor.tokenize.Tokenize;
 import org.hallufloor.tokenize.TokenizerSpec;
-import org.hallufloor.tokenize.Tokenizers;
 
 /**
  * One run: shards to documents, documents to tokens, counts per slice, tables committed.
@@ -122,7 +121,7 @@ public final class HallufloorRun {
 
       progress.begin("counting evidence for context lengths " + settings.contextLengths());
       estimate = estimate(tokenized, groups, sliceStats,
-          Tokenizers.get(TokenizerSpec.of(settings.tokenizer())).vocabularySize());
+          StageParams.vocabularySize(settings));
       // The evidence pass and the estimate are lazy until their first table is written.
       step(EVIDENCE, "THEORY 1-3 and 5: evidence per context, then spectra, k and bounds per slice and c");
       output.stage(SLICE_BOUNDS, estimate.sliceBounds());

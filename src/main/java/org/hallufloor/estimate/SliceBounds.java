@@ -69,22 +69,35 @@ public final class SliceBounds {
    */
   public record Result(Dataset<Row> sliceBounds, Dataset<Row> fCurve, Dataset<Row> evidenceHistogram,
       Dataset<Row> similarityJoin, Dataset<Row> fittedScale, Dataset<Row> violations, List<Dataset<Row>> kept,
-      List<Broadcast<?>> broadcasts) {
+      List<Broadcast<?>> broadcasts, List<Runnable> upstream) {
     /** Both estimates' rows, as one (a soft kernel's beside the exact kernel's). */
     public Result union(Result other) {
-      List<Dataset<Row>> both = new ArrayList<>(kept);
-      both.addAll(other.kept);
-      List<Broadcast<?>> shared = new ArrayList<>(broadcasts);
-      shared.addAll(other.broadcasts);
       return new Result(sliceBounds.union(other.sliceBounds), fCurve.union(other.fCurve),
           evidenceHistogram.union(other.evidenceHistogram), similarityJoin.union(other.similarityJoin),
-          fittedScale.union(other.fittedScale), violations.union(other.violations), both, shared);
+          fittedScale.union(other.fittedScale), violations.union(other.violations), concat(kept, other.kept),
+          concat(broadcasts, other.broadcasts), concat(upstream, other.upstream));
     }
 
-    /** Once every table is written: the kept rows and the broadcasts they were computed with go. */
+    /**
+     * The same rows, releasing also what their cells were computed from (the evidence pass's
+     * broadcasts, a join's kept cells): the rows are lazy, so those must live as long as they do.
+     */
+    public Result alsoReleasing(Runnable release) {
+      return new Result(sliceBounds, fCurve, evidenceHistogram, similarityJoin, fittedScale, violations, kept,
+          broadcasts, concat(upstream, List.of(release)));
+    }
+
+    /** Once every table is written: the kept rows, the broadcasts they were computed with, and what came before go. */
     public void release() {
       kept.forEach(Dataset::unpersist);
       broadcasts.forEach(Broadcast::destroy);
+      upstream.forEach(Runnable::run);
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+      List<T> both = new ArrayList<>(a);
+      both.addAll(b);
+      return both;
     }
   }
 
@@ -235,7 +248,7 @@ public final class SliceBounds {
     return new Result(table(rows, BOUNDS, "slice_bounds"), table(rows, CURVE, "f_curve"),
         table(rows, HISTOGRAM, "evidence_histogram"), table(rows, JOIN_ROW, "similarity_join"),
         table(rows, FIT_ROW, "fitted_scale"), rows.filter(col("table").equalTo(VIOLATION)).select("violation"), List.of(rows),
-        List.of(shared));
+        List.of(shared), List.of());
   }
 
   private static Dataset<Row> table(Dataset<Row> rows, int tag, String name) {

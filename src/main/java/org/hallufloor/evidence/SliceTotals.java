@@ -45,6 +45,24 @@ public final class SliceTotals {
         .agg(count(lit(1)).as("documents"), sum(col("tokens")).as("tokens"));
   }
 
+  /**
+   * What the slice-totals step hands on: the documents' group rows (values cut where
+   * slices[].max-values says), slice_stats rows, and the bad records that rode along.
+   */
+  public record Totals(List<Row> groups, List<Row> sliceStats, long badRecords) {
+    /** The documents read (bad records apart). */
+    public long documents() {
+      return groups.stream().mapToLong(g -> g.getLong(2)).sum();
+    }
+  }
+
+  /** The one pass over the kept documents (bad records riding along) and the driver's sums of its groups. */
+  public static Totals of(Dataset<Row> kept, Map<String, Integer> maxValues, String other) {
+    List<Row> all = groups(kept).collectAsList();
+    List<Row> documents = capValues(documentGroups(all), maxValues, other);
+    return new Totals(documents, perSlice(documents), badRecords(all));
+  }
+
   /** The bad records among the group rows: they ride along without slices (see Documents.SCHEMA). */
   public static long badRecords(List<Row> groups) {
     return groups.stream().filter(g -> g.isNullAt(0)).mapToLong(g -> g.getLong(2)).sum();

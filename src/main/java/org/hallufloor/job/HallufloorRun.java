@@ -6,17 +6,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
-import org.hallufloor.bound.SuffixKernel;
 import org.hallufloor.config.Settings;
 import org.hallufloor.corpus.BadInputException;
 import org.hallufloor.corpus.BadRecord;
@@ -35,9 +30,6 @@ import org.hallufloor.output.RunsTable;
 import org.hallufloor.report.Progress;
 import org.hallufloor.report.RunReport;
 import org.hallufloor.report.RunSummary;
-import org.hallufloor.evidence.SuffixEvidence;
-import org.hallufloor.similarity.ContextSets;
-import org.hallufloor.similarity.JaccardJoin;
 import org.hallufloor.tokenize.Tokenize;
 import org.hallufloor.tokenize.TokenizerSpec;
 
@@ -67,8 +59,6 @@ public final class HallufloorRun {
   private final Instant startedAt = Instant.now();
   private InputFiles.Listing listing;
   private ReadCorpus.Result read;
-  /** What the lazy stages broadcast (the evidence pass, the suffix kernel): destroyed when the tables are written. */
-  private final List<Broadcast<?>> broadcasts = new ArrayList<>();
   private Long badRecords;
 
   public HallufloorRun(SparkSession spark, Settings settings, PrintStream out, boolean quiet) {
@@ -106,10 +96,10 @@ public final class HallufloorRun {
     try {
       kept = tokenize(readDocuments());
       step(READ, "THEORY 1 and 6: documents read, sliced, split and tokenized; bad records and slice totals counted");
-      List<Row> allGroups = SliceTotals.groups(kept).collectAsList();
-      stageBadRecords(kept, SliceTotals.badRecords(allGroups), output);
-      List<Row> groups = SliceTotals.capValues(SliceTotals.documentGroups(allGroups), maxValues(), SliceSpec.OTHER);
-      List<Row> sliceStats = SliceTotals.perSlice(groups);
+      SliceTotals.Totals totals = SliceTotals.of(kept, StageParams.maxValues(settings), SliceSpec.OTHER);
+      stageBadRecords(kept, totals.badRecords(), output);
+      List<Row> groups = totals.groups();
+      List<Row> sliceStats = totals.sliceStats();
       Dataset<Row> tokenized = documentsOf(kept);
       long documentCount = allSlice(sliceStats).getLong(2);
       if (documentCount == allSlice(sliceStats).getLong(4)) {
@@ -160,7 +150,6 @@ public final class HallufloorRun {
       if (estimate != null) {
         estimate.release();
       }
-      broadcasts.forEach(Broadcast::destroy);
       if (kept != null) {
         kept.unpersist();
       }
@@ -170,8 +159,6 @@ public final class HallufloorRun {
   /** Spark job groups, one per step of THEORY.md, as the Spark UI lists them. */
   static final String READ = ReadCorpus.JOB_GROUP;
   static final String EVIDENCE = CountEvidence.JOB_GROUP;
-  static final String JOIN = "hallufloor-jaccard-join";
-  static final String SUFFIX = "hallufloor-suffix";
   static final String TABLES = "hallufloor-tables";
 
   private void step(String group, String description) {
@@ -209,12 +196,14 @@ public final class HallufloorRun {
   /**
    * Documents to their token ids, kept (serialized, spilling to disk): the slice totals, the
    * evidence pass and a soft kernel each read them, so text is read and tokenized once. Bad
-   * records ride along with their reason and no ids.
+   * records ride along with their reason and no ids. Pre-tokenized input is not kept: its files
+   * are read as fast as a cache, and building a columnar cache of 4 x 10^8 ids beside the side
+   * table took 1 GB executors down (README, real size).
    */
   private Dataset<Row> tokenize(Dataset<Row> documents) {
     if (preTokenized()) {
       progress.begin("slicing pre-tokenized documents (" + settings.tokenizer() + " names the vocabulary)");
-      return documents.persist(StorageLevel.MEMORY_AND_DISK_SER());
+      return documents;
     }
     progress.begin("tokenizing with " + settings.tokenizer());
     return Tokenize.tokenize(documents, TokenizerSpec.of(settings.tokenizer())).persist(StorageLevel.MEMORY_AND_DISK_SER());
@@ -223,13 +212,6 @@ public final class HallufloorRun {
   /** The kept rows that are documents, for every stage after the slice totals. */
   private static Dataset<Row> documentsOf(Dataset<Row> tokenized) {
     return tokenized.filter(col("bad").isNull());
-  }
-
-  /** The slice dimensions that keep only their largest values (slices[].max-values). */
-  private Map<String, Integer> maxValues() {
-    Map<String, Integer> out = new HashMap<>();
-    settings.slices().stream().filter(s -> s.maxValues() > 0).forEach(s -> out.put(s.name(), s.maxValues()));
-    return out;
   }
 
   private boolean preTokenized() {
@@ -298,54 +280,10 @@ public final class HallufloorRun {
     SliceBounds.Params params = StageParams.estimate(settings, nVocab);
     CountEvidence.Result evidence = CountEvidence.execute(tokenized, groups, sliceStats,
         StageParams.evidence(settings, nVocab));
-    broadcasts.addAll(evidence.broadcasts());
-    SliceBounds.Result result = SliceBounds.compute(spark, evidence.slices(), evidence.cells(), params);
-    Settings.Kernel kernel = settings.kernel();
-    if (kernel.name().equals("jaccard")) {
-      step(JOIN, "THEORY 4: sampled similarity join under " + kernel.label());
-      progress.begin("joining similar contexts for " + kernel.label() + " (sample rate " + kernel.sampleRate() + ")");
-      JaccardJoin.Params join = StageParams.join(settings);
-      List<Broadcast<?>> setsRead = new ArrayList<>();
-      JaccardJoin.Result joined = JaccardJoin.evidence(spark,
-          ContextSets.of(tokenized, evidence.groups(), settings.contextLengths(), setsRead), join);
-      // The join collected its cells: nothing reads the sets again.
-      setsRead.forEach(Broadcast::destroy);
-      SliceBounds.Result soft = SliceBounds.compute(spark, evidence.slices(), joined.cells(),
-          params.withKernel(kernel.label(), kernel.sampleRate()), new SliceBounds.Join(join.tau(), join.bands(),
-              join.rows(), join.sampleRate(), joined.seconds(), joined.cappedBuckets()));
-      printJoin(soft);
-      result = result.union(soft);
-    } else if (kernel.name().equals("suffix")) {
-      step(SUFFIX, "THEORY 1 and 3: evidence under " + kernel.label() + " from suffix counts");
-      progress.begin("counting the suffixes of every context for " + kernel.label());
-      // context-sample-rate thins the exact rows only: suffix counts need all examples.
-      Dataset<Row> cells = SuffixEvidence.cells(tokenized, new SuffixEvidence.Params(kernel.lambda(), nVocab,
-          settings.contextLengths(), evidence.groups()), broadcasts);
-      result = result.union(SliceBounds.compute(spark, evidence.slices(), cells, params.withKernel(kernel.label(), 1.0),
-          new SliceBounds.Suffix(kernel.lambda())));
-      progress.done("counted the suffixes of every context", allSlice(sliceStats).getLong(3), "tokens");
-      for (int c : settings.contextLengths()) {
-        progress.note(String.format(java.util.Locale.ROOT, "c=%d: Sbar = 10^%.3f (closed form over the N_V^c space)", c,
-            SuffixKernel.log10Sbar(kernel.lambda(), nVocab, c)));
-      }
-    }
-    return result;
-  }
-
-  /** The join's whole-corpus numbers per c, as progress lines. */
-  private void printJoin(SliceBounds.Result soft) {
-    List<Row> whole = soft.similarityJoin().filter(col("slice_dim").equalTo(Documents.ALL)).orderBy("context_len")
-        .collectAsList();
-    progress.done("joined similar contexts", whole.stream().mapToLong(r -> r.<Long>getAs("query_sets")).sum(),
-        "query sets");
-    for (Row r : whole) {
-      progress.note(String.format(java.util.Locale.ROOT,
-          "c=%d: %,d candidate pairs, %,d similar; Sbar %.4g [%.4g, %.4g]; audit recall %s over %,d pairs; %,d capped pairs",
-          r.<Integer>getAs("context_len"), r.<Long>getAs("candidate_pairs"), r.<Long>getAs("verified_pairs"),
-          r.<Double>getAs("s_bar"), r.<Double>getAs("s_bar_ci_low"), r.<Double>getAs("s_bar_ci_high"),
-          r.isNullAt(r.fieldIndex("audit_recall")) ? "-" : String.format(java.util.Locale.ROOT, "%.4f",
-              r.<Double>getAs("audit_recall")), r.<Long>getAs("audit_pairs"), r.<Long>getAs("capped_pairs")));
-    }
+    SliceBounds.Result exact = SliceBounds.compute(spark, evidence.slices(), evidence.cells(), params)
+        .alsoReleasing(evidence::release);
+    return SoftKernel.estimate(spark, settings, tokenized, evidence, params, progress, allSlice(sliceStats).getLong(3))
+        .map(exact::union).orElse(exact);
   }
 
   private static Row allSlice(List<Row> sliceStats) {

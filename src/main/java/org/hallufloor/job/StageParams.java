@@ -58,7 +58,14 @@ public final class StageParams {
     return new TokenFiles.Spec(in.eosId(), dtype, nVocab, settings.tokenizer(), in.splitTokens());
   }
 
-  static int vocabularySize(Settings settings) {
+  /** The slice dimensions that keep only their largest values (slices[].max-values). */
+  public static java.util.Map<String, Integer> maxValues(Settings settings) {
+    java.util.Map<String, Integer> out = new java.util.HashMap<>();
+    settings.slices().stream().filter(s -> s.maxValues() > 0).forEach(s -> out.put(s.name(), s.maxValues()));
+    return out;
+  }
+
+  public static int vocabularySize(Settings settings) {
     return Tokenizers.get(TokenizerSpec.of(settings.tokenizer())).vocabularySize();
   }
 

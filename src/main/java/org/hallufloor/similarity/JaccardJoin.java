@@ -70,8 +70,19 @@ public final class JaccardJoin {
   public record Params(double tau, int bands, int rows, double sampleRate, int auditQueries, int bucketCap,
       List<Integer> contextLengths) implements Serializable {}
 
-  /** The cells and what the join did: its wall time and the buckets it capped. */
-  public record Result(Dataset<Row> cells, double seconds, long cappedBuckets) {}
+  /**
+   * The cells (kept on the executors, never collected: their number grows with the slices) and
+   * what the join did: its wall time and the buckets it capped. {@link #release()} once the
+   * cells are read: a lost cached block is recomputed from the join's lineage, which needs the
+   * kept sets and the broadcasts until then.
+   */
+  public record Result(Dataset<Row> cells, double seconds, long cappedBuckets, List<Broadcast<?>> broadcasts,
+      List<Runnable> unpersist) {
+    public void release() {
+      unpersist.forEach(Runnable::run);
+      broadcasts.forEach(Broadcast::destroy);
+    }
+  }
 
   private JaccardJoin() {}
 
@@ -95,8 +106,8 @@ public final class JaccardJoin {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     // Scanned several times below (counts, audit, Bloom filter, members, selves): kept as objects.
     JavaRDD<ContextSet> kept = sets.javaRDD().map(r -> ContextSet.of(r, 0)).persist(StorageLevel.MEMORY_AND_DISK());
-    // The cells are collected before this returns: what the join broadcast goes with it.
     List<Broadcast<?>> used = new ArrayList<>();
+    boolean returned = false;
     try {
       // One pass counts the sets per length (for the audit rate) and the query sets (for the Bloom filter).
       Map<Integer, Double> auditRates = new HashMap<>();
@@ -155,23 +166,22 @@ public final class JaccardJoin {
           .sortWithinPartitions("query")
           .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> cells(merged(new SortedRuns(rows, 0)), audit.value(),
               truePairs.value()), Encoders.row(CELLS));
-      List<Row> cells = new ArrayList<>();
-      long cappedBuckets = 0;
-      for (Row r : partialCells.groupBy("slice", "context_len", "kind", "value")
+      Dataset<Row> summed = partialCells.groupBy("slice", "context_len", "kind", "value")
           .agg(sum("contexts").as("contexts"), sum("occurrences").as("occurrences"), sum("heldout").as("heldout"),
               sum("amount").as("amount"))
-          .collectAsList()) {
-        if (r.getInt(0) == WHOLE_JOIN) {
-          cappedBuckets += Math.round(r.getDouble(7));
-        } else {
-          cells.add(r);
-        }
-      }
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      // Reading the capped buckets computes every cell once (the join's time) and keeps them.
+      Row capped = summed.filter(col("slice").equalTo(WHOLE_JOIN)).agg(sum("amount")).first();
+      long cappedBuckets = capped.isNullAt(0) ? 0 : Math.round(capped.getDouble(0));
       double seconds = (System.nanoTime() - started) / 1e9;
-      return new Result(spark.createDataFrame(cells, CELLS), seconds, cappedBuckets);
+      returned = true;
+      return new Result(summed.filter(col("slice").notEqual(WHOLE_JOIN)), seconds, cappedBuckets, List.copyOf(used),
+          List.of(() -> summed.unpersist(false), () -> kept.unpersist(false)));
     } finally {
-      kept.unpersist(false);
-      used.forEach(Broadcast::destroy);
+      if (!returned) {
+        kept.unpersist(false);
+        used.forEach(Broadcast::destroy);
+      }
     }
   }
 

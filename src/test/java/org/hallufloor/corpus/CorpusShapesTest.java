@@ -19,6 +19,7 @@ import org.hallufloor.testing.Europarl;
 import org.hallufloor.testing.Runs;
 import org.hallufloor.testing.Shards;
 import org.hallufloor.testing.SparkTestBase;
+import org.hallufloor.evidence.SliceTotals;
 import org.hallufloor.testing.Stages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,7 +75,7 @@ class CorpusShapesTest extends SparkTestBase {
     v[1] += tokens;
   }
 
-  private void assertSlices(Map<String, long[]> expected, Stages.Slices result) {
+  private void assertSlices(Map<String, long[]> expected, SliceTotals.Totals result) {
     Map<String, long[]> actual = new TreeMap<>(Runs.bySlice(result.sliceStats()));
     assertEquals(expected.keySet(), actual.keySet());
     for (String k : expected.keySet()) {
@@ -85,7 +86,7 @@ class CorpusShapesTest extends SparkTestBase {
   }
 
   /** The job file's read, tokenize and slice-totals stages on {@code input} (the rest of the job does not slice). */
-  private Stages.Slices runJob(String job, Path input) {
+  private SliceTotals.Totals runJob(String job, Path input) {
     return Stages.slices(spark(), Runs.settings(job, dir.resolve("out"),
         "hallufloor.input.paths=[\"" + input + "\"]", "hallufloor.tokenizer=bytes"));
   }

@@ -20,6 +20,7 @@ import org.hallufloor.testing.Runs;
 import org.hallufloor.testing.SameNumbers;
 import org.hallufloor.testing.Shards;
 import org.hallufloor.testing.SparkTestBase;
+import org.hallufloor.evidence.SliceTotals;
 import org.hallufloor.testing.Stages;
 import org.hallufloor.testing.TokenFileWriters;
 import org.hallufloor.tokenize.TokenizerSpec;
@@ -140,7 +141,7 @@ class PreTokenizedTest extends SparkTestBase {
 
     org.hallufloor.config.Settings textSettings = Runs.settings("jobs/europarl-sample.conf", dir.resolve("text-out"),
         concat(sliced, "hallufloor.input.paths=[\"" + dir.resolve("text") + "\"]"));
-    Stages.Slices fromText = Stages.slices(spark(), textSettings);
+    SliceTotals.Totals fromText = Stages.slices(spark(), textSettings);
     Map<String, Long> textDocs = new TreeMap<>();
     Runs.bySlice(fromText.sliceStats()).forEach((k, v) -> {
       if (k.startsWith("year=") || k.startsWith("shard=")) {
@@ -190,7 +191,7 @@ class PreTokenizedTest extends SparkTestBase {
     String error = readWith(base, malformed);
     Assertions.assertTrue(error.contains("malformed.jsonl: malformed line: {\"doc_index\": 1"), error);
 
-    Stages.Slices byFile = Stages.slices(spark(), Runs.settings(null, dir.resolve("by-file"), concat(base,
+    SliceTotals.Totals byFile = Stages.slices(spark(), Runs.settings(null, dir.resolve("by-file"), concat(base,
         "hallufloor.slices=[{ name = dataset, field = _file, transform = file-name }]")));
     // 3 documents of 2 + 3 + 2 tokens, counted by hand from ids above.
     Assertions.assertArrayEquals(new long[] {3, 7}, Runs.bySlice(byFile.sliceStats()).get("dataset=europarl_text_document"));

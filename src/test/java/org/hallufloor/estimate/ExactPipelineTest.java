@@ -12,14 +12,17 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.hallufloor.config.Settings;
 import org.hallufloor.job.HallufloorRun;
 import org.hallufloor.testing.Europarl;
 import org.hallufloor.testing.Runs;
 import org.hallufloor.testing.SameNumbers;
 import org.hallufloor.testing.Shards;
 import org.hallufloor.testing.SparkTestBase;
+import org.hallufloor.testing.Stages;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The exact-kernel pipeline on real Europarl documents with the bytes tokenizer, every
  * number of slice_bounds checked against {@link SecondMethod}'s plain loop, the bounds against
  * the bound package's (separately tested) math on the loop's own spectra, and model_ph against
- * a brute-force softmax over all 256 logits.
+ * a brute-force softmax over all 256 logits. The job runs once for the tables (and twice for
+ * a rerun); the sampled, max-values and shuffle-partition checks run the stages alone
+ * (testing/Stages: read, evidence, estimate, no table written).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ExactPipelineTest extends SparkTestBase {
@@ -60,6 +65,24 @@ class ExactPipelineTest extends SparkTestBase {
 
   private HallufloorRun.Result run(String name, int shufflePartitions, String... more) {
     spark().conf().set("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions));
+    return Runs.run(spark(), settings(name, more));
+  }
+
+  /**
+   * What the read, evidence and estimate stages give on the same settings, without the job
+   * around them (no table written): {@code read} takes what it needs before they are released.
+   */
+  private <T> T stages(int shufflePartitions, Function<Stages.Estimate, T> read, String... more) {
+    spark().conf().set("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions));
+    Stages.Estimate estimate = Stages.estimate(spark(), settings("unused", more));
+    try {
+      return read.apply(estimate);
+    } finally {
+      estimate.release();
+    }
+  }
+
+  private Settings settings(String name, String... more) {
     List<String> overrides = new ArrayList<>(List.of(
         "hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.input.text-columns=[id, title, date, body]",
         "hallufloor.input.id-field=id", "hallufloor.tokenizer=bytes",
@@ -67,7 +90,7 @@ class ExactPipelineTest extends SparkTestBase {
         "hallufloor.scaling-fractions=[]",
         "hallufloor.heldout-fraction=" + HELDOUT, "hallufloor.beta-s=[0.5, 2.0]", "hallufloor.temperatures=[1.0]"));
     overrides.addAll(List.of(more));
-    return Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir.resolve(name), overrides.toArray(new String[0])));
+    return Runs.settings("jobs/europarl-sample.conf", dir.resolve(name), overrides.toArray(new String[0]));
   }
 
   /**
@@ -78,8 +101,8 @@ class ExactPipelineTest extends SparkTestBase {
   @Test
   void sampledContextsKeepTheirExactEvidence() {
     double rate = 0.5;
-    List<Row> rows = table(run("sampled", 4, "hallufloor.context-sample-rate=" + rate), "slice_bounds")
-        .filter("beta_s = 0.5 AND slice_dim = 'all'").collectAsList();
+    List<Row> rows = stages(4, e -> e.result().sliceBounds().filter("beta_s = 0.5 AND slice_dim = 'all'").collectAsList(),
+        "hallufloor.context-sample-rate=" + rate);
     Assertions.assertFalse(rows.isEmpty());
     for (Row r : rows) {
       int c = r.getAs("context_len");
@@ -161,13 +184,17 @@ class ExactPipelineTest extends SparkTestBase {
     Map<String, Map<Integer, SecondMethod.Counts>> capped = SecondMethod.count(docs, ExactPipelineTest::id,
         d -> List.of("all=all", "year=" + (top.contains(d.date().substring(0, 4)) ? d.date().substring(0, 4) : "other")),
         LENGTHS, HELDOUT);
-    HallufloorRun.Result r = run("capped", 4, "hallufloor.slices=[{name=year, field=date, transform=year, max-values=2}]");
-    long checked = PlainLoopCheck.rows(table(r, "slice_bounds").collectAsList(),
+    List<Row> sliceStats = new ArrayList<>();
+    List<Row> rows = stages(4, e -> {
+      sliceStats.addAll(e.totals().sliceStats());
+      return e.result().sliceBounds().collectAsList();
+    }, "hallufloor.slices=[{name=year, field=date, transform=year, max-values=2}]");
+    long checked = PlainLoopCheck.rows(rows,
         row -> capped.get(row.getAs("slice_dim") + "=" + row.getAs("slice_value")).get((int) row.getAs("context_len")));
     assertEquals(PlainLoopCheck.rowsExpected(capped, 2), checked);
     long cut = perYear.entrySet().stream().filter(e -> !top.contains(e.getKey())).mapToLong(Map.Entry::getValue).sum();
-    assertEquals(cut, org.hallufloor.testing.Runs.bySlice(r.sliceStats()).get("year=other")[0], "documents of year=other");
-    assertEquals(4, r.sliceStats().size(), "all, the two years kept, and other");
+    assertEquals(cut, org.hallufloor.testing.Runs.bySlice(sliceStats).get("year=other")[0], "documents of year=other");
+    assertEquals(4, sliceStats.size(), "all, the two years kept, and other");
   }
 
   /**
@@ -261,8 +288,10 @@ class ExactPipelineTest extends SparkTestBase {
    */
   @Test
   void sameNumbersWithOneAndEightShufflePartitions() {
-    List<Row> one = table(run("p1", 1), "slice_bounds").orderBy("slice_dim", "slice_value", "context_len", "beta_s", "temperature", "distribution").collectAsList();
-    List<Row> eight = table(run("p8", 8), "slice_bounds").orderBy("slice_dim", "slice_value", "context_len", "beta_s", "temperature", "distribution").collectAsList();
+    Function<Stages.Estimate, List<Row>> ordered = e -> e.result().sliceBounds()
+        .orderBy("slice_dim", "slice_value", "context_len", "beta_s", "temperature", "distribution").collectAsList();
+    List<Row> one = stages(1, ordered);
+    List<Row> eight = stages(8, ordered);
     assertEquals(table(result, "slice_bounds").count(), one.size());
     SameNumbers.assertSameSliceBounds(one, eight);
   }

@@ -9,7 +9,15 @@ import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.hallufloor.corpus.DocumentHash;
-import org.hallufloor.job.HallufloorRun;
+import org.hallufloor.config.Settings;
+import org.hallufloor.estimate.SliceBounds;
+import org.hallufloor.evidence.CountEvidence;
+import org.hallufloor.evidence.SliceTotals;
+import org.hallufloor.job.SoftKernel;
+import org.hallufloor.job.StageParams;
+import org.hallufloor.report.Progress;
+import org.hallufloor.testing.FiniteTables;
+import org.hallufloor.testing.Stages;
 import org.hallufloor.testing.Europarl;
 import org.hallufloor.testing.Runs;
 import org.hallufloor.testing.Shards;
@@ -17,6 +25,7 @@ import org.hallufloor.testing.SparkTestBase;
 import org.hallufloor.tokenize.TextTokenizer;
 import org.hallufloor.tokenize.TokenizerSpec;
 import org.hallufloor.tokenize.Tokenizers;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,7 +33,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The jaccard kernel on real Europarl documents (cl100k), against {@link BruteForceJaccard}'s
+ * The jaccard kernel's join and estimate as stages (no job run, no table written) on real
+ * Europarl documents (cl100k), against {@link BruteForceJaccard}'s
  * exact join over a plain loop's counts: the per-slice Sbar (sum over a slice's distinct
  * training contexts of their evidence, over |D|), and the evidence means of the distinct,
  * occurrence and held-out distributions.
@@ -67,8 +77,8 @@ class JaccardKernelTest extends SparkTestBase {
    */
   @Test
   void sampledJoinIntervalHoldsBruteForceSbar() {
-    Dataset<Row> join = table(run("sampled", shard, "hallufloor.kernel.sample-rate=0.3",
-        "hallufloor.kernel.audit-queries=400"), "similarity_join");
+    Dataset<Row> join = join(shard, "hallufloor.kernel.sample-rate=0.3", "hallufloor.kernel.audit-queries=400")
+        .similarityJoin();
     Map<String, Map<Integer, Truth>> truth = Truth.of(lines);
     List<Row> rows = join.collectAsList();
     int audited = 0;
@@ -101,10 +111,10 @@ class JaccardKernelTest extends SparkTestBase {
   void fullJoinEqualsBruteForce() {
     List<String> few = lines.subList(0, 120);
     Path small = Shards.writeLines(dir.resolve("europarl-120.txt.gz"), few);
-    HallufloorRun.Result result = run("full", small, "hallufloor.kernel.sample-rate=1.0", "hallufloor.kernel.bands=48",
+    SliceBounds.Result result = join(small, "hallufloor.kernel.sample-rate=1.0", "hallufloor.kernel.bands=48",
         "hallufloor.kernel.rows=2", "hallufloor.kernel.bucket-cap=1000000");
     Map<String, Map<Integer, Truth>> truth = Truth.of(few);
-    for (Row r : table(result, "similarity_join").collectAsList()) {
+    for (Row r : result.similarityJoin().collectAsList()) {
       Truth t = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value")).get((Integer) r.getAs("context_len"));
       Assertions.assertEquals(t.sbar(), (double) r.getAs("s_bar"), 1e-9 * t.sbar(), "s_bar " + r);
       if (r.getAs("slice_dim").equals("all")) {
@@ -114,7 +124,7 @@ class JaccardKernelTest extends SparkTestBase {
         Assertions.assertEquals(1.0, (double) r.getAs("audit_recall"), r.toString());
       }
     }
-    List<Row> bounds = table(result, "slice_bounds").filter("kernel = 'jaccard(0.5)' AND beta_s = 1.0").collectAsList();
+    List<Row> bounds = result.sliceBounds().filter("kernel = 'jaccard(0.5)' AND beta_s = 1.0").collectAsList();
     Assertions.assertTrue(bounds.size() >= 6 * 4, "uniform, distinct, occurrence, heldout for every slice and c: " + bounds.size());
     int checked = 0;
     for (Row r : bounds) {
@@ -136,13 +146,13 @@ class JaccardKernelTest extends SparkTestBase {
       checked++;
     }
     Assertions.assertTrue(checked >= 6 * 4);
-    for (Row h : table(result, "evidence_histogram").filter("kernel = 'jaccard(0.5)'")
+    for (Row h : result.evidenceHistogram().filter("kernel = 'jaccard(0.5)'")
         .groupBy("slice_dim", "slice_value", "context_len").sum("distinct_contexts", "occurrences").collectAsList()) {
       Truth t = truth.get(h.getString(0) + "=" + h.getString(1)).get(h.getInt(2));
       Assertions.assertEquals(t.distinctContexts(), h.getLong(3), "histogram contexts " + h);
       Assertions.assertEquals(t.examples(), h.getLong(4), "histogram occurrences " + h);
     }
-    Assertions.assertEquals(List.of(), result.invariantViolations());
+    Assertions.assertEquals(List.of(), result.violations().collectAsList());
   }
 
   /** The cells round each evidence value up to 10 significant bits: never below, at most 2^-10 above. */
@@ -158,8 +168,8 @@ class JaccardKernelTest extends SparkTestBase {
    */
   @Test
   void bucketCapBoundsTheWorkAndTheIntervalStillHolds() {
-    Dataset<Row> join = table(run("capped", commonShard, "hallufloor.kernel.sample-rate=0.5",
-        "hallufloor.kernel.bucket-cap=20"), "similarity_join");
+    Dataset<Row> join = join(commonShard, "hallufloor.kernel.sample-rate=0.5", "hallufloor.kernel.bucket-cap=20")
+        .similarityJoin();
     Map<String, Map<Integer, Truth>> truth = Truth.of(commonLines);
     Coverage coverage = new Coverage();
     for (Row r : join.collectAsList()) {
@@ -200,19 +210,43 @@ class JaccardKernelTest extends SparkTestBase {
     }
   }
 
-  private HallufloorRun.Result run(String name, Path input, String... more) {
+  /**
+   * The jaccard kernel's rows for the input, from the stages alone: read and tokenize, slice
+   * totals, the exact pass's numbering, then the join and its estimate (job.SoftKernel, as a
+   * run calls it); no exact estimate and no table written. Every table's numbers are finite.
+   */
+  private SliceBounds.Result join(Path input, String... more) {
     List<String> overrides = new ArrayList<>(List.of(
         "hallufloor.input.paths=[\"" + input + "\"]", "hallufloor.input.text-columns=[id, title, date, body]",
         "hallufloor.input.id-field=id", "hallufloor.slices=[{name=year, field=date, transform=year}]",
         "hallufloor.context-lengths=[2,4]", "hallufloor.scaling-fractions=[]", "hallufloor.heldout-fraction=" + HELDOUT,
         "hallufloor.kernel.name=jaccard", "hallufloor.kernel.tau=" + TAU, "hallufloor.report=false"));
     overrides.addAll(List.of(more));
-    return Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir.resolve(name),
-        overrides.toArray(new String[0])));
+    Settings settings = Runs.settings("jobs/europarl-sample.conf", dir.resolve("unused"), overrides.toArray(new String[0]));
+    Dataset<Row> tokenized = Stages.documents(spark(), settings).filter("bad IS NULL").cache();
+    kept.add(tokenized);
+    List<Row> groups = SliceTotals.documentGroups(SliceTotals.groups(tokenized).collectAsList());
+    int nVocab = StageParams.vocabularySize(settings);
+    CountEvidence.Result evidence = CountEvidence.execute(tokenized, groups, SliceTotals.perSlice(groups),
+        StageParams.evidence(settings, nVocab));
+    SliceBounds.Result soft = SoftKernel.estimate(spark(), settings, tokenized, evidence,
+        StageParams.estimate(settings, nVocab), new Progress(System.out, false), 0).orElseThrow();
+    released.add(soft);
+    Map<String, Dataset<Row>> tables = Map.of("slice_bounds", soft.sliceBounds(), "f_curve", soft.fCurve(),
+        "evidence_histogram", soft.evidenceHistogram(), "similarity_join", soft.similarityJoin());
+    tables.forEach((name, rows) -> Assertions.assertNull(FiniteTables.firstNonFinite(name, rows), name));
+    return soft;
   }
 
-  private Dataset<Row> table(HallufloorRun.Result r, String name) {
-    return spark().read().parquet(r.output().location(name).toString());
+  private final List<Dataset<Row>> kept = new ArrayList<>();
+  private final List<SliceBounds.Result> released = new ArrayList<>();
+
+  @AfterEach
+  void release() {
+    released.forEach(SliceBounds.Result::release);
+    released.clear();
+    kept.forEach(Dataset::unpersist);
+    kept.clear();
   }
 
   /** A plain loop's counts of one (slice, c) and the brute-force join's figures from them. */

@@ -91,7 +91,7 @@ public final class MllibJoinBench {
         documents, tokens, c, setCount, rate, tau);
 
     // Warm both code paths once on a small slice of the data, so neither pays the JIT alone.
-    JaccardJoin.evidence(spark, sets.limit(2000), params);
+    JaccardJoin.evidence(spark, sets.limit(2000), params).release();
 
     long t0 = System.nanoTime();
     JaccardJoin.Result ours = JaccardJoin.evidence(spark, sets, params);
@@ -102,6 +102,7 @@ public final class MllibJoinBench {
     }
     double oursRecall = joinCounts[JaccardJoin.JOIN_COUNTS.indexOf("audit_found")]
         / joinCounts[JaccardJoin.JOIN_COUNTS.indexOf("audit_pairs")];
+    ours.release();
 
     if (oursOnly) {
       System.out.printf(Locale.ROOT, "hallufloor: %.1f s, audit recall %.4f%n", oursSeconds, oursRecall);

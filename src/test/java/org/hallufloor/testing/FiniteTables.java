@@ -31,23 +31,31 @@ public final class FiniteTables {
       if (!location.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(location)) {
         continue;
       }
-      Dataset<Row> rows = spark.read().parquet(location.toString());
-      Column any = lit(false);
-      List<String> names = new ArrayList<>();
-      for (StructField f : rows.schema().fields()) {
-        if (f.dataType().equals(DataTypes.DoubleType) || f.dataType().equals(DataTypes.FloatType)) {
-          Column c = col("`" + f.name() + "`");
-          any = any.or(isnan(c).or(c.equalTo(lit(Double.POSITIVE_INFINITY))).or(c.equalTo(lit(Double.NEGATIVE_INFINITY))));
-          names.add(f.name());
-        }
+      String found = firstNonFinite(table, spark.read().parquet(location.toString()));
+      if (found != null) {
+        return found;
       }
-      List<Row> found = rows.filter(any).limit(1).collectAsList();
-      if (!found.isEmpty()) {
-        for (String name : names) {
-          Object v = found.get(0).getAs(name);
-          if (v != null && !Double.isFinite(((Number) v).doubleValue())) {
-            return table + "." + name + " = " + v + " in " + found.get(0);
-          }
+    }
+    return null;
+  }
+
+  /** The first column of the rows holding a non-finite value, named after the table, or null. */
+  public static String firstNonFinite(String table, Dataset<Row> rows) {
+    Column any = lit(false);
+    List<String> names = new ArrayList<>();
+    for (StructField f : rows.schema().fields()) {
+      if (f.dataType().equals(DataTypes.DoubleType) || f.dataType().equals(DataTypes.FloatType)) {
+        Column c = col("`" + f.name() + "`");
+        any = any.or(isnan(c).or(c.equalTo(lit(Double.POSITIVE_INFINITY))).or(c.equalTo(lit(Double.NEGATIVE_INFINITY))));
+        names.add(f.name());
+      }
+    }
+    List<Row> found = rows.filter(any).limit(1).collectAsList();
+    if (!found.isEmpty()) {
+      for (String name : names) {
+        Object v = found.get(0).getAs(name);
+        if (v != null && !Double.isFinite(((Number) v).doubleValue())) {
+          return table + "." + name + " = " + v + " in " + found.get(0);
         }
       }
     }

@@ -1,25 +1,28 @@
 package org.hallufloor.testing;
 
-import java.util.List;
+import static org.apache.spark.sql.functions.col;
+
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.hallufloor.config.Settings;
 import org.hallufloor.corpus.ReadCorpus;
+import org.hallufloor.corpus.SliceSpec;
+import org.hallufloor.estimate.SliceBounds;
+import org.hallufloor.evidence.CountEvidence;
 import org.hallufloor.evidence.SliceTotals;
 import org.hallufloor.job.StageParams;
 import org.hallufloor.tokenize.Tokenize;
 import org.hallufloor.tokenize.TokenizerSpec;
 
 /**
- * The job's first stages alone, on a test's settings: read (ReadCorpus), tokenize (Tokenize),
- * documents and tokens per slice (SliceTotals), without the evidence pass or any table written.
+ * The job's stages alone, on a test's settings, as a run chains them but with no table
+ * written: read (ReadCorpus), tokenize (Tokenize), documents and tokens per slice
+ * (SliceTotals), and the exact kernel's evidence pass and estimate (CountEvidence, SliceBounds).
  */
 public final class Stages {
   private Stages() {}
-
-  /** slice_stats rows (before slices[].max-values), documents read and bad records. */
-  public record Slices(List<Row> sliceStats, long documents, long badRecords) {}
 
   /**
    * The documents with their slices, held-out flag and token ids, bad records riding along: what
@@ -31,11 +34,28 @@ public final class Stages {
         : Tokenize.tokenize(read.documents(), TokenizerSpec.of(settings.tokenizer()));
   }
 
-  public static Slices slices(SparkSession spark, Settings settings) {
-    Dataset<Row> tokenized = documents(spark, settings);
-    List<Row> groups = SliceTotals.groups(tokenized).collectAsList();
-    List<Row> sliceStats = SliceTotals.perSlice(SliceTotals.documentGroups(groups));
-    long documents = SliceTotals.documentGroups(groups).stream().mapToLong(g -> g.getLong(2)).sum();
-    return new Slices(sliceStats, documents, SliceTotals.badRecords(groups));
+  /** slice_stats rows (before slices[].max-values), documents read and bad records. */
+  public static SliceTotals.Totals slices(SparkSession spark, Settings settings) {
+    return SliceTotals.of(documents(spark, settings), Map.of(), SliceSpec.OTHER);
+  }
+
+  /** The exact estimate's rows and the slice totals they came from; {@link #release} when read. */
+  public record Estimate(SliceBounds.Result result, SliceTotals.Totals totals, Dataset<Row> kept) {
+    public void release() {
+      result.release();
+      kept.unpersist();
+    }
+  }
+
+  /** Read, tokenize (kept, as a run keeps it), slice totals with slices[].max-values, evidence, estimate. */
+  public static Estimate estimate(SparkSession spark, Settings settings) {
+    Dataset<Row> kept = documents(spark, settings).cache();
+    SliceTotals.Totals totals = SliceTotals.of(kept, StageParams.maxValues(settings), SliceSpec.OTHER);
+    int nVocab = StageParams.vocabularySize(settings);
+    CountEvidence.Result evidence = CountEvidence.execute(kept.filter(col("bad").isNull()), totals.groups(),
+        totals.sliceStats(), StageParams.evidence(settings, nVocab));
+    SliceBounds.Result result = SliceBounds.compute(spark, evidence.slices(), evidence.cells(),
+        StageParams.estimate(settings, nVocab)).alsoReleasing(evidence::release);
+    return new Estimate(result, totals, kept);
   }
 }

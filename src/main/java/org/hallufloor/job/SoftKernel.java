@@ -1,0 +1,108 @@
+package org.hallufloor.job;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.hallufloor.bound.SuffixKernel;
+import org.hallufloor.config.Settings;
+import org.hallufloor.corpus.Documents;
+import org.hallufloor.estimate.SliceBounds;
+import org.hallufloor.evidence.CountEvidence;
+import org.hallufloor.evidence.SuffixEvidence;
+import org.hallufloor.report.Progress;
+import org.hallufloor.similarity.ContextSets;
+import org.hallufloor.similarity.JaccardJoin;
+
+/**
+ * The rows a run adds beside the exact kernel's when {@code hallufloor.kernel.name} names a
+ * soft kernel: the jaccard kernel's sampled similarity join (THEORY 4) or the suffix kernel's
+ * counts (THEORY 1 and 3), each estimated as the exact cells are. The rows are lazy, so the
+ * Result keeps what they read (the join's cells, the broadcasts) until it is released.
+ */
+public final class SoftKernel {
+  /** Spark job groups, as the Spark UI lists them. */
+  static final String JOIN = "hallufloor-jaccard-join";
+  static final String SUFFIX = "hallufloor-suffix";
+
+  private SoftKernel() {}
+
+  /**
+   * The soft kernel's rows, or empty for the exact kernel alone.
+   *
+   * @param evidence the exact pass, for its slice and group numbering
+   * @param params the exact rows' estimate parameters, so both kernels' rows share run-wide values
+   * @param tokens the corpus's tokens, for the progress line's rate
+   */
+  public static Optional<SliceBounds.Result> estimate(SparkSession spark, Settings settings, Dataset<Row> tokenized,
+      CountEvidence.Result evidence, SliceBounds.Params params, Progress progress, long tokens) {
+    return switch (settings.kernel().name()) {
+      case "jaccard" -> Optional.of(jaccard(spark, settings, tokenized, evidence, params, progress));
+      case "suffix" -> Optional.of(suffix(spark, settings, tokenized, evidence, params, progress, tokens));
+      default -> Optional.empty();
+    };
+  }
+
+  private static SliceBounds.Result jaccard(SparkSession spark, Settings settings, Dataset<Row> tokenized,
+      CountEvidence.Result evidence, SliceBounds.Params params, Progress progress) {
+    Settings.Kernel kernel = settings.kernel();
+    spark.sparkContext().setJobGroup(JOIN, "THEORY 4: sampled similarity join under " + kernel.label(), false);
+    progress.begin("joining similar contexts for " + kernel.label() + " (sample rate " + kernel.sampleRate() + ")");
+    JaccardJoin.Params join = StageParams.join(settings);
+    List<Broadcast<?>> setsRead = new ArrayList<>();
+    JaccardJoin.Result joined = JaccardJoin.evidence(spark,
+        ContextSets.of(tokenized, evidence.groups(), settings.contextLengths(), setsRead), join);
+    SliceBounds.Result soft = SliceBounds.compute(spark, evidence.slices(), joined.cells(),
+        params.withKernel(kernel.label(), kernel.sampleRate()), new SliceBounds.Join(join.tau(), join.bands(),
+            join.rows(), join.sampleRate(), joined.seconds(), joined.cappedBuckets()))
+        .alsoReleasing(() -> {
+          joined.release();
+          setsRead.forEach(Broadcast::destroy);
+        });
+    printJoin(soft, progress);
+    return soft;
+  }
+
+  private static SliceBounds.Result suffix(SparkSession spark, Settings settings, Dataset<Row> tokenized,
+      CountEvidence.Result evidence, SliceBounds.Params params, Progress progress, long tokens) {
+    Settings.Kernel kernel = settings.kernel();
+    spark.sparkContext().setJobGroup(SUFFIX, "THEORY 1 and 3: evidence under " + kernel.label() + " from suffix counts",
+        false);
+    progress.begin("counting the suffixes of every context for " + kernel.label());
+    List<Broadcast<?>> owned = new ArrayList<>();
+    // context-sample-rate thins the exact rows only: suffix counts need all examples.
+    Dataset<Row> cells = SuffixEvidence.cells(tokenized, new SuffixEvidence.Params(kernel.lambda(), (int) params.nVocab(),
+        settings.contextLengths(), evidence.groups()), owned);
+    SliceBounds.Result soft = SliceBounds.compute(spark, evidence.slices(), cells,
+        params.withKernel(kernel.label(), 1.0), new SliceBounds.Suffix(kernel.lambda()))
+        .alsoReleasing(() -> owned.forEach(Broadcast::destroy));
+    progress.done("counted the suffixes of every context", tokens, "tokens");
+    for (int c : settings.contextLengths()) {
+      progress.note(String.format(Locale.ROOT, "c=%d: Sbar = 10^%.3f (closed form over the N_V^c space)", c,
+          SuffixKernel.log10Sbar(kernel.lambda(), params.nVocab(), c)));
+    }
+    return soft;
+  }
+
+  /** The join's whole-corpus numbers per c, as progress lines. */
+  private static void printJoin(SliceBounds.Result soft, Progress progress) {
+    List<Row> whole = soft.similarityJoin().filter(col("slice_dim").equalTo(Documents.ALL)).orderBy("context_len")
+        .collectAsList();
+    progress.done("joined similar contexts", whole.stream().mapToLong(r -> r.<Long>getAs("query_sets")).sum(),
+        "query sets");
+    for (Row r : whole) {
+      progress.note(String.format(Locale.ROOT,
+          "c=%d: %,d candidate pairs, %,d similar; Sbar %.4g [%.4g, %.4g]; audit recall %s over %,d pairs; %,d capped pairs",
+          r.<Integer>getAs("context_len"), r.<Long>getAs("candidate_pairs"), r.<Long>getAs("verified_pairs"),
+          r.<Double>getAs("s_bar"), r.<Double>getAs("s_bar_ci_low"), r.<Double>getAs("s_bar_ci_high"),
+          r.isNullAt(r.fieldIndex("audit_recall")) ? "-" : String.format(Locale.ROOT, "%.4f",
+              r.<Double>getAs("audit_recall")), r.<Long>getAs("audit_pairs"), r.<Long>getAs("capped_pairs")));
+    }
+  }
+}

@@ -30,6 +30,7 @@ import org.hallufloor.bound.Spectrum;
 import org.hallufloor.bound.SuffixKernel;
 import org.hallufloor.evidence.CountEvidence.Slice;
 import org.hallufloor.evidence.EvidenceHistogram;
+import org.hallufloor.evidence.CellRow;
 import org.hallufloor.evidence.Kinds;
 import org.hallufloor.similarity.JaccardJoin;
 
@@ -132,45 +133,47 @@ public final class SliceBounds {
     final Map<Long, Double> rounding = new TreeMap<>();
     private final int pairs;
     private final ScaleFit.Cache profiles;
+    private final CellRow read;
 
     /** @param profiles the terms of small profiles, shared by the (slice, c) keys of a task */
-    SliceEvidence(int pairs, ScaleFit.Cache profiles) {
+    SliceEvidence(int pairs, ScaleFit.Cache profiles, CellRow read) {
       this.pairs = pairs;
       this.profiles = profiles;
+      this.read = read;
     }
 
     private double[] fit() {
       return fit == null ? fit = new double[ScaleFit.TERMS] : fit;
     }
 
-    /** One cell of the (slice, c): slice, context_len, kind, value, contexts, occurrences, heldout, amount. */
+    /** One cell of the (slice, c). */
     void add(Row r) {
-      double value = ((Number) r.get(3)).doubleValue();
-      String name = r.getString(2);
+      double value = read.value(r);
+      double amount = read.amount(r);
+      String name = read.kind(r);
       if (name.equals(JaccardJoin.SBAR)) {
-        (sbar == null ? sbar = new double[JaccardJoin.SBAR_SUMS.size()] : sbar)[(int) value] += r.getDouble(7);
+        (sbar == null ? sbar = new double[JaccardJoin.SBAR_SUMS.size()] : sbar)[(int) value] += amount;
         return;
       }
       if (name.equals(JaccardJoin.JOIN)) {
-        (join == null ? join = new double[JaccardJoin.JOIN_COUNTS.size()] : join)[(int) value] += r.getDouble(7);
+        (join == null ? join = new double[JaccardJoin.JOIN_COUNTS.size()] : join)[(int) value] += amount;
         return;
       }
-      double[] cell = {value, r.getLong(4), r.getLong(5), r.getLong(6)};
+      double[] cell = read.sums(r);
       int kind = Kinds.NAMES.indexOf(name);
       switch (kind) {
         case Kinds.EVIDENCE -> evidence.add(cell);
         case Kinds.GAP -> gap.add(cell);
         case Kinds.HELDOUT_GAP -> heldoutGap.add(cell);
         // A share sums the space less its seen parts: rounding may leave -1e-17 for none.
-        case Kinds.UNIFORM -> uniform.add(new double[] {value, r.getDouble(7) > -1e-12 ? Math.max(0, r.getDouble(7))
-            : r.getDouble(7)});
-        case Kinds.UNIFORM_MEAN -> uniformMean += r.getDouble(7);
-        case Kinds.ROUNDING -> rounding.merge((long) value, r.getDouble(7), Double::sum);
+        case Kinds.UNIFORM -> uniform.add(new double[] {value, amount > -1e-12 ? Math.max(0, amount) : amount});
+        case Kinds.UNIFORM_MEAN -> uniformMean += amount;
+        case Kinds.ROUNDING -> rounding.merge(read.longValue(r), amount, Double::sum);
         case Kinds.PH_INSAMPLE, Kinds.PH_HELDOUT, Kinds.HELDOUT_LOG_LIKELIHOOD ->
-            perPair.computeIfAbsent(kind, k -> new double[pairs])[(int) value] += r.getDouble(7);
-        case Kinds.SCALE_FIT -> fit()[(int) value] += r.getDouble(7);
-        case Kinds.SCALE_FIT_PROFILE -> ScaleFit.add(fit(), profiles.of(r.getLong(3)), r.getLong(6));
-        default -> counts.merge(kind, r.getLong(4) + r.getLong(6), Long::sum);
+            perPair.computeIfAbsent(kind, k -> new double[pairs])[(int) value] += amount;
+        case Kinds.SCALE_FIT -> fit()[(int) value] += amount;
+        case Kinds.SCALE_FIT_PROFILE -> ScaleFit.add(fit(), profiles.of(read.longValue(r)), cell[3]);
+        default -> counts.merge(kind, (long) (cell[1] + cell[3]), Long::sum);
       }
     }
 
@@ -223,8 +226,8 @@ public final class SliceBounds {
   static final int SLICES_PER_TASK = 64;
 
   /** Everything an estimate task needs besides its cells. */
-  private record Plan(Map<Integer, Slice> slices, Params params, Soft soft, Map<Integer, Double> recallLow)
-      implements Serializable {}
+  private record Plan(Map<Integer, Slice> slices, Params params, Soft soft, Map<Integer, Double> recallLow,
+      CellRow read) implements Serializable {}
 
   /**
    * The estimate as a distributed stage: cells are brought together per (slice, c) by one
@@ -232,17 +235,19 @@ public final class SliceBounds {
    * executor, so neither the cells nor the rows pass through the driver. The rows are kept
    * (memory, then disk) because four tables and the violations are read from them.
    *
-   * @param cells slice, context_len, kind, value, contexts, occurrences, heldout, amount (ExactEvidence's,
-   *     or JaccardJoin's with a real value and the Sbar and join kinds), summed per (slice, c, kind, value)
+   * @param cells context.Cells (the exact pass's, or a soft kernel's with a real value; the join's also
+   *     carry the Sbar and join kinds), summed per (slice, c, kind, value); read by column name
    * @param soft how the soft kernel's cells were made, or null for the exact kernel
    */
   public static Result compute(SparkSession spark, Map<Integer, Slice> slices, Dataset<Row> cells, Params params,
       Soft soft) {
-    Plan plan = new Plan(slices, params, soft, soft instanceof Join ? recallLowByLength(cells, slices) : Map.of());
+    CellRow read = CellRow.of(cells.schema());
+    Plan plan = new Plan(slices, params, soft, soft instanceof Join ? recallLowByLength(cells, slices, read) : Map.of(),
+        read);
     Broadcast<Plan> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(plan);
     int tasks = (int) Math.max(1, Math.min(100_000, (slices.size() + SLICES_PER_TASK - 1) / SLICES_PER_TASK));
-    Dataset<Row> rows = cells.repartition(tasks, col("slice"), col("context_len"))
-        .sortWithinPartitions("slice", "context_len")
+    Dataset<Row> rows = cells.repartition(tasks, col(CellRow.SLICE), col(CellRow.CONTEXT_LEN))
+        .sortWithinPartitions(CellRow.SLICE, CellRow.CONTEXT_LEN)
         .mapPartitions((MapPartitionsFunction<Row, Row>) in -> new Estimates(in, shared.value()), Encoders.row(OUT))
         .persist(StorageLevel.MEMORY_AND_DISK());
     return new Result(table(rows, BOUNDS, "slice_bounds"), table(rows, CURVE, "f_curve"),
@@ -277,18 +282,18 @@ public final class SliceBounds {
         at = 0;
         Row first = pending != null ? pending : cells.next();
         pending = null;
-        SliceEvidence ev = new SliceEvidence(plan.params().pairs().size(),
-            profiles);
+        CellRow read = plan.read();
+        SliceEvidence ev = new SliceEvidence(plan.params().pairs().size(), profiles, read);
         ev.add(first);
         while (cells.hasNext()) {
           Row r = cells.next();
-          if (r.getInt(0) != first.getInt(0) || r.getInt(1) != first.getInt(1)) {
+          if (read.slice(r) != read.slice(first) || read.contextLength(r) != read.contextLength(first)) {
             pending = r;
             break;
           }
           ev.add(r);
         }
-        estimate(plan.slices().get(first.getInt(0)), first.getInt(1), ev, plan.params(), plan.soft(),
+        estimate(plan.slices().get(read.slice(first)), read.contextLength(first), ev, plan.params(), plan.soft(),
             plan.recallLow(), (tag, row) -> ready.add(tagged(tag, row)));
       }
       return at < ready.size();
@@ -441,12 +446,13 @@ public final class SliceBounds {
    * whole corpus's audit queries: a slice whose own audit saw no similar pair uses it. Read
    * from the whole corpus's join cells alone (a few per context length).
    */
-  private static Map<Integer, Double> recallLowByLength(Dataset<Row> cells, Map<Integer, Slice> slices) {
+  private static Map<Integer, Double> recallLowByLength(Dataset<Row> cells, Map<Integer, Slice> slices, CellRow read) {
     int all = slices.entrySet().stream().filter(e -> Tables.ALL.equals(e.getValue().dim())).mapToInt(Map.Entry::getKey)
         .findFirst().orElse(-1);
     Map<Integer, SliceEvidence> byLength = new TreeMap<>();
-    for (Row r : cells.filter(col("slice").equalTo(all).and(col("kind").equalTo(JaccardJoin.JOIN))).collectAsList()) {
-      byLength.computeIfAbsent(r.getInt(1), k -> new SliceEvidence(0, null)).add(r);
+    for (Row r : cells.filter(col(CellRow.SLICE).equalTo(all).and(col(CellRow.KIND).equalTo(JaccardJoin.JOIN)))
+        .collectAsList()) {
+      byLength.computeIfAbsent(read.contextLength(r), k -> new SliceEvidence(0, null, read)).add(r);
     }
     Map<Integer, Double> out = new TreeMap<>();
     byLength.forEach((c, ev) -> out.put(c, recallLow(ev, 1)));

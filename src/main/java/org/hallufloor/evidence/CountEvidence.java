@@ -52,7 +52,7 @@ public final class CountEvidence {
   }
 
   /**
-   * The cells (see ExactEvidence.SCHEMA, summed), the slices by number, the numbered groups, and
+   * The cells (see context.Cells, summed), the slices by number, the numbered groups, and
    * the broadcasts the cells read: {@link #release} destroys them once every table is written.
    */
   public record Result(Dataset<Row> cells, Map<Integer, Slice> slices, Groups groups, List<Broadcast<?>> broadcasts) {

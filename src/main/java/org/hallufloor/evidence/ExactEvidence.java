@@ -1,7 +1,6 @@
 package org.hallufloor.evidence;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.sum;
 
 import java.io.Serializable;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -10,29 +9,17 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.hallufloor.bound.ScalePairs;
+import org.hallufloor.context.Cells;
 import org.hallufloor.context.Groups;
 
 /**
  * Evidence under the exact kernel (THEORY 1): {@code E(y|X)} is the count of the fact (X, y)
  * among a slice's training examples and {@code Evid(X)} the count of X. Facts are brought
  * together by context in one shuffle, then {@link ContextStream} reduces each context to the
- * cells of {@link #SCHEMA}: spectra of evidence and margins, and sums, per slice and length.
+ * cells of {@link Cells#EXACT}: spectra of evidence and margins, and sums, per slice and length.
  */
 public final class ExactEvidence {
-  /** slice, context_len, kind (see {@link Kinds}), value, and the four sums of that cell. */
-  public static final StructType SCHEMA = new StructType()
-      .add("slice", DataTypes.IntegerType, false)
-      .add("context_len", DataTypes.IntegerType, false)
-      .add("kind", DataTypes.StringType, false)
-      .add("value", DataTypes.LongType, false)
-      .add("contexts", DataTypes.LongType, false)
-      .add("occurrences", DataTypes.LongType, false)
-      .add("heldout", DataTypes.LongType, false)
-      .add("amount", DataTypes.DoubleType, false);
-
   private ExactEvidence() {}
 
   /**
@@ -57,9 +44,7 @@ public final class ExactEvidence {
     JavaRDD<Row> partial = facts.repartition(params.partitions(), col("context_hash"))
         .queryExecution().toRdd().toJavaRDD()
         .mapPartitions(rows -> new ContextStream(SortedFacts.load(rows), shared.value()));
-    return spark.createDataFrame(partial, SCHEMA).groupBy("slice", "context_len", "kind", "value")
-        .agg(sum("contexts").as("contexts"), sum("occurrences").as("occurrences"),
-            sum("heldout").as("heldout"), sum("amount").as("amount"));
+    return Cells.sum(spark.createDataFrame(partial, Cells.EXACT));
   }
 
   /** Tasks for the evidence pass: enough that none holds more than {@code perTask} examples. */

@@ -23,7 +23,7 @@ public final class Kinds {
   /** value = index of the (beta_S, T) pair; amount = sum of P_h over held-out examples. */
   public static final int PH_HELDOUT = 8;
   /**
-   * value = Evid(X) (rounded up, see SoftCells) shared by a part of the N_V^c space; amount = that part's share of the
+   * value = Evid(X) (rounded up, see context.Cells) shared by a part of the N_V^c space; amount = that part's share of the
    * space. Kernels under which unseen contexts have evidence (suffix) give the uniform
    * distribution this way; without these cells it is the observed contexts and 0 elsewhere.
    */

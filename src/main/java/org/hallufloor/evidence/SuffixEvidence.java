@@ -28,7 +28,7 @@ import org.hallufloor.bound.SuffixKernel;
 import org.hallufloor.context.Examples;
 import org.hallufloor.context.Groups;
 import org.hallufloor.context.RowScan;
-import org.hallufloor.context.SoftCells;
+import org.hallufloor.context.Cells;
 
 /**
  * Evidence under the back-off kernel {@code suffix(lambda)} (THEORY 1), exactly, from the counts
@@ -47,7 +47,7 @@ import org.hallufloor.context.SoftCells;
  * of the space whose longest seen suffix it is ({@link SuffixKernel#spaceShare}).
  */
 public final class SuffixEvidence {
-  private static final StructType CELLS = SoftCells.SCHEMA;
+  private static final StructType CELLS = Cells.SOFT;
 
   private static final StructType CONTEXTS = new StructType()
       .add("c", DataTypes.IntegerType, false)
@@ -76,7 +76,7 @@ public final class SuffixEvidence {
    * Tokenized documents ({@code slices}, {@code heldout}, {@code ids}) to cells: {@code evidence}
    * (value Evid(X); a training context counts once in contexts, its examples in occurrences,
    * held-out examples in heldout), {@code uniform} (value Evid, amount its share of the space)
-   * and {@code uniform_mean}. Values are rounded up to {@link SoftCells#EVIDENCE_BITS} bits,
+   * and {@code uniform_mean}. Values are rounded up to {@link Cells#EVIDENCE_BITS} bits,
    * as the jaccard kernel's, so a slice has a bounded number of cells however large the corpus.
    */
   public static Dataset<Row> cells(Dataset<Row> tokenized, Params params, List<Broadcast<?>> owned) {
@@ -103,16 +103,12 @@ public final class SuffixEvidence {
     List<Row> roots = new ArrayList<>();
     examples.forEach((key, d) -> {
       double e = SuffixKernel.evidence(params.lambda(), key.get(1), d, new long[0], 0);
-      roots.add(RowFactory.create(key.get(0), key.get(1), Kinds.NAMES.get(Kinds.UNIFORM), SoftCells.roundUp(e), 0L,
+      roots.add(RowFactory.create(key.get(0), key.get(1), Kinds.NAMES.get(Kinds.UNIFORM), Cells.roundUp(e), 0L,
           0L, 0L, 1.0));
       roots.add(RowFactory.create(key.get(0), key.get(1), Kinds.NAMES.get(Kinds.UNIFORM_MEAN), 0.0, 0L, 0L, 0L, e));
     });
-    List<Row> out = cells.union(spark.createDataFrame(roots, CELLS))
-        .groupBy("slice", "context_len", "kind", "value")
-        .agg(sum("contexts").as("contexts"), sum("occurrences").as("occurrences"), sum("heldout").as("heldout"),
-            sum("amount").as("amount"))
-        .collectAsList();
-    return spark.createDataFrame(out, CELLS);
+    // Summed on the executors; the estimate reads them once into its kept rows.
+    return Cells.sum(cells.union(spark.createDataFrame(roots, CELLS)));
   }
 
   /** |D| per (slice, c): training examples, from document lengths (a slice of held-out documents has none). */
@@ -372,7 +368,7 @@ public final class SuffixEvidence {
         return;
       }
       long train = r.getLong(1);
-      add(slice, c, Kinds.EVIDENCE, SoftCells.roundUp(stack.evidenceOf(ids, m)), train > 0 ? 1 : 0, train,
+      add(slice, c, Kinds.EVIDENCE, Cells.roundUp(stack.evidenceOf(ids, m)), train > 0 ? 1 : 0, train,
           r.getLong(3), 0);
     }
 
@@ -408,7 +404,7 @@ public final class SuffixEvidence {
 
     /** A part of the space: its evidence (rounded, as cells are) and share, and the unrounded mean term. */
     private void uniform(int slice, int c, double e, double share) {
-      add(slice, c, Kinds.UNIFORM, SoftCells.roundUp(e), 0, 0, 0, share);
+      add(slice, c, Kinds.UNIFORM, Cells.roundUp(e), 0, 0, 0, share);
       add(slice, c, Kinds.UNIFORM_MEAN, 0, 0, 0, 0, e * share);
     }
 

@@ -20,7 +20,6 @@ import org.hallufloor.corpus.Documents;
 import org.hallufloor.corpus.InputFiles;
 import org.hallufloor.corpus.ReadCorpus;
 import org.hallufloor.corpus.SliceSpec;
-import org.hallufloor.context.Groups;
 import org.hallufloor.estimate.SliceBounds;
 import org.hallufloor.evidence.CountEvidence;
 import org.hallufloor.evidence.SliceTotals;
@@ -28,8 +27,6 @@ import org.hallufloor.output.RunLock;
 import org.hallufloor.output.RunOutput;
 import org.hallufloor.output.RunsTable;
 import org.hallufloor.report.Progress;
-import org.hallufloor.report.RunReport;
-import org.hallufloor.report.RunSummary;
 import org.hallufloor.tokenize.Tokenize;
 import org.hallufloor.tokenize.TokenizerSpec;
 
@@ -98,24 +95,23 @@ public final class HallufloorRun {
       step(READ, "THEORY 1 and 6: documents read, sliced, split and tokenized; bad records and slice totals counted");
       SliceTotals.Totals totals = SliceTotals.of(kept, StageParams.maxValues(settings), SliceSpec.OTHER);
       stageBadRecords(kept, totals.badRecords(), output);
-      List<Row> groups = totals.groups();
       List<Row> sliceStats = totals.sliceStats();
-      Dataset<Row> tokenized = documentsOf(kept);
-      long documentCount = allSlice(sliceStats).getLong(2);
-      if (documentCount == allSlice(sliceStats).getLong(4)) {
+      Row all = allSlice(sliceStats);
+      long documentCount = all.getLong(2);
+      long tokens = all.getLong(3);
+      if (documentCount == all.getLong(4)) {
         throw new BadInputException("all " + documentCount + " documents were held out (hallufloor.heldout-fraction = "
             + settings.heldoutFraction() + "): no training data remains to count evidence in");
       }
-      progress.done((preTokenized() ? "sliced " : "tokenized ") + documentCount + " documents",
-          allSlice(sliceStats).getLong(3), "tokens");
+      progress.done((preTokenized() ? "sliced " : "tokenized ") + documentCount + " documents", tokens, "tokens");
 
       progress.begin("counting evidence for context lengths " + settings.contextLengths());
-      estimate = estimate(tokenized, groups, sliceStats,
-          StageParams.vocabularySize(settings));
+      // Bad records ride along in the kept rows with no ids; every later stage reads documents only.
+      estimate = estimate(kept.filter(col("bad").isNull()), totals.groups(), sliceStats, tokens);
       // The evidence pass and the estimate are lazy until their first table is written.
       step(EVIDENCE, "THEORY 1-3 and 5: evidence per context, then spectra, k and bounds per slice and c");
       output.stage(SLICE_BOUNDS, estimate.sliceBounds());
-      progress.done("counted evidence and bounds", allSlice(sliceStats).getLong(3), "tokens");
+      progress.done("counted evidence and bounds", tokens, "tokens");
       step(TABLES, "the run's tables staged and committed");
       long violationCount = estimate.violations().count();
       List<String> violations = estimate.violations().limit(VIOLATIONS_SHOWN).collectAsList().stream()
@@ -129,22 +125,8 @@ public final class HallufloorRun {
       output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null, violationCount),
           version()));
       List<org.apache.hadoop.fs.Path> committed = output.commit();
-      List<Row> shownSlices = RunSummary.shown(sliceStats);
-      // What the summary and the report show, in one read of the kept rows: the first configured
-      // pair's rows, and the occurrence rows at the fitted scale (THEORY 5) with its table's rows.
-      List<Row> shownBounds = shown(estimate.sliceBounds(), shownSlices).filter(col("kernel").equalTo(EXACT)
-          .and(col("beta_source").equalTo(SliceBounds.FITTED).and(col("distribution").equalTo("occurrence"))
-              .or(col("beta_source").equalTo(SliceBounds.CONFIG).and(firstPairOnly())))).collectAsList();
-      List<Row> firstPair = shownBounds.stream().filter(r -> SliceBounds.CONFIG.equals(r.getAs("beta_source"))).toList();
-      List<Row> fittedBounds = shownBounds.stream().filter(r -> SliceBounds.FITTED.equals(r.getAs("beta_source")))
-          .toList();
-      List<Row> fits = shown(estimate.fittedScale(), shownSlices).filter(col("kernel").equalTo(EXACT)).collectAsList();
-      printSummary(committed, sliceStats, shownSlices, firstPair);
-      RunSummary.printFitted(out, fits, fittedBounds);
-      if (settings.report()) {
-        writeReport(documentCount, allSlice(sliceStats).getLong(3), shownSlices, firstPair,
-            new RunReport.Fitted(fits, fittedBounds), estimate);
-      }
+      new ShowRun(spark, settings, out).show(new ShowRun.Facts(startedAt, listing.files().size(), listing.bytes(),
+          documentCount, tokens, badRecords), sliceStats, estimate, committed);
       return new Result(documentCount, badRecords, sliceStats, violations, violationCount, output);
     } finally {
       if (estimate != null) {
@@ -209,80 +191,19 @@ public final class HallufloorRun {
     return Tokenize.tokenize(documents, TokenizerSpec.of(settings.tokenizer())).persist(StorageLevel.MEMORY_AND_DISK_SER());
   }
 
-  /** The kept rows that are documents, for every stage after the slice totals. */
-  private static Dataset<Row> documentsOf(Dataset<Row> tokenized) {
-    return tokenized.filter(col("bad").isNull());
-  }
-
   private boolean preTokenized() {
     return read.params().format().preTokenized();
   }
 
-  /** Where the tables went and the summary of the first (beta_S, T) pair, for the user. */
-  private void printSummary(List<org.apache.hadoop.fs.Path> committed, List<Row> sliceStats, List<Row> shownSlices,
-      List<Row> firstPair) {
-    RunSummary.print(out, "Run " + settings.runId() + " committed (" + settings.tokenizer() + ", beta_s = "
-        + settings.betaS().get(0) + ", T = " + settings.temperatures().get(0) + "):",
-        committed.stream().map(Object::toString).toList(), shownSlices, sliceStats.size(), firstPair);
-    printBadRecords(committed);
-  }
-
-  /** The rows of a table that belong to the slices the summary and the report show. */
-  private static Dataset<Row> shown(Dataset<Row> table, List<Row> shownSlices) {
-    Object[] keys = shownSlices.stream().map(r -> Groups.sliceKey(r.getString(0), r.getString(1))).toArray();
-    return table.filter(org.apache.spark.sql.functions.concat(col("slice_dim"),
-        org.apache.spark.sql.functions.lit("\u0000"), col("slice_value")).isin(keys));
-  }
-
-  /** Exact-kernel rows of the first (beta_S, T) pair: what the summary and the report show. */
-  private Dataset<Row> firstPair(Dataset<Row> table) {
-    return table.filter(col("kernel").equalTo(EXACT)).filter(firstPairOnly());
-  }
-
-  private org.apache.spark.sql.Column firstPairOnly() {
-    return col("beta_s").equalTo(settings.betaS().get(0)).and(col("temperature").equalTo(settings.temperatures().get(0)));
-  }
-
-  /** Charts and index.html; the tables are committed already, so a failure here only warns. */
-  private void writeReport(long documents, long tokens, List<Row> shownSlices, List<Row> firstPair,
-      RunReport.Fitted fitted, SliceBounds.Result estimate) {
-    try {
-      List<String[]> meta = List.of(
-          new String[] {"run id", settings.runId()},
-          new String[] {"started", startedAt.toString()},
-          new String[] {"finished", Instant.now().toString()},
-          new String[] {"input", String.join(", ", settings.input().paths()) + " (" + listing.files().size()
-              + " files, " + String.format(java.util.Locale.ROOT, "%,d", listing.bytes()) + " bytes)"},
-          new String[] {"documents", String.format(java.util.Locale.ROOT, "%,d (%,d bad records)", documents, badRecords)},
-          new String[] {"tokens", String.format(java.util.Locale.ROOT, "%,d", tokens)},
-          new String[] {"tokenizer", settings.tokenizer()},
-          new String[] {"kernel", settings.kernel().name().equals(EXACT) ? EXACT
-              : EXACT + " and " + settings.kernel().label() + " (charts: exact)"},
-          new String[] {"context lengths", settings.contextLengths().toString()},
-          new String[] {"beta_S, T", settings.betaS().get(0) + ", " + settings.temperatures().get(0)
-              + (settings.betaS().size() * settings.temperatures().size() > 1 ? " (first pair; the tables hold all)" : "")},
-          new String[] {"hallufloor", version()});
-      org.apache.hadoop.fs.Path dir = RunReport.write(spark.sparkContext().hadoopConfiguration(), settings.outputRoot(),
-          settings.runId(), new RunReport.Metadata(meta, settings.configJson()), shownSlices, firstPair, fitted,
-          firstPair(shown(estimate.fCurve(), shownSlices)).collectAsList(),
-          shown(estimate.evidenceHistogram(), shownSlices).filter(col("kernel").equalTo(EXACT)).collectAsList());
-      out.println();
-      out.println("Report: " + dir + "/index.html");
-    } catch (RuntimeException | LinkageError e) {
-      LOG.warn("the run's tables are committed, but its report could not be written: {}", e.toString());
-      out.println();
-      out.println("Report not written (the tables are committed): " + e);
-    }
-  }
-
   /** Tokenized documents to the estimate's tables: exact evidence, then a soft kernel's where one is set. */
-  private SliceBounds.Result estimate(Dataset<Row> tokenized, List<Row> groups, List<Row> sliceStats, int nVocab) {
+  private SliceBounds.Result estimate(Dataset<Row> tokenized, List<Row> groups, List<Row> sliceStats, long tokens) {
+    int nVocab = StageParams.vocabularySize(settings);
     SliceBounds.Params params = StageParams.estimate(settings, nVocab);
     CountEvidence.Result evidence = CountEvidence.execute(tokenized, groups, sliceStats,
         StageParams.evidence(settings, nVocab));
     SliceBounds.Result exact = SliceBounds.compute(spark, evidence.slices(), evidence.cells(), params)
         .alsoReleasing(evidence::release);
-    return SoftKernel.estimate(spark, settings, tokenized, evidence, params, progress, allSlice(sliceStats).getLong(3))
+    return SoftKernel.estimate(spark, settings, tokenized, evidence, params, progress, tokens)
         .map(exact::union).orElse(exact);
   }
 
@@ -305,15 +226,6 @@ public final class HallufloorRun {
       output.commit();
     } catch (RuntimeException suppressed) {
       e.addSuppressed(suppressed);
-    }
-  }
-
-  private void printBadRecords(List<org.apache.hadoop.fs.Path> committed) {
-    if (badRecords != null && badRecords > 0) {
-      out.println();
-      out.println(badRecords + " bad record(s) " + (settings.badRecords() == BadRecordPolicy.QUARANTINE
-          ? "quarantined in " + committed.stream().filter(p -> p.toString().contains("/" + BAD_RECORDS + "/")).findFirst().orElse(null)
-          : "skipped"));
     }
   }
 

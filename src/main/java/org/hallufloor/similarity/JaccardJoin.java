@@ -25,7 +25,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.sketch.BloomFilter;
-import org.hallufloor.context.SoftCells;
+import org.hallufloor.context.Cells;
 import scala.Tuple2;
 
 /**
@@ -42,8 +42,8 @@ import scala.Tuple2;
  * so at small sample rates most of the corpus never crosses the shuffle.
  */
 public final class JaccardJoin {
-  /** Cells: {@link SoftCells#SCHEMA}. */
-  public static final StructType CELLS = SoftCells.SCHEMA;
+  /** Cells: {@link Cells#SOFT}. */
+  public static final StructType CELLS = Cells.SOFT;
 
   /** value = Evid(X) (rounded up to 10 significant bits); contexts, occurrences, held-out examples with it. */
   public static final String EVIDENCE = "evidence";
@@ -166,16 +166,13 @@ public final class JaccardJoin {
           .sortWithinPartitions("query")
           .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> cells(merged(new SortedRuns(rows, 0)), audit.value(),
               truePairs.value()), Encoders.row(CELLS));
-      Dataset<Row> summed = partialCells.groupBy("slice", "context_len", "kind", "value")
-          .agg(sum("contexts").as("contexts"), sum("occurrences").as("occurrences"), sum("heldout").as("heldout"),
-              sum("amount").as("amount"))
-          .persist(StorageLevel.MEMORY_AND_DISK());
+      Dataset<Row> summed = Cells.sum(partialCells).persist(StorageLevel.MEMORY_AND_DISK());
       // Reading the capped buckets computes every cell once (the join's time) and keeps them.
-      Row capped = summed.filter(col("slice").equalTo(WHOLE_JOIN)).agg(sum("amount")).first();
+      Row capped = summed.filter(col(Cells.SLICE).equalTo(WHOLE_JOIN)).agg(sum(Cells.AMOUNT)).first();
       long cappedBuckets = capped.isNullAt(0) ? 0 : Math.round(capped.getDouble(0));
       double seconds = (System.nanoTime() - started) / 1e9;
       returned = true;
-      return new Result(summed.filter(col("slice").notEqual(WHOLE_JOIN)), seconds, cappedBuckets, List.copyOf(used),
+      return new Result(summed.filter(col(Cells.SLICE).notEqual(WHOLE_JOIN)), seconds, cappedBuckets, List.copyOf(used),
           List.of(() -> summed.unpersist(false), () -> kept.unpersist(false)));
     } finally {
       if (!returned) {
@@ -407,7 +404,7 @@ public final class JaccardJoin {
         long train = set.train[i];
         long distinct = set.distinct[i];
         double evid = q.evidence(slice);
-        double[] cell = evidenceCells.computeIfAbsent(List.of(slice, set.c, SoftCells.roundUp(evid)), k -> new double[3]);
+        double[] cell = evidenceCells.computeIfAbsent(List.of(slice, set.c, Cells.roundUp(evid)), k -> new double[3]);
         cell[0] += distinct;
         cell[1] += train;
         cell[2] += set.heldout[i];

@@ -37,7 +37,7 @@ class SuffixEvidenceTest extends SparkTestBase {
   private static final int N_V = 256;
   /** Contexts of the space are enumerated up to this length: 256^2 of them. */
   private static final int UNIFORM_UP_TO = 2;
-  /** Cells round evidence up to 10 significant bits (SoftCells). */
+  /** Cells round evidence up to 10 significant bits (context.Cells). */
   private static final double ROUNDING = 0x1.0p-10;
 
   @TempDir

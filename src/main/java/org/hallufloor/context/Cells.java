@@ -1,0 +1,72 @@
+package org.hallufloor.context;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The cells every evidence pass hands to the estimate (THEORY 1-3): per slice, context length,
+ * kind and value, the sums of that cell. The exact pass (evidence), the suffix kernel
+ * (evidence) and the jaccard join (similarity) all write them; they live here because those
+ * two packages may not import each other. The estimate reads them by these names
+ * (evidence.CellRow), never by position.
+ */
+public final class Cells {
+  public static final String SLICE = "slice";
+  public static final String CONTEXT_LEN = "context_len";
+  public static final String KIND = "kind";
+  public static final String VALUE = "value";
+  public static final String CONTEXTS = "contexts";
+  public static final String OCCURRENCES = "occurrences";
+  public static final String HELDOUT = "heldout";
+  public static final String AMOUNT = "amount";
+
+  /** The exact kernel's cells: evidence and margins are counts. */
+  public static final StructType EXACT = schema(DataTypes.LongType);
+  /** A soft kernel's cells: evidence is real-valued (and rounded up, see {@link #roundUp}). */
+  public static final StructType SOFT = schema(DataTypes.DoubleType);
+
+  /** Significant bits kept of a soft evidence value: cells stay few, each value rises by at most 0.1%. */
+  public static final int EVIDENCE_BITS = 10;
+
+  private Cells() {}
+
+  private static StructType schema(DataType value) {
+    return new StructType()
+        .add(SLICE, DataTypes.IntegerType, false)
+        .add(CONTEXT_LEN, DataTypes.IntegerType, false)
+        .add(KIND, DataTypes.StringType, false)
+        .add(VALUE, value, false)
+        .add(CONTEXTS, DataTypes.LongType, false)
+        .add(OCCURRENCES, DataTypes.LongType, false)
+        .add(HELDOUT, DataTypes.LongType, false)
+        .add(AMOUNT, DataTypes.DoubleType, false);
+  }
+
+  /**
+   * Partial cells (from every task) summed into one row per (slice, c, kind, value): cells
+   * are additive, which is what lets each pass emit them per task without coordination.
+   */
+  public static Dataset<Row> sum(Dataset<Row> partial) {
+    return partial.groupBy(SLICE, CONTEXT_LEN, KIND, VALUE)
+        .agg(functions.sum(CONTEXTS).as(CONTEXTS), functions.sum(OCCURRENCES).as(OCCURRENCES),
+            functions.sum(HELDOUT).as(HELDOUT), functions.sum(AMOUNT).as(AMOUNT));
+  }
+
+  /**
+   * The value rounded up to {@link #EVIDENCE_BITS} significant bits, so a real-valued evidence
+   * makes a bounded number of cells. Rounding up keeps every bound a lower bound: f at a
+   * rounded value is f of the real spectrum there, and the mean rises.
+   */
+  public static double roundUp(double v) {
+    if (v <= 0 || Double.isInfinite(v)) {
+      return Math.max(v, 0);
+    }
+    long mask = (1L << (52 - EVIDENCE_BITS)) - 1;
+    long bits = Double.doubleToRawLongBits(v);
+    return (bits & mask) == 0 ? v : Double.longBitsToDouble((bits | mask) + 1);
+  }
+}

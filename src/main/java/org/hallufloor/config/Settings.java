@@ -26,6 +26,7 @@ public record Settings(
     BadRecordPolicy badRecords,
     String outputRoot,
     boolean progress,
+    long progressIntervalMillis,
     boolean report,
     boolean fittedScale,
     Map<String, String> spark,

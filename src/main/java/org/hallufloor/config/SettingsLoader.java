@@ -276,12 +276,14 @@ public final class SettingsLoader {
     BadRecordPolicy bad = badName == null ? BadRecordPolicy.FAIL : BadRecordPolicy.valueOf(badName.toUpperCase(Locale.ROOT));
     String outputRoot = nonBlank("output.root", get("output.root", config::getString));
     boolean progress = Boolean.TRUE.equals(get("progress", config::getBoolean));
+    java.time.Duration every = get("progress-interval", config::getDuration);
+    long progressMillis = atLeast("progress-interval (milliseconds)", every == null ? null : every.toMillis(), 1000);
     boolean report = Boolean.TRUE.equals(get("report", config::getBoolean));
     boolean fittedScale = Boolean.TRUE.equals(get("fitted-scale", config::getBoolean));
     Map<String, String> spark = sparkSettings();
 
     return new Settings(runId, input, slices, scaling, tokenizer, contextLengths, kernel, betaS, temperatures,
-        eps0Grid, heldout, sampleRate, examplesPerTask, bad, outputRoot, progress, report, fittedScale, spark,
+        eps0Grid, heldout, sampleRate, examplesPerTask, bad, outputRoot, progress, progressMillis, report, fittedScale, spark,
         redactedJson());
   }
 

@@ -76,7 +76,8 @@ public final class HallufloorRun {
   public Result run() {
     try (RunLock lock = RunLock.acquire(spark.sparkContext().hadoopConfiguration(), settings.outputRoot(),
         settings.runId())) {
-      try {
+      try (Progress.Following following = progress.follow(spark.sparkContext(), settings.progressIntervalMillis(),
+          System.console() != null)) {
         return runStages();
       } catch (Exception e) {
         // Also Spark's checked SparkException (a failed task), which no signature here declares.

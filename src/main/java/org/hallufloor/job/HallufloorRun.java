@@ -107,10 +107,10 @@ public final class HallufloorRun {
       progress.done((preTokenized() ? "sliced " : "tokenized ") + documentCount + " documents", tokens, "tokens");
 
       progress.begin("counting evidence for context lengths " + settings.contextLengths());
-      // Bad records ride along in the kept rows with no ids; every later stage reads documents only.
-      estimate = estimate(kept.filter(col("bad").isNull()), totals.groups(), sliceStats, tokens);
       // The evidence pass and the estimate are lazy until their first table is written.
       step(EVIDENCE, "THEORY 1-3 and 5: evidence per context, then spectra, k and bounds per slice and c");
+      // Bad records ride along in the kept rows with no ids; every later stage reads documents only.
+      estimate = estimate(kept.filter(col("bad").isNull()), totals.groups(), sliceStats, tokens);
       output.stage(SLICE_BOUNDS, estimate.sliceBounds());
       progress.done("counted evidence and bounds", tokens, "tokens");
       step(TABLES, "the run's tables staged and committed");

@@ -6,10 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.apache.spark.SparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 import org.hallufloor.bound.SuffixKernel;
 import org.hallufloor.config.Settings;
 import org.hallufloor.corpus.Documents;
@@ -42,11 +44,21 @@ public final class SoftKernel {
    */
   public static Optional<SliceBounds.Result> estimate(SparkSession spark, Settings settings, Dataset<Row> tokenized,
       CountEvidence.Result evidence, SliceBounds.Params params, Progress progress, long tokens) {
-    return switch (settings.kernel().name()) {
-      case "jaccard" -> Optional.of(jaccard(spark, settings, tokenized, evidence, params, progress));
-      case "suffix" -> Optional.of(suffix(spark, settings, tokenized, evidence, params, progress, tokens));
-      default -> Optional.empty();
-    };
+    // The soft kernel's eager work runs under its own job group; the caller's comes back after.
+    SparkContext sc = spark.sparkContext();
+    String group = sc.getLocalProperty("spark.jobGroup.id");
+    String description = sc.getLocalProperty("spark.job.description");
+    try {
+      return switch (settings.kernel().name()) {
+        case "jaccard" -> Optional.of(jaccard(spark, settings, tokenized, evidence, params, progress));
+        case "suffix" -> Optional.of(suffix(spark, settings, tokenized, evidence, params, progress, tokens));
+        default -> Optional.empty();
+      };
+    } finally {
+      if (group != null) {
+        sc.setJobGroup(group, description, false);
+      }
+    }
   }
 
   private static SliceBounds.Result jaccard(SparkSession spark, Settings settings, Dataset<Row> tokenized,
@@ -77,11 +89,17 @@ public final class SoftKernel {
     progress.begin("counting the suffixes of every context for " + kernel.label());
     List<Broadcast<?>> owned = new ArrayList<>();
     // context-sample-rate thins the exact rows only: suffix counts need all examples.
+    // Counted now, under this step's job group, and kept on the executors (not the driver)
+    // until the estimate has read them.
     Dataset<Row> cells = SuffixEvidence.cells(tokenized, new SuffixEvidence.Params(kernel.lambda(), (int) params.nVocab(),
-        settings.contextLengths(), evidence.groups()), owned);
+        settings.contextLengths(), evidence.groups()), owned).persist(StorageLevel.MEMORY_AND_DISK());
+    cells.count();
     SliceBounds.Result soft = SliceBounds.compute(spark, evidence.slices(), cells,
         params.withKernel(kernel.label(), 1.0), new SliceBounds.Suffix(kernel.lambda()))
-        .alsoReleasing(() -> owned.forEach(Broadcast::destroy));
+        .alsoReleasing(() -> {
+          cells.unpersist(false);
+          owned.forEach(Broadcast::destroy);
+        });
     progress.done("counted the suffixes of every context", tokens, "tokens");
     for (int c : settings.contextLengths()) {
       progress.note(String.format(Locale.ROOT, "c=%d: Sbar = 10^%.3f (closed form over the N_V^c space)", c,

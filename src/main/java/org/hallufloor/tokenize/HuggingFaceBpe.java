@@ -1,13 +1,10 @@
 package org.hallufloor.tokenize;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.GptBytePairEncodingParams;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.text.Normalizer;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -27,13 +24,24 @@ final class HuggingFaceBpe {
 
   private HuggingFaceBpe() {}
 
-  static TextTokenizer fromJson(String name, String json) {
-    JsonNode root;
-    try {
-      root = new ObjectMapper().readTree(json);
-    } catch (IOException e) {
-      throw new UncheckedIOException("tokenizer " + name + " is not valid JSON: " + e.getMessage(), e);
+  /** A BPE model under a ByteLevel pre-tokenizer (alone or in a sequence): the files this class reads. */
+  static boolean byteLevel(JsonNode root) {
+    if (!"BPE".equals(root.path("model").path("type").asText())) {
+      return false;
     }
+    JsonNode pre = root.path("pre_tokenizer");
+    if ("ByteLevel".equals(pre.path("type").asText())) {
+      return true;
+    }
+    for (JsonNode p : pre.path("pretokenizers")) {
+      if ("ByteLevel".equals(p.path("type").asText())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static TextTokenizer fromJson(String name, JsonNode root) {
     JsonNode model = root.path("model");
     require(name, "BPE".equals(model.path("type").asText()),
         "model.type is " + model.path("type") + ", only BPE is supported");

@@ -12,6 +12,7 @@ import org.apache.spark.sql.Row;
 import org.hallufloor.corpus.DocumentHash;
 import org.hallufloor.job.HallufloorRun;
 import org.hallufloor.testing.Europarl;
+import org.hallufloor.testing.JobGroups;
 import org.hallufloor.testing.Runs;
 import org.hallufloor.testing.Shards;
 import org.hallufloor.testing.SparkTestBase;
@@ -51,13 +52,18 @@ class SuffixEvidenceTest extends SparkTestBase {
       lines.add("europarl-" + d.line() + "\t" + d.title() + "\t" + d.date() + "\t" + d.body());
     }
     Path shard = Shards.writeLines(dir.resolve("europarl-40.txt"), lines);
-    HallufloorRun.Result run = Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir.resolve("out"),
+    JobGroups.Seen<HallufloorRun.Result> seen = JobGroups.during(spark(), () -> Runs.run(spark(),
+        Runs.settings("jobs/europarl-sample.conf", dir.resolve("out"),
         "hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.input.text-columns=[id, title, date, body]",
         "hallufloor.input.id-field=id", "hallufloor.slices=[{name=year, field=date, transform=year}]",
         "hallufloor.context-lengths=[1, 2, 3]", "hallufloor.scaling-fractions=[]", "hallufloor.tokenizer=bytes",
         "hallufloor.heldout-fraction=" + HELDOUT, "hallufloor.kernel.name=suffix", "hallufloor.kernel.lambda=" + LAMBDA,
         // Evidence under this kernel is at least lambda^c |D| (thousands here): small beta_S puts M' among it.
-        "hallufloor.beta-s=[1.0e-4, 1.0e-3]", "hallufloor.report=false"));
+        "hallufloor.beta-s=[1.0e-4, 1.0e-3]", "hallufloor.report=false")));
+    HallufloorRun.Result run = seen.result();
+    // The suffix counts run under their own step in the Spark UI, the rest under theirs.
+    Assertions.assertEquals(java.util.Set.of("hallufloor-read", "hallufloor-evidence", "hallufloor-suffix",
+        "hallufloor-tables"), seen.groups(), seen.jobs() + " jobs");
     Assertions.assertTrue(run.invariantViolations().isEmpty(), run.invariantViolations().toString());
     String kernel = "suffix(" + LAMBDA + ")";
 

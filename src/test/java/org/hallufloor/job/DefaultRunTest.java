@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.hallufloor.testing.Europarl;
+import org.hallufloor.testing.JobGroups;
 import org.hallufloor.testing.Runs;
 import org.hallufloor.testing.SparkTestBase;
 import org.junit.jupiter.api.Assertions;
@@ -36,29 +37,16 @@ class DefaultRunTest extends SparkTestBase {
   @Test
   void europarlSampleCountsMatchAPlainLoop() throws Exception {
     String absolute = Europarl.path().toAbsolutePath().toString();
-    java.util.Set<String> groups = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    java.util.concurrent.atomic.AtomicInteger jobs = new java.util.concurrent.atomic.AtomicInteger();
-    org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
-      @Override
-      public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
-        jobs.incrementAndGet();
-        groups.add(String.valueOf(start.properties().getProperty("spark.jobGroup.id")));
-      }
-    };
-    spark().sparkContext().addSparkListener(listener);
-    HallufloorRun.Result result;
-    try {
-      result = Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir,
-          "hallufloor.input.paths=[\"" + absolute + "\"]", "hallufloor.tokenizer=bytes",
-          "hallufloor.scaling-fractions=[0.0625, 0.25, 1.0]", "hallufloor.heldout-fraction=0.1",
-          // Counting documents and tokens is the point here; one short context length keeps it quick.
-          "hallufloor.context-lengths=[1]"));
-    } finally {
-      spark().sparkContext().removeSparkListener(listener);
-    }
+    JobGroups.Seen<HallufloorRun.Result> seen = JobGroups.during(spark(), () -> Runs.run(spark(),
+        Runs.settings("jobs/europarl-sample.conf", dir,
+            "hallufloor.input.paths=[\"" + absolute + "\"]", "hallufloor.tokenizer=bytes",
+            "hallufloor.scaling-fractions=[0.0625, 0.25, 1.0]", "hallufloor.heldout-fraction=0.1",
+            // Counting documents and tokens is the point here; one short context length keeps it quick.
+            "hallufloor.context-lengths=[1]")));
+    HallufloorRun.Result result = seen.result();
     // Every job the run started is in the Spark UI under the THEORY step it belongs to.
-    assertEquals(java.util.Set.of("hallufloor-read", "hallufloor-evidence", "hallufloor-tables"), groups,
-        jobs.get() + " jobs");
+    assertEquals(java.util.Set.of("hallufloor-read", "hallufloor-evidence", "hallufloor-tables"), seen.groups(),
+        seen.jobs() + " jobs");
 
     Map<String, long[]> expected = new TreeMap<>();
     MessageDigest sha = MessageDigest.getInstance("SHA-256");

@@ -74,6 +74,28 @@ class TokenizersTest {
     assertTrue(ids.length > 5);
   }
 
+  /**
+   * Special tokens written in a document are ordinary text for every family, as for tiktoken's
+   * (Hugging Face would match them): Llama-2's {@code <s>} (id 1), Gemma's {@code <bos>} (2),
+   * BERT's {@code [CLS]} (101) never appear, and every id is below N_V.
+   */
+  @ParameterizedTest
+  @CsvSource({"llama2,<s>,1", "gemma3,<bos>,2", "minilm,[CLS],101"})
+  void specialTokenTextIsOrdinaryForEveryFamily(String name, String special, int specialId) throws IOException {
+    Path json = tokenizerJson(name);
+    TextTokenizer ours = Tokenizers.get(TokenizerSpec.of(json.toString()));
+    String text = Europarl.first(1).get(0).body() + " " + special + " and " + special;
+    int[] ids = ours.encode(text);
+    assertTrue(Arrays.stream(ids).noneMatch(id -> id == specialId), name + " produced " + special);
+    assertTrue(Arrays.stream(ids).allMatch(id -> id >= 0 && id < ours.vocabularySize()), name);
+    try (HuggingFaceTokenizer reference = HuggingFaceTokenizer.builder().optTokenizerPath(json)
+        .optAddSpecialTokens(false).optTruncation(false).optPadding(false).build()) {
+      // The check can fail: Hugging Face's own reading of the file does produce the special id.
+      assertTrue(Arrays.stream(reference.encode(text, false, false).getIds()).anyMatch(id -> id == specialId),
+          "Hugging Face matches " + special);
+    }
+  }
+
   private static Path tokenizerJson(String name) {
     Path p = Path.of(System.getProperty("tokenizers.dir", "target/tokenizers"), name, "tokenizer.json");
     assertTrue(Files.isRegularFile(p), "the build fetches " + p + " (scripts/fetch-test-tokenizers.sh)");
@@ -81,11 +103,17 @@ class TokenizersTest {
   }
 
   /**
-   * The second method is Hugging Face's own Rust implementation (through DJL) on the same
-   * tokenizer.json: ids must be equal on real text in every language of the sample.
+   * The second method is Hugging Face's own Rust implementation (through DJL) on the same,
+   * unmodified tokenizer.json: ids must be equal on real text in every language of the sample.
+   * Byte-level BPE (Llama-3, Qwen3) runs through jtokkit here, so the check is independent;
+   * SentencePiece-style BPE with byte fallback (Llama-2, Gemma 3) and WordPiece (MiniLM, a
+   * BERT tokenizer) run through the same library with their special tokens taken out, so the
+   * check there is that taking them out changes no id of real text. N_V by hand from the
+   * files: Llama-2's vocab ends at 31999, Gemma 3's at 262143 (its non-special added tokens
+   * too), MiniLM's at 30521.
    */
   @ParameterizedTest
-  @CsvSource({"llama3,128000", "qwen3,151643"})
+  @CsvSource({"llama3,128000", "qwen3,151643", "llama2,32000", "gemma3,262144", "minilm,30522"})
   void huggingFaceTokenizerJsonMatchesReferenceImplementation(String name, int vocabulary) throws IOException {
     Path json = tokenizerJson(name);
     TextTokenizer ours = Tokenizers.get(TokenizerSpec.of(json.toString()));

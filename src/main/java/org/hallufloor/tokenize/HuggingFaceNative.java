@@ -48,7 +48,8 @@ record HuggingFaceNative(String name, HuggingFaceTokenizer tokenizer, int vocabu
       throw new UncheckedIOException("tokenizer " + name + ": cannot stage it for Hugging Face's library: "
           + e.getMessage(), e);
     } catch (RuntimeException | UnsatisfiedLinkError e) {
-      throw new IllegalArgumentException("tokenizer " + name + ": Hugging Face's library (DJL) refused it: " + e, e);
+      throw new IllegalArgumentException("tokenizer " + name + " (model " + root.path("model").path("type").asText("?")
+          + "): Hugging Face's library (DJL) refused it: " + e.getMessage(), e);
     }
   }
 

@@ -23,6 +23,32 @@ final class PlainLoopCheck {
 
   private static final Map<SecondMethod.Counts, Map<String, Spectrum>> SPECTRA =
       java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+  private static final Map<SecondMethod.Counts, Scalars> SCALARS =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /**
+   * The loop's numbers of a (slice, c) that do not depend on the row: counted once, since
+   * each of its rows (pairs x distributions, and the fitted scale's) asks for them.
+   */
+  private record Scalars(long singletons, long monofacts, long unseenContexts, long unseenFacts, double sumSquares,
+      double heldoutEvidence, boolean rounded) {
+    static Scalars of(SecondMethod.Counts counts) {
+      long singletons = counts.train.values().stream().filter(m -> m.values().stream().mapToLong(Long::longValue).sum() == 1)
+          .count();
+      long monofacts = counts.train.values().stream().flatMap(m -> m.values().stream()).filter(n -> n == 1).count();
+      long unseenContexts = counts.heldoutContexts.stream().filter(x -> !counts.train.containsKey(x)).count();
+      long unseenFacts = 0;
+      for (int i = 0; i < counts.heldoutContexts.size(); i++) {
+        unseenFacts += counts.train.getOrDefault(counts.heldoutContexts.get(i), Map.of())
+            .containsKey(counts.heldoutNext.get(i)) ? 0 : 1;
+      }
+      // Mean evidence straight from THEORY 2's formulas: the occurrence mean's sum of squares.
+      double squares = counts.train.keySet().stream().mapToDouble(x -> Math.pow(counts.evidence(x), 2)).sum();
+      double heldoutEvidence = counts.heldoutContexts.stream().mapToDouble(counts::evidence).sum();
+      boolean rounded = counts.train.keySet().stream().anyMatch(x -> counts.evidence(x) >= Kinds.EXACT_BELOW);
+      return new Scalars(singletons, monofacts, unseenContexts, unseenFacts, squares, heldoutEvidence, rounded);
+    }
+  }
 
   /**
    * Checks every row against the loop's counts of its (slice, c), rows in parallel (the checks
@@ -41,26 +67,20 @@ final class PlainLoopCheck {
     assertEquals(examples, (long) r.getAs("examples"), where);
     assertEquals((long) counts.train.size(), (long) r.getAs("distinct_contexts"), where);
     assertEquals(counts.trainingDocuments, (long) r.getAs("documents"), where);
-    long singletons = counts.train.values().stream().filter(m -> m.values().stream().mapToLong(Long::longValue).sum() == 1).count();
-    long monofacts = counts.train.values().stream().flatMap(m -> m.values().stream()).filter(n -> n == 1).count();
-    close(where + " singleton", (double) singletons / examples, r.getAs("singleton_context_rate"));
-    close(where + " monofact", (double) monofacts / examples, r.getAs("monofact_rate"));
+    Scalars scalars = SCALARS.computeIfAbsent(counts, Scalars::of);
+    close(where + " singleton", (double) scalars.singletons() / examples, r.getAs("singleton_context_rate"));
+    close(where + " monofact", (double) scalars.monofacts() / examples, r.getAs("monofact_rate"));
     close(where + " document singletons", (double) counts.documentSingletonExamples() / examples,
         r.getAs("doc_singleton_context_rate"));
     close(where + " document monofacts", (double) counts.documentMonofactExamples() / examples,
         r.getAs("doc_monofact_rate"));
     int heldout = counts.heldoutContexts.size();
-    long unseenContexts = counts.heldoutContexts.stream().filter(x -> !counts.train.containsKey(x)).count();
-    long unseenFacts = 0;
-    for (int i = 0; i < heldout; i++) {
-      unseenFacts += counts.train.getOrDefault(counts.heldoutContexts.get(i), Map.of()).containsKey(counts.heldoutNext.get(i)) ? 0 : 1;
-    }
     if (heldout == 0) {
       Assertions.assertNull(r.getAs("heldout_unseen_context_rate"), where + ": no held-out document in the slice");
       Assertions.assertNull(r.getAs("heldout_unseen_fact_rate"), where);
     } else {
-      close(where + " unseen contexts", (double) unseenContexts / heldout, r.getAs("heldout_unseen_context_rate"));
-      close(where + " unseen facts", (double) unseenFacts / heldout, r.getAs("heldout_unseen_fact_rate"));
+      close(where + " unseen contexts", (double) scalars.unseenContexts() / heldout, r.getAs("heldout_unseen_context_rate"));
+      close(where + " unseen facts", (double) scalars.unseenFacts() / heldout, r.getAs("heldout_unseen_fact_rate"));
     }
 
     String distribution = r.getAs("distribution");
@@ -68,12 +88,11 @@ final class PlainLoopCheck {
     double t = r.getAs("temperature");
     double a = betaS / t;
     // Mean evidence straight from THEORY 2's formulas.
-    double sumSquares = counts.train.keySet().stream().mapToDouble(x -> Math.pow(counts.evidence(x), 2)).sum();
     Map<String, Double> means = new HashMap<>();
     means.put("uniform", examples / Math.pow(256, c));
     means.put("distinct", (double) examples / counts.train.size());
-    means.put("occurrence", sumSquares / examples);
-    means.put("heldout", counts.heldoutContexts.stream().mapToDouble(counts::evidence).sum() / heldout);
+    means.put("occurrence", scalars.sumSquares() / examples);
+    means.put("heldout", scalars.heldoutEvidence() / heldout);
     // Built once per (slice, c): each of its rows (pairs x distributions, and the fitted scale's) asks.
     Spectrum spectrum = SPECTRA.computeIfAbsent(counts, k -> spectra(k, c)).get(distribution);
     if (means.containsKey(distribution)) {
@@ -88,8 +107,7 @@ final class PlainLoopCheck {
     closeOrNull(where + " log10 bound", b.log10Bound(), r.getAs("log10_bound"));
     Spectrum.Empirical emp = spectrum.empiricalBound(betaS, t);
     boolean fitted = r.getAs("beta_source").equals("fitted");
-    boolean rounded = counts.train.keySet().stream().anyMatch(x -> counts.evidence(x) >= Kinds.EXACT_BELOW);
-    if (fitted && rounded) {
+    if (fitted && scalars.rounded()) {
       // Evidence from 2048 up is kept to 11 bits, rounded up (Kinds.rounded): the empirical bound
       // can only fall, by at most 2.2e-4. It shows at small scales (a fitted a* of 1e-5 puts
       // sigmoid(-a e) of a context seen 300,000 times near 1/2); at the configured ones it is exact.

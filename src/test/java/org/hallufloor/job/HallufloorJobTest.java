@@ -38,8 +38,8 @@ class HallufloorJobTest {
 
   /**
    * Issue 21 rows 9, 10 and 12: what would fail after the whole read is refused before Spark
-   * starts. The tokenizer.json here is handmade: only its model type matters (WordPiece, a
-   * family the job does not read yet).
+   * starts. The tokenizer.json here is handmade and broken: a WordPiece model without the fields
+   * Hugging Face's library needs, which it refuses when the driver loads it.
    */
   @Test
   void whatWouldFailLaterIsRefusedBeforeSparkStarts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)

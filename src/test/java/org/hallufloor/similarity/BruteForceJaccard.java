@@ -38,28 +38,31 @@ final class BruteForceJaccard {
         index.computeIfAbsent(id, k -> new ArrayList<>()).add(y);
       }
     }
-    Map<List<Integer>, Double> out = new HashMap<>();
-    long pairs = 0;
-    for (List<Integer> x : queries) {
-      if (out.containsKey(x)) {
-        continue;
-      }
-      java.util.Set<List<Integer>> seen = new java.util.HashSet<>();
-      double evidence = 0;
-      for (int id : prefix(x, tau, rarestFirst)) {
-        for (List<Integer> y : index.getOrDefault(id, List.of())) {
-          if (seen.add(y)) {
-            double j = jaccard(x, y);
-            if (j >= tau) {
-              evidence += pool.get(y) * j;
-              pairs += y.equals(x) ? 0 : 1;
+    // Queries are independent: each runs on a core of its own (the test's second method, not the job).
+    Map<List<Integer>, Double> out = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.atomic.LongAdder pairs = new java.util.concurrent.atomic.LongAdder();
+    java.util.stream.StreamSupport.stream(queries.spliterator(), false).distinct().toList().parallelStream()
+        .forEach(x -> {
+          // Index entries are the pool's own set objects: each is seen once per query by identity.
+          java.util.Set<List<Integer>> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+          double evidence = 0;
+          for (int id : prefix(x, tau, rarestFirst)) {
+            for (List<Integer> y : index.getOrDefault(id, List.of())) {
+              // J <= min(|x|, |y|) / max(|x|, |y|): a size outside [tau |x|, |x| / tau] cannot reach tau.
+              if (y.size() >= tau * x.size() - 1e-12 && tau * y.size() <= x.size() + 1e-12 && seen.add(y)) {
+                double j = jaccard(x, y);
+                if (j >= tau) {
+                  evidence += pool.get(y) * j;
+                  if (!y.equals(x)) {
+                    pairs.increment();
+                  }
+                }
+              }
             }
           }
-        }
-      }
-      out.put(x, evidence);
-    }
-    return new Join(out, pairs);
+          out.put(x, evidence);
+        });
+    return new Join(out, pairs.sum());
   }
 
   private static List<Integer> prefix(List<Integer> set, double tau, Comparator<Integer> order) {
@@ -69,11 +72,22 @@ final class BruteForceJaccard {
     return sorted.subList(0, Math.min(set.size(), length));
   }
 
+  /** J of two sets given as sorted distinct ids (see {@link #set}): common ids by one merge. */
   static double jaccard(List<Integer> a, List<Integer> b) {
-    TreeSet<Integer> union = new TreeSet<>(a);
-    union.addAll(b);
-    int common = a.size() + b.size() - union.size();
-    return (double) common / union.size();
+    int common = 0;
+    for (int i = 0, j = 0; i < a.size() && j < b.size(); ) {
+      int cmp = Integer.compare(a.get(i), b.get(j));
+      if (cmp == 0) {
+        common++;
+        i++;
+        j++;
+      } else if (cmp < 0) {
+        i++;
+      } else {
+        j++;
+      }
+    }
+    return (double) common / (a.size() + b.size() - common);
   }
 
   /** The sorted distinct ids of a context. */

@@ -14,7 +14,6 @@ import org.apache.spark.sql.types.StructType;
 import org.hallufloor.config.SettingsException;
 import org.hallufloor.config.SettingsLoader;
 import org.hallufloor.job.HallufloorJob;
-import org.hallufloor.job.HallufloorRun;
 import org.hallufloor.testing.Europarl;
 import org.hallufloor.testing.Runs;
 import org.hallufloor.testing.SameNumbers;
@@ -68,16 +67,29 @@ class PreTokenizedTest extends SparkTestBase {
     Path parquet = dir.resolve("ids");
     spark().createDataFrame(rows, IDS).repartition(3).write().parquet(parquet.toString());
 
-    HallufloorRun.Result fromText = Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", dir.resolve("text-out"),
+    // Every stage a run calls (read, tokenize, slice totals, evidence, estimate), without writing tables.
+    Numbers fromText = numbers(Runs.settings("jobs/europarl-sample.conf", dir.resolve("text-out"),
         concat(COMMON, "hallufloor.input.paths=[\"" + text.toAbsolutePath() + "\"]")));
-    HallufloorRun.Result fromIds = Runs.run(spark(), Runs.settings(null, dir.resolve("ids-out"),
+    Numbers fromIds = numbers(Runs.settings(null, dir.resolve("ids-out"),
         concat(COMMON, "hallufloor.input.paths=[\"" + parquet.toAbsolutePath() + "\"]",
             "hallufloor.input.format=parquet-ids", "hallufloor.input.id-field=doc_id")));
 
-    assertEquals(DOCUMENTS, fromText.documents());
-    assertEquals(DOCUMENTS, fromIds.documents());
-    assertEquals(fromText.sliceStats(), fromIds.sliceStats(), "documents and tokens per slice");
-    SameNumbers.assertSameSliceBounds(bounds(fromText), bounds(fromIds));
+    assertEquals(DOCUMENTS, fromText.totals().documents());
+    assertEquals(DOCUMENTS, fromIds.totals().documents());
+    assertEquals(fromText.totals().sliceStats(), fromIds.totals().sliceStats(), "documents and tokens per slice");
+    SameNumbers.assertSameSliceBounds(fromText.bounds(), fromIds.bounds());
+  }
+
+  private record Numbers(SliceTotals.Totals totals, List<Row> bounds) {}
+
+  private Numbers numbers(org.hallufloor.config.Settings settings) {
+    Stages.Estimate estimate = Stages.estimate(spark(), settings);
+    try {
+      return new Numbers(estimate.totals(), estimate.result().sliceBounds()
+          .orderBy("slice_dim", "slice_value", "context_len", "distribution", "beta_s", "temperature").collectAsList());
+    } finally {
+      estimate.release();
+    }
   }
 
   /**
@@ -90,7 +102,7 @@ class PreTokenizedTest extends SparkTestBase {
    * (from the side table) and by shard (from the file name), the held-out split and scaling
    * fractions, every document the evidence stages read must equal the text run's: same id,
    * slices, held-out flag and ids (so every number does; {@link #parquetIdsGiveTheTextRunsNumbers}
-   * checks that end to end). The text run's own slices are checked against a plain count of the
+   * checks that through every stage of a run). The text run's own slices are checked against a plain count of the
    * documents first, so the match is not one of two empty slicings.
    */
   @Test
@@ -280,11 +292,6 @@ class PreTokenizedTest extends SparkTestBase {
   private List<Row> documents(org.hallufloor.config.Settings settings) {
     return Stages.documents(spark(), settings).filter("bad is null").select("doc_id", "slices", "heldout", "ids")
         .orderBy("doc_id").collectAsList();
-  }
-
-  private List<Row> bounds(HallufloorRun.Result r) {
-    return spark().read().parquet(r.output().location("slice_bounds").toString())
-        .orderBy("slice_dim", "slice_value", "context_len", "distribution", "beta_s", "temperature").collectAsList();
   }
 
   private static String[] concat(String[] a, String... b) {

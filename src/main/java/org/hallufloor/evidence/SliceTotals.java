@@ -63,6 +63,24 @@ public final class SliceTotals {
     return new Totals(documents, perSlice(documents), badRecords(all));
   }
 
+  /** slice_stats rows per task when the table is written: a million slice values make 20 tasks, not one. */
+  static final int ROWS_PER_TASK = 50_000;
+
+  /**
+   * The slice_stats table from its rows, spread over tasks that each carry their own share, so
+   * no task's size grows with the number of slice values (a local relation ships every row in
+   * one plan). Rows stay in slice_stats order across the tasks' files.
+   */
+  public static Dataset<Row> table(org.apache.spark.sql.SparkSession spark, List<Row> sliceStats) {
+    return table(spark, sliceStats, ROWS_PER_TASK);
+  }
+
+  static Dataset<Row> table(org.apache.spark.sql.SparkSession spark, List<Row> sliceStats, int rowsPerTask) {
+    int tasks = Math.max(1, (sliceStats.size() + rowsPerTask - 1) / rowsPerTask);
+    return spark.createDataFrame(org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
+        .parallelize(sliceStats, tasks), SCHEMA);
+  }
+
   /** The bad records among the group rows: they ride along without slices (see Documents.SCHEMA). */
   public static long badRecords(List<Row> groups) {
     return groups.stream().filter(g -> g.isNullAt(0)).mapToLong(g -> g.getLong(2)).sum();

@@ -122,7 +122,7 @@ public final class HallufloorRun {
       output.stage(EVIDENCE_HISTOGRAM, estimate.evidenceHistogram());
       output.stage(SIMILARITY_JOIN, estimate.similarityJoin());
       output.stage(FITTED_SCALE, estimate.fittedScale());
-      output.stage(SLICE_STATS, spark.createDataFrame(sliceStats, SliceTotals.SCHEMA).coalesce(1));
+      output.stage(SLICE_STATS, SliceTotals.table(spark, sliceStats));
       output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null, violationCount),
           version()));
       List<org.apache.hadoop.fs.Path> committed = output.commit();

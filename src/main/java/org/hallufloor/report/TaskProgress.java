@@ -103,8 +103,11 @@ public final class TaskProgress extends SparkListener {
     double seconds = Math.max(1e-3, (clock.getAsLong() - since) / 1000.0);
     double rate = finished / seconds;
     String left = finished == 0 ? "?" : clock((long) Math.ceil((total - finished) / rate));
-    return String.format(Locale.ROOT, "%s: %,d of %,d tasks (%d%%), %.1f tasks/s, about %s left",
-        String.join(" + ", groups), finished, total, total == 0 ? 100 : finished * 100 / total, rate, left);
+    // Long tasks finish a few a minute: per second that would print 0.0.
+    String pace = rate >= 1 ? String.format(Locale.ROOT, "%.1f tasks/s", rate)
+        : String.format(Locale.ROOT, "%.1f tasks/min", rate * 60);
+    return String.format(Locale.ROOT, "%s: %,d of %,d tasks (%d%%), %s, about %s left",
+        String.join(" + ", groups), finished, total, total == 0 ? 100 : finished * 100 / total, pace, left);
   }
 
   static String clock(long seconds) {

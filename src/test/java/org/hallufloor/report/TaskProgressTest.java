@@ -26,7 +26,15 @@ class TaskProgressTest extends SparkTestBase {
     TaskProgress p = new TaskProgress(now::get);
     assertNull(p.line(), "nothing runs");
     p.stageStarted(3, 0, "hallufloor-evidence", 100);
-    assertEquals("hallufloor-evidence: 0 of 100 tasks (0%), 0.0 tasks/s, about ? left", p.line());
+    assertEquals("hallufloor-evidence: 0 of 100 tasks (0%), 0.0 tasks/min, about ? left", p.line());
+    now.set(30_000);
+    p.taskFinished(3, 0);
+    // One task in 30 s: 2 a minute; 99 left at that rate: 49.5 minutes, rounded up to 2,970 s.
+    assertEquals("hallufloor-evidence: 1 of 100 tasks (1%), 2.0 tasks/min, about 0:49:30 left", p.line());
+    // Again from 0 s, with faster tasks.
+    now.set(0);
+    p = new TaskProgress(now::get);
+    p.stageStarted(3, 0, "hallufloor-evidence", 100);
     now.set(10_000);
     for (int i = 0; i < 25; i++) {
       p.taskFinished(3, 0);

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.hallufloor.bound.LogitModel;
+import org.hallufloor.bound.Margin;
 import org.hallufloor.context.Examples;
 import org.hallufloor.context.Groups;
 
@@ -326,7 +327,7 @@ final class ContextStream implements Iterator<Row> {
     }
     if (evidence > 0) {
       pending.addRounded(Kinds.EVIDENCE, evidence, 1, evidence, 0);
-      pending.addRounded(Kinds.GAP, top1 - top2, 1, evidence, 0);
+      pending.addRounded(Kinds.GAP, Margin.inSample(top1, top2), 1, evidence, 0);
       if (evidence == 1) {
         pending.add(Kinds.SINGLETON_CONTEXTS, 0, 1, 0, 0, 0);
       }
@@ -359,9 +360,8 @@ final class ContextStream implements Iterator<Row> {
       }
       int seen = f < facts && trainNext[f] == next[i] ? f : -1;
       long ey = seen >= 0 ? trainCount[seen] : 0;
-      long other = seen == argmax ? top2 : top1;
       linear += (double) m * ey;
-      pending.addRounded(Kinds.HELDOUT_GAP, Math.max(ey - other, 0), 0, 0, m);
+      pending.addRounded(Kinds.HELDOUT_GAP, Margin.heldout(ey, seen == argmax, top1, top2), 0, 0, m);
       if (ey == 0) {
         pending.add(Kinds.HELDOUT_UNSEEN_FACTS, 0, 0, 0, m, 0);
       }

@@ -10,9 +10,9 @@ public final class Kinds {
 
   /** value = Evid(X): training contexts with it, their examples, held-out examples whose context has it. */
   public static final int EVIDENCE = 0;
-  /** value = top1 - top2 of a training context (in-sample margin). */
+  /** value = top1 - top2 of a training context (in-sample margin, bound.Margin). */
   public static final int GAP = 1;
-  /** value = max(E(y|X) - max other E, 0) of a held-out example, y the token that followed. */
+  /** value = max(E(y|X) - max other E, 0) of a held-out example, y the token that followed (bound.Margin). */
   public static final int HELDOUT_GAP = 2;
   public static final int SINGLETON_CONTEXTS = 3;
   public static final int MONOFACTS = 4;

@@ -277,7 +277,10 @@ public final class SettingsLoader {
     String outputRoot = nonBlank("output.root", get("output.root", config::getString));
     boolean progress = Boolean.TRUE.equals(get("progress", config::getBoolean));
     java.time.Duration every = get("progress-interval", config::getDuration);
-    long progressMillis = atLeast("progress-interval (milliseconds)", every == null ? null : every.toMillis(), 1000);
+    if (every != null && every.toMillis() < 1000) {
+      problems.add(ROOT + ".progress-interval: " + every.toMillis() + " ms must be at least 1s");
+    }
+    long progressMillis = every == null ? 0 : every.toMillis();
     boolean report = Boolean.TRUE.equals(get("report", config::getBoolean));
     boolean fittedScale = Boolean.TRUE.equals(get("fitted-scale", config::getBoolean));
     Map<String, String> spark = sparkSettings();

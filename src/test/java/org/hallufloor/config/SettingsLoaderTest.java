@@ -92,6 +92,18 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void progressIntervalIsADurationOfAtLeastASecond() throws IOException {
+    List<String> fast = problems(job("hallufloor { input.paths = [a.txt], progress-interval = 500ms }"));
+    assertTrue(fast.contains("hallufloor.progress-interval: 500 ms must be at least 1s"), fast.toString());
+    List<String> word = problems(job("hallufloor { input.paths = [a.txt], progress-interval = often }"));
+    assertTrue(word.stream().anyMatch(m -> m.startsWith("hallufloor.progress-interval:")), word.toString());
+    assertEquals(120_000L, SettingsLoader.load(job("hallufloor { input.paths = [a.txt], progress-interval = 2m }"),
+        null, List.of()).progressIntervalMillis());
+    assertEquals(30_000L, SettingsLoader.load(job("hallufloor { input.paths = [a.txt] }"), null, List.of())
+        .progressIntervalMillis(), "reference.conf's default");
+  }
+
+  @Test
   void missingInputAndBadOverrideAreProblems() {
     List<String> p = problems(null, "hallufloor.tokenizer=gpt9", "notakeyvalue{");
     assertTrue(p.stream().anyMatch(m -> m.contains("notakeyvalue")), p.toString());

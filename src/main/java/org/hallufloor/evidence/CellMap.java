@@ -13,9 +13,19 @@ final class CellMap {
   private int size;
 
   CellMap() {
+    clear();
+  }
+
+  int size() {
+    return size;
+  }
+
+  /** Back to empty, and to the initial arrays, so a flushed map gives its memory back. */
+  void clear() {
     keys = new long[1 << 12];
     sums = new double[keys.length * 4];
     Arrays.fill(keys, EMPTY);
+    size = 0;
   }
 
   void add(long key, double a, double b, double c, double d) {

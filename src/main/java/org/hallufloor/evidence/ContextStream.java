@@ -39,6 +39,10 @@ final class ContextStream implements Iterator<Row> {
   private final Map<List<Long>, double[]> largeCells = new HashMap<>();
   private final HeldoutFit fit;
   private Iterator<Row> output;
+  /** The next fact row to read, the hash of the buffered context, and whether every row is read. */
+  private int at;
+  private long hash;
+  private boolean finished;
 
   // The facts of the current context, as parallel arrays.
   private int size;
@@ -64,19 +68,32 @@ final class ContextStream implements Iterator<Row> {
 
   @Override
   public boolean hasNext() {
-    if (output == null) {
-      consumeAll();
-      groupCells.forEach((key, a, b, d, e) -> {
-        for (int slice : params.groups().slices((int) ((key >>> 12) & ((1 << GROUP_CELL_BITS) - 1)))) {
-          addToSlice(slice, (int) ((key >>> 4) & 0xff), (int) (key & 0xf), key >>> 36, a, b, d, e);
-        }
-      });
-      List<Row> rows = new ArrayList<>();
-      cells.forEach((key, a, b, c, d) -> rows.add(row((int) ((key >>> 12) & ((1 << SLICE_BITS) - 1)),
-          (int) ((key >>> 4) & 0xff), (int) (key & 0xf), key >>> 32, a, b, c, d)));
-      largeCells.forEach((k, v) -> rows.add(row(k.get(0).intValue(), k.get(1).intValue(), k.get(2).intValue(), k.get(3),
-          v[0], v[1], v[2], v[3])));
-      fit.finish(new HeldoutFit.Sink() {
+    while (output == null || !output.hasNext()) {
+      if (finished) {
+        return false;
+      }
+      finished = !consumeSome();
+      output = flush().iterator();
+    }
+    return true;
+  }
+
+  /** Every partial cell held so far as rows, the maps emptied. */
+  private List<Row> flush() {
+    groupCells.forEach((key, a, b, d, e) -> {
+      for (int slice : params.groups().slices((int) ((key >>> 12) & ((1 << GROUP_CELL_BITS) - 1)))) {
+        addToSlice(slice, (int) ((key >>> 4) & 0xff), (int) (key & 0xf), key >>> 36, a, b, d, e);
+      }
+    });
+    groupCells.clear();
+    List<Row> rows = new ArrayList<>();
+    cells.forEach((key, a, b, c, d) -> rows.add(row((int) ((key >>> 12) & ((1 << SLICE_BITS) - 1)),
+        (int) ((key >>> 4) & 0xff), (int) (key & 0xf), key >>> 32, a, b, c, d)));
+    cells.clear();
+    largeCells.forEach((k, v) -> rows.add(row(k.get(0).intValue(), k.get(1).intValue(), k.get(2).intValue(), k.get(3),
+        v[0], v[1], v[2], v[3])));
+    largeCells.clear();
+    fit.finish(new HeldoutFit.Sink() {
         @Override
         public void term(int slice, int c, int index, double sum) {
           if (sum != 0) {
@@ -89,9 +106,7 @@ final class ContextStream implements Iterator<Row> {
           rows.add(row(slice, c, Kinds.SCALE_FIT_PROFILE, code, 0, 0, examples, 0));
         }
       });
-      output = rows.iterator();
-    }
-    return output.hasNext();
+    return rows;
   }
 
   private static Row row(int slice, int c, int kind, long value, double contexts, double occurrences, double held,
@@ -106,21 +121,28 @@ final class ContextStream implements Iterator<Row> {
     return output.next();
   }
 
-  private void consumeAll() {
-    long hash = 0;
-    for (int r = 0; r < facts.size; r++) {
-      long rh = facts.hash[r];
+  /**
+   * Reads facts until every row is read (false) or, between two contexts, the partial cells
+   * held reach the params' flushCells (true: more remain).
+   */
+  private boolean consumeSome() {
+    for (; at < facts.size; at++) {
+      long rh = facts.hash[at];
       if (size > 0 && rh != hash) {
         finishHash();
+        if (cells.size() + groupCells.size() + largeCells.size() + fit.size() >= params.flushCells()) {
+          return true;
+        }
       }
       hash = rh;
-      long meta = facts.meta[r];
-      append(Examples.contextLength(meta), Examples.next(meta), Examples.group(meta), facts.count[r],
-          facts.document[r]);
+      long meta = facts.meta[at];
+      append(Examples.contextLength(meta), Examples.next(meta), Examples.group(meta), facts.count[at],
+          facts.document[at]);
     }
     if (size > 0) {
       finishHash();
     }
+    return false;
   }
 
   /**

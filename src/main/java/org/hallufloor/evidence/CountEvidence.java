@@ -31,8 +31,21 @@ public final class CountEvidence {
    * are summed, and whether to sum the fitted scale's terms (THEORY 5).
    */
   public record Params(List<Integer> contextLengths, double contextSampleRate, long examplesPerTask, long nVocab,
-      ScalePairs pairs, boolean fitScale) {
+      ScalePairs pairs, boolean fitScale, int flushCells) {
+    public Params(List<Integer> contextLengths, double contextSampleRate, long examplesPerTask, long nVocab,
+        ScalePairs pairs, boolean fitScale) {
+      this(contextLengths, contextSampleRate, examplesPerTask, nVocab, pairs, fitScale, FLUSH_CELLS);
+    }
+
+    /** The same pass, its tasks handing on their partial cells whenever they hold {@code cells} (tests: 1). */
+    public Params withFlushCells(int cells) {
+      return new Params(contextLengths, contextSampleRate, examplesPerTask, nVocab, pairs, fitScale, cells);
+    }
+
     public Params {
+      if (flushCells < 1) {
+        throw new IllegalArgumentException("cells held per task must be >= 1: " + flushCells);
+      }
       // Each length's range is the packed fact's, checked by Examples.Plan.
       if (contextLengths == null || contextLengths.isEmpty()) {
         throw new IllegalArgumentException("no context length to count");
@@ -61,6 +74,13 @@ public final class CountEvidence {
     }
   }
 
+  /**
+   * Partial cells an evidence task holds before it hands them on: they add up downstream
+   * (context.Cells.sum), so a task that meets many slices (a million slice values) flushes
+   * instead of growing; about 40 MB of maps and rows at this size.
+   */
+  public static final int FLUSH_CELLS = 1 << 18;
+
   private CountEvidence() {}
 
   /**
@@ -84,7 +104,8 @@ public final class CountEvidence {
         params.examplesPerTask(), tokenized.sparkSession().sparkContext().defaultParallelism());
     List<Broadcast<?>> broadcasts = new ArrayList<>();
     Dataset<Row> cells = ExactEvidence.cells(Examples.facts(tokenized, plan, broadcasts),
-        new ExactEvidence.Params(params.nVocab(), params.pairs(), numbered, partitions, params.fitScale()), broadcasts);
+        new ExactEvidence.Params(params.nVocab(), params.pairs(), numbered, partitions, params.fitScale(),
+            params.flushCells()), broadcasts);
     return new Result(cells, slices, numbered, List.copyOf(broadcasts));
   }
 }

@@ -27,8 +27,8 @@ public final class ExactEvidence {
    * groups, how many tasks the facts are spread over (each sorts its share in memory), and
    * whether to sum the held-out log-likelihood's terms for the fitted scale (HeldoutFit).
    */
-  public record Params(long nVocab, ScalePairs pairs, Groups groups, int partitions, boolean fitScale)
-      implements Serializable {}
+  public record Params(long nVocab, ScalePairs pairs, Groups groups, int partitions, boolean fitScale,
+      int flushCells) implements Serializable {}
 
   /**
    * Facts (see Examples.FACTS) to the evidence cells, summed over the whole slice; the params'

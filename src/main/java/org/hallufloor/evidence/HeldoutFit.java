@@ -22,7 +22,7 @@ final class HeldoutFit {
   private final long nVocab;
   private final ScaleFit.Scratch scratch = new ScaleFit.Scratch();
   /** Held-out examples per (encoded profile, slice and c), and S per (LINEAR, slice and c). */
-  private final PairSums counted = new PairSums();
+  private PairSums counted = new PairSums();
   /** (slice, c) to the summed terms of its large profiles. */
   private final Map<Long, double[]> large = new HashMap<>();
   private long[] descending = new long[16];
@@ -70,6 +70,12 @@ final class HeldoutFit {
     void profile(int slice, int c, long code, long examples);
   }
 
+  /** Entries held: what the evidence pass weighs against its bound before it hands its sums on. */
+  int size() {
+    return counted.size + large.size() * ScaleFit.PROBE_TERMS;
+  }
+
+  /** Hands every sum to {@code sink} and starts again from none: sums from any number of finishes add up. */
   void finish(Sink sink) {
     counted.forEach((code, key, sum) -> {
       if (code == LINEAR) {
@@ -83,6 +89,8 @@ final class HeldoutFit {
         sink.term((int) (key >>> 8), (int) (key & 0xff), i, terms[i]);
       }
     });
+    counted = new PairSums();
+    large.clear();
   }
 
   /** A sum per pair of longs, by open addressing in flat arrays: one update per held-out context, no object. */

@@ -20,7 +20,8 @@ import org.hallufloor.testing.Shards;
 import org.hallufloor.testing.SparkTestBase;
 import org.hallufloor.testing.Stages;
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,8 +41,13 @@ class CountEvidenceStageTest extends SparkTestBase {
 
   @TempDir Path dir;
 
-  @Test
-  void cellsEqualThePlainLoopForEveryPair() throws Exception {
+  /**
+   * Also with every evidence task handing on its partial cells after each context (flush 1),
+   * as a task that meets more slices than it may hold does: the summed cells must not move.
+   */
+  @ParameterizedTest(name = "cells flushed every {0} (0: the default)")
+  @ValueSource(ints = {0, 1})
+  void cellsEqualThePlainLoopForEveryPair(int flushCells) throws Exception {
     List<Europarl.Doc> docs = Europarl.first(DOCS);
     List<String> lines = new ArrayList<>();
     for (Europarl.Doc d : docs) {
@@ -57,8 +63,9 @@ class CountEvidenceStageTest extends SparkTestBase {
 
     Dataset<Row> tokenized = Stages.documents(spark(), settings).cache();
     List<Row> groups = SliceTotals.documentGroups(SliceTotals.groups(tokenized).collectAsList());
+    CountEvidence.Params params = StageParams.evidence(settings, SecondMethod.N_V);
     CountEvidence.Result result = CountEvidence.execute(tokenized, groups, SliceTotals.perSlice(groups),
-        StageParams.evidence(settings, SecondMethod.N_V));
+        flushCells == 0 ? params : params.withFlushCells(flushCells));
     List<Row> cells = result.cells().collectAsList();
     result.release();
     tokenized.unpersist();

@@ -76,9 +76,18 @@ public final class SliceTotals {
   }
 
   static Dataset<Row> table(org.apache.spark.sql.SparkSession spark, List<Row> sliceStats, int rowsPerTask) {
-    int tasks = Math.max(1, (sliceStats.size() + rowsPerTask - 1) / rowsPerTask);
+    return distributed(spark, sliceStats, SCHEMA, rowsPerTask);
+  }
+
+  /**
+   * Rows made on the driver (one or a few per slice) as a Dataset whose tasks each carry their
+   * own share, in order: a local relation would ship every row in one task's plan.
+   */
+  static Dataset<Row> distributed(org.apache.spark.sql.SparkSession spark, List<Row> rows, StructType schema,
+      int rowsPerTask) {
+    int tasks = Math.max(1, (rows.size() + rowsPerTask - 1) / rowsPerTask);
     return spark.createDataFrame(org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
-        .parallelize(sliceStats, tasks), SCHEMA);
+        .parallelize(rows, tasks), schema);
   }
 
   /** The bad records among the group rows: they ride along without slices (see Documents.SCHEMA). */

@@ -108,7 +108,7 @@ public final class SuffixEvidence {
       roots.add(RowFactory.create(key.get(0), key.get(1), Kinds.NAMES.get(Kinds.UNIFORM_MEAN), 0.0, 0L, 0L, 0L, e));
     });
     // Summed on the executors; the estimate reads them once into its kept rows.
-    return Cells.sum(cells.union(spark.createDataFrame(roots, CELLS)));
+    return Cells.sum(cells.union(SliceTotals.distributed(spark, roots, CELLS, SliceTotals.ROWS_PER_TASK)));
   }
 
   /** |D| per (slice, c): training examples, from document lengths (a slice of held-out documents has none). */

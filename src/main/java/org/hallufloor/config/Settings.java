@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.hallufloor.corpus.BadRecordPolicy;
 import org.hallufloor.corpus.SliceSpec;
+import org.hallufloor.output.RunOutput;
 
 /**
  * Every setting of a run, read and checked once at start-up (see {@link SettingsLoader}).
@@ -24,13 +25,24 @@ public record Settings(
     double contextSampleRate,
     long evidenceExamplesPerTask,
     BadRecordPolicy badRecords,
-    String outputRoot,
+    Output output,
     boolean progress,
     long progressIntervalMillis,
     boolean report,
     boolean fittedScale,
     Map<String, String> spark,
     String configJson) {
+
+  /** Where the run's tables go and in which table format; the root also holds staging, locks and the report. */
+  public record Output(String root, RunOutput.Format format, String icebergCatalog, String icebergNamespace) {
+    public RunOutput.Destination destination() {
+      return new RunOutput.Destination(root, format, icebergCatalog, icebergNamespace);
+    }
+  }
+
+  public String outputRoot() {
+    return output.root();
+  }
 
   public record Input(
       List<String> paths,

@@ -30,6 +30,7 @@ import org.hallufloor.corpus.InputFormat;
 import org.hallufloor.corpus.RawRecords;
 import org.hallufloor.corpus.SliceSpec;
 import org.hallufloor.corpus.SliceTransform;
+import org.hallufloor.output.RunOutput;
 import org.hallufloor.tokenize.TokenizerSpec;
 
 /**
@@ -284,9 +285,10 @@ public final class SettingsLoader {
     boolean report = Boolean.TRUE.equals(get("report", config::getBoolean));
     boolean fittedScale = Boolean.TRUE.equals(get("fitted-scale", config::getBoolean));
     Map<String, String> spark = sparkSettings();
+    Settings.Output output = readOutput(outputRoot, spark);
 
     return new Settings(runId, input, slices, scaling, tokenizer, contextLengths, kernel, betaS, temperatures,
-        eps0Grid, heldout, sampleRate, examplesPerTask, bad, outputRoot, progress, progressMillis, report, fittedScale, spark,
+        eps0Grid, heldout, sampleRate, examplesPerTask, bad, output, progress, progressMillis, report, fittedScale, spark,
         redactedJson());
   }
 
@@ -348,6 +350,26 @@ public final class SettingsLoader {
   }
 
   /** Keys under spark, flattened to their dotted names, as Spark takes them. */
+  private Settings.Output readOutput(String root, Map<String, String> spark) {
+    String formatName = oneOf("output.format", get("output.format", config::getString), Set.of("parquet", "iceberg"));
+    RunOutput.Format format = formatName == null ? RunOutput.Format.PARQUET
+        : RunOutput.Format.valueOf(formatName.toUpperCase(Locale.ROOT));
+    String catalog = get("output.iceberg-catalog", config::getString);
+    String namespace = get("output.iceberg-namespace", config::getString);
+    if (catalog != null && !catalog.isEmpty()) {
+      if (!catalog.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        problems.add(ROOT + ".output.iceberg-catalog: '" + catalog + "' is not a catalog name (letters, digits, _)");
+      } else if (format == RunOutput.Format.ICEBERG && !spark.containsKey("spark.sql.catalog." + catalog)) {
+        problems.add(ROOT + ".output.iceberg-catalog: no spark.sql.catalog." + catalog
+            + " is set (give the catalog's class and its keys, or leave this empty for a Hadoop catalog at output.root)");
+      }
+    }
+    if (namespace != null && !namespace.isEmpty() && !namespace.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
+      problems.add(ROOT + ".output.iceberg-namespace: '" + namespace + "' is not a namespace (names of letters, digits, _ joined by dots)");
+    }
+    return new Settings.Output(root, format, catalog == null ? "" : catalog, namespace == null ? "" : namespace);
+  }
+
   private Map<String, String> sparkSettings() {
     Map<String, String> out = new LinkedHashMap<>();
     if (!config.hasPath("spark")) {

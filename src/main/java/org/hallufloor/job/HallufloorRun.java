@@ -88,7 +88,7 @@ public final class HallufloorRun {
   }
 
   private Result runStages() {
-    RunOutput output = new RunOutput(spark, settings.outputRoot(), settings.runId());
+    RunOutput output = new RunOutput(spark, settings.output().destination(), settings.runId());
     Dataset<Row> kept = null;
     SliceBounds.Result estimate = null;
     try {
@@ -125,7 +125,7 @@ public final class HallufloorRun {
       output.stage(SLICE_STATS, SliceTotals.table(spark, sliceStats));
       output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null, violationCount),
           version()));
-      List<org.apache.hadoop.fs.Path> committed = output.commit();
+      List<RunOutput.Committed> committed = output.commit();
       new ShowRun(spark, settings, out).show(new ShowRun.Facts(startedAt, listing.files().size(), listing.bytes(),
           documentCount, tokens, badRecords), sliceStats, estimate, committed);
       return new Result(documentCount, badRecords, sliceStats, violations, violationCount, output);
@@ -222,7 +222,7 @@ public final class HallufloorRun {
   /** A failed run still leaves a runs row (status FAILED), so a scheduler's dashboard shows it. */
   private void recordFailure(Exception e) {
     try {
-      RunOutput output = new RunOutput(spark, settings.outputRoot(), settings.runId());
+      RunOutput output = new RunOutput(spark, settings.output().destination(), settings.runId());
       output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("FAILED", null, String.valueOf(e.getMessage()), null), version()));
       output.commit();
     } catch (RuntimeException suppressed) {

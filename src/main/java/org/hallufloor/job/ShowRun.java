@@ -17,6 +17,7 @@ import org.hallufloor.config.Settings;
 import org.hallufloor.context.Groups;
 import org.hallufloor.corpus.BadRecordPolicy;
 import org.hallufloor.estimate.SliceBounds;
+import org.hallufloor.output.RunOutput;
 import org.hallufloor.report.RunReport;
 import org.hallufloor.report.RunSummary;
 
@@ -42,7 +43,7 @@ final class ShowRun {
     this.out = out;
   }
 
-  void show(Facts facts, List<Row> sliceStats, SliceBounds.Result estimate, List<Path> committed) {
+  void show(Facts facts, List<Row> sliceStats, SliceBounds.Result estimate, List<RunOutput.Committed> committed) {
     List<Row> shownSlices = RunSummary.shown(sliceStats);
     // One read of the kept rows: the first configured pair's rows, and the occurrence rows at
     // the fitted scale (THEORY 5) with its table's rows.
@@ -73,11 +74,11 @@ final class ShowRun {
     return col("beta_s").equalTo(settings.betaS().get(0)).and(col("temperature").equalTo(settings.temperatures().get(0)));
   }
 
-  private void printBadRecords(long badRecords, List<Path> committed) {
+  private void printBadRecords(long badRecords, List<RunOutput.Committed> committed) {
     if (badRecords > 0) {
       out.println();
       out.println(badRecords + " bad record(s) " + (settings.badRecords() == BadRecordPolicy.QUARANTINE
-          ? "quarantined in " + committed.stream().filter(p -> p.toString().contains("/" + HallufloorRun.BAD_RECORDS + "/"))
+          ? "quarantined in " + committed.stream().filter(c -> c.table().equals(HallufloorRun.BAD_RECORDS))
               .findFirst().orElse(null)
           : "skipped"));
     }

@@ -42,26 +42,55 @@ public final class RunLock implements AutoCloseable {
   }
 
   public static RunLock acquire(Configuration conf, String root, String runId) {
-    Path lock = new Path(new Path(root, "_staging"), RunOutput.partition(runId) + ".lock");
+    return acquire(conf, new Path(new Path(root, "_staging"), RunOutput.partition(runId) + ".lock"), "run " + runId);
+  }
+
+  /**
+   * Waits for {@code lock} while another process holds it (every {@link #WAIT_MILLIS}), up to
+   * {@code timeoutMillis}: for short critical sections that must not run twice at once, where
+   * a refusal would fail a run that only had to wait.
+   */
+  static RunLock await(Configuration conf, Path lock, String what, long timeoutMillis) {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    while (true) {
+      try {
+        return acquire(conf, lock, what);
+      } catch (HeldException e) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new HeldException(e.getMessage() + "; waited " + timeoutMillis / 1000 + " s");
+        }
+        try {
+          Thread.sleep(WAIT_MILLIS);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for " + lock, interrupted);
+        }
+      }
+    }
+  }
+
+  static final long WAIT_MILLIS = 200;
+
+  private static RunLock acquire(Configuration conf, Path lock, String what) {
     try {
       FileSystem fs = lock.getFileSystem(conf);
       RunLock l = new RunLock(fs, lock);
       if (!l.tryCreate()) {
         long age = System.currentTimeMillis() - l.heartbeatOf();
         if (age < STALE_MILLIS) {
-          throw new HeldException("run " + runId + " is already running (its lock " + lock + " was renewed "
+          throw new HeldException(what + " is already running (its lock " + lock + " was renewed "
               + age / 1000 + " s ago); this run changes nothing");
         }
         // The holder died: take the lock over, unless another run just did.
         fs.delete(lock, false);
         if (!l.tryCreate()) {
-          throw new HeldException("run " + runId + " was just started by another process (lock " + lock + ")");
+          throw new HeldException(what + " was just started by another process (lock " + lock + ")");
         }
       }
       l.heartbeat.start();
       return l;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot take the lock of run " + runId + " at " + lock + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot take the lock of " + what + " at " + lock + ": " + e.getMessage(), e);
     }
   }
 

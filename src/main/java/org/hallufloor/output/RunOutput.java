@@ -16,30 +16,68 @@ import org.apache.spark.sql.SparkSession;
 import static org.apache.spark.sql.functions.lit;
 
 /**
- * The tables of one run: each is written whole to a staging folder, then committed by renames
- * into {@code <root>/<table>/run_id=<id>/}, the {@code runs} table last. A reader that trusts
- * only run ids whose {@code runs.status} is SUCCEEDED never sees half a run, and a rerun of a
- * run id replaces each of its partitions whole.
+ * The tables of one run: each is written whole to a staging folder, then committed into place,
+ * the {@code runs} table last. A reader that trusts only run ids whose {@code runs.status} is
+ * SUCCEEDED never sees half a run, and a rerun of a run id replaces each of its partitions
+ * whole. With {@link Format#PARQUET} a commit renames folders into
+ * {@code <root>/<table>/run_id=<id>/}; with {@link Format#ICEBERG} it replaces the run's
+ * partition of each Iceberg table in one atomic commit per table (see {@link IcebergTables}).
+ * Staging first in both formats keeps the order of the protocol the same: every table is
+ * computed before the first commit, so the window in which a rerun's old run is hidden is the
+ * commit's, not the run's.
  */
 public final class RunOutput {
   public static final String RUNS = "runs";
 
+  /** The table format of output.format. */
+  public enum Format { PARQUET, ICEBERG }
+
+  /**
+   * Where a run's tables go: {@code root} holds staging (and the Parquet tables, or the Hadoop
+   * catalog's warehouse); an Iceberg catalog named by spark.sql.catalog.* keys may hold the
+   * tables elsewhere, in {@code icebergNamespace}.
+   */
+  public record Destination(String root, Format format, String icebergCatalog, String icebergNamespace) {
+    public static Destination parquet(String root) {
+      return new Destination(root, Format.PARQUET, "", "");
+    }
+  }
+
+  /** A committed table: its name and where a reader finds the run's rows. */
+  public record Committed(String table, String location) {
+    @Override
+    public String toString() {
+      return location;
+    }
+  }
+
   private final SparkSession spark;
   private final Path root;
   private final String runId;
+  private final IcebergTables iceberg;
   private final Map<String, Path> staged = new LinkedHashMap<>();
   /** This writer's own staging folder: an attempt never touches another's (see RunLock). */
   private final String attempt = "attempt-" + java.util.UUID.randomUUID();
 
   public RunOutput(SparkSession spark, String root, String runId) {
-    this.spark = spark;
-    this.root = new Path(root);
-    this.runId = runId;
+    this(spark, Destination.parquet(root), runId);
   }
 
-  /** Where {@code table}'s partition of this run lives once committed. */
+  public RunOutput(SparkSession spark, Destination destination, String runId) {
+    this.spark = spark;
+    this.root = new Path(destination.root());
+    this.runId = runId;
+    this.iceberg = destination.format() == Format.ICEBERG ? IcebergTables.of(spark, destination) : null;
+  }
+
+  /** Where {@code table}'s partition of this run lives once committed, with output.format = parquet. */
   public Path location(String table) {
     return new Path(new Path(root, table), partition(runId));
+  }
+
+  /** Every run's committed rows of {@code table}, with their run_id, in either format. */
+  public Dataset<Row> read(String table) {
+    return iceberg != null ? spark.table(iceberg.name(table)) : spark.read().parquet(new Path(root, table).toString());
   }
 
   /**
@@ -54,7 +92,7 @@ public final class RunOutput {
     return new Path(new Path(new Path(root, "_staging"), partition(runId)), attempt);
   }
 
-  /** Writes {@code rows} (without a run_id column: the folder carries it) to staging. */
+  /** Writes {@code rows} (without a run_id column: the commit adds it) to staging. */
   public void stage(String table, Dataset<Row> rows) {
     Path target = new Path(stagingRoot(), table);
     // INT96, Spark's default, is deprecated: dashboards read TIMESTAMP_MICROS as UTC instants.
@@ -64,41 +102,43 @@ public final class RunOutput {
   }
 
   /**
-   * Moves every staged table into place. A rerun replaces partitions one by one, so first the
+   * Puts every staged table in place. A rerun replaces partitions one by one, so first the
    * run's {@code runs} row becomes COMMITTING (readers skip the run id from then on), then the
-   * tables move, then the staged {@code runs} row replaces the marker. A crash at any point
-   * leaves readers either the previous complete run or no complete run under this id, never a
-   * mix; a rerun of the same id then completes the replacement.
+   * tables are replaced, then the staged {@code runs} row replaces the marker. A crash at any
+   * point leaves readers either the previous complete run or no complete run under this id,
+   * never a mix; a rerun of the same id then completes the replacement.
    *
-   * @return the committed locations, {@code runs} last
+   * @return the committed tables, {@code runs} last
    */
-  public List<Path> commit() {
+  public List<Committed> commit() {
     if (!staged.containsKey(RUNS)) {
       throw new IllegalStateException("the runs row must be staged before a commit");
     }
-    List<Path> committed = new ArrayList<>();
-    try {
+    List<Committed> committed = new ArrayList<>();
+    try (AutoCloseable serialised = iceberg == null ? null : iceberg.commitLock(runId)) {
       FileSystem fs = root.getFileSystem(hadoopConf());
       Path marker = new Path(stagingRoot(), RUNS + "_committing");
       spark.read().parquet(staged.get(RUNS).toString()).withColumn("status", lit(COMMITTING))
           .write().mode(SaveMode.Overwrite).parquet(marker.toString());
       step("mark");
-      replace(fs, marker, location(RUNS));
+      replace(fs, RUNS, marker);
       for (Map.Entry<String, Path> table : staged.entrySet()) {
         if (!table.getKey().equals(RUNS)) {
           step(table.getKey());
-          replace(fs, table.getValue(), location(table.getKey()));
-          committed.add(location(table.getKey()));
+          committed.add(replace(fs, table.getKey(), table.getValue()));
         }
       }
       step(RUNS);
-      replace(fs, staged.get(RUNS), location(RUNS));
-      committed.add(location(RUNS));
+      committed.add(replace(fs, RUNS, staged.get(RUNS)));
       fs.delete(stagingRoot(), true);
       deleteIfEmpty(fs, stagingRoot().getParent());
       deleteIfEmpty(fs, stagingRoot().getParent().getParent());
     } catch (IOException e) {
       throw new UncheckedIOException("commit of run " + runId + " failed: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("commit of run " + runId + " failed: " + e.getMessage(), e);
     }
     staged.clear();
     return committed;
@@ -129,7 +169,12 @@ public final class RunOutput {
     }
   }
 
-  private static void replace(FileSystem fs, Path staged, Path target) throws IOException {
+  private Committed replace(FileSystem fs, String table, Path staged) throws IOException {
+    if (iceberg != null) {
+      iceberg.replace(table, spark.read().parquet(staged.toString()), runId);
+      return new Committed(table, iceberg.describe(table, runId));
+    }
+    Path target = location(table);
     fs.mkdirs(target.getParent());
     if (fs.exists(target) && !fs.delete(target, true)) {
       throw new IOException("cannot remove the previous partition " + target);
@@ -137,6 +182,7 @@ public final class RunOutput {
     if (!fs.rename(staged, target)) {
       throw new IOException("cannot move " + staged + " to " + target);
     }
+    return new Committed(table, target.toString());
   }
 
   private Configuration hadoopConf() {

@@ -104,6 +104,24 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void outputFormatAndItsIcebergCatalogAreChecked() throws IOException {
+    List<String> p = problems(job("hallufloor { input.paths = [a.txt], output.format = delta }"));
+    assertTrue(p.stream().anyMatch(m -> m.startsWith("hallufloor.output.format: 'delta'")), p.toString());
+    // A catalog name with no spark.sql.catalog.<name> to set it up: named before Spark starts.
+    List<String> q = problems(job("hallufloor { input.paths = [a.txt], output { format = iceberg, iceberg-catalog = lake,"
+        + " iceberg-namespace = \"bad name\" } }"));
+    assertTrue(q.stream().anyMatch(m -> m.startsWith("hallufloor.output.iceberg-catalog: no spark.sql.catalog.lake")),
+        q.toString());
+    assertTrue(q.stream().anyMatch(m -> m.startsWith("hallufloor.output.iceberg-namespace: 'bad name'")), q.toString());
+    Settings s = SettingsLoader.load(job("hallufloor { input.paths = [a.txt], output { format = iceberg,"
+        + " iceberg-catalog = lake, iceberg-namespace = ml.floors } }\nspark.sql.catalog.lake = x.Catalog"), null, List.of());
+    assertEquals(new Settings.Output("hallufloor-output", org.hallufloor.output.RunOutput.Format.ICEBERG, "lake",
+        "ml.floors"), s.output());
+    assertEquals(org.hallufloor.output.RunOutput.Format.PARQUET,
+        SettingsLoader.load(job("hallufloor { input.paths = [a.txt] }"), null, List.of()).output().format());
+  }
+
+  @Test
   void missingInputAndBadOverrideAreProblems() {
     List<String> p = problems(null, "hallufloor.tokenizer=gpt9", "notakeyvalue{");
     assertTrue(p.stream().anyMatch(m -> m.contains("notakeyvalue")), p.toString());

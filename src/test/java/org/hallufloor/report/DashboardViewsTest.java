@@ -114,8 +114,10 @@ class DashboardViewsTest extends SparkTestBase {
       Assertions.assertTrue(rows >= 2 * 2, "occurrence and held-out rows for the whole corpus at c = 1 and 2: " + rows);
     }
 
-    for (String s : statements("spark", root.toString())) {
-      spark().sql(s);
+    for (String file : List.of("spark", "spark-views")) {
+      for (String s : statements(file, root.toString())) {
+        spark().sql(s);
+      }
     }
     List<String> viaSpark = spark().sql("SELECT run_id, slice_dim, slice_value, count(*) FROM hf_main_bound "
         + "GROUP BY 1, 2, 3 ORDER BY 2, 3").collectAsList().stream()

@@ -11,7 +11,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.analysis.NoSuchTableException;
-import org.apache.spark.sql.catalyst.analysis.TableAlreadyExistsException;
 
 /**
  * The run's tables as Apache Iceberg tables (output.format = iceberg), partitioned by run_id.
@@ -82,20 +81,13 @@ final class IcebergTables {
   }
 
   private void createIfAbsent(String name, Dataset<Row> rows) {
-    if (spark.catalog().tableExists(name)) {
-      return;
-    }
-    try {
-      rows.limit(0).writeTo(name).using("iceberg").partitionedBy(col("run_id"), scala.collection.JavaConverters.asScalaBuffer(List.<Column>of()).toSeq())
-          .tableProperty("format-version", "2")
-          .tableProperty("write.spark.accept-any-schema", "true")
-          // A daily run adds a metadata file per table and commit: keep the last 100, not all.
-          .tableProperty("write.metadata.delete-after-commit.enabled", "true")
-          .tableProperty("write.metadata.previous-versions-max", "100")
-          .create();
-    } catch (TableAlreadyExistsException racedByAnotherRun) {
-      // Another run created it between the check and the create: its table serves as well.
-    }
+    // DDL rather than a create from an empty write: no Spark job; IF NOT EXISTS also covers a
+    // concurrent run creating the table between the check and the create.
+    spark.sql("CREATE TABLE IF NOT EXISTS " + name + " (" + rows.schema().toDDL() + ") USING iceberg "
+        + "PARTITIONED BY (run_id) TBLPROPERTIES ('format-version' = '2', "
+        + "'write.spark.accept-any-schema' = 'true', "
+        // A daily run adds a metadata file per table and commit: keep the last 100, not all.
+        + "'write.metadata.delete-after-commit.enabled' = 'true', 'write.metadata.previous-versions-max' = '100')");
   }
 
   /**
@@ -135,6 +127,9 @@ final class IcebergTables {
         spark.conf().set(key, "org.apache.iceberg.spark.SparkCatalog");
         spark.conf().set(key + ".type", "hadoop");
         spark.conf().set(key + ".warehouse", warehouse);
+        // Iceberg's catalog cache would keep a table as this session last saw it (30 s by
+        // default), and a later read in the session would miss another process's commit.
+        spark.conf().set(key + ".cache-enabled", "false");
         return name;
       }
       if (warehouse.equals(spark.conf().getOption(key + ".warehouse").getOrElse(() -> null))) {

@@ -80,6 +80,14 @@ public final class RunOutput {
     return iceberg != null ? spark.table(iceberg.name(table)) : spark.read().parquet(new Path(root, table).toString());
   }
 
+  /** This run's committed rows of {@code table}. */
+  public Dataset<Row> readRun(String table) {
+    // A Parquet partition is read as its folder: Spark would infer a type for run ids that look
+    // like dates or numbers when it reads the table whole.
+    return iceberg != null ? read(table).filter(org.apache.spark.sql.functions.col("run_id").equalTo(runId))
+        : spark.read().parquet(location(table).toString());
+  }
+
   /**
    * The partition folder of a run id, escaped as Spark and Hive write partition values (a
    * colon becomes %3A), so a reader of the partitioned table gets the run id back as it was.

@@ -11,6 +11,7 @@ import org.apache.spark.sql.Row;
 import org.hallufloor.job.HallufloorJob;
 import org.hallufloor.testing.ChildJob;
 import org.hallufloor.testing.Europarl;
+import org.hallufloor.testing.Runs;
 import org.hallufloor.testing.Shards;
 import org.hallufloor.testing.SparkTestBase;
 import org.junit.jupiter.api.Assertions;
@@ -19,22 +20,34 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 21 row 2, with two real job processes at once on one output root: the same run id
- * twice (a scheduler's overlapping retry) lets one run and refuses the other with exit 2,
- * changing nothing; two run ids both land. In both output formats: with Iceberg the two runs
- * commit to the same tables of one Hadoop catalog, which hallufloor serialises across processes.
+ * Issue 21 row 2, with a job process and runs in the test's own JVM at once on one output root:
+ * the same run id twice (a scheduler's overlapping retry) lets one run and refuses the other
+ * with exit 2, changing nothing; two run ids both land. The process holds its run id's lock
+ * while the test's JVM, another process as far as the file lock is concerned, tries the same id
+ * and then runs another. In both output formats: with Iceberg both runs commit to the same
+ * tables of one Hadoop catalog, which hallufloor serialises across processes.
  */
 class ConcurrentRunsTest extends SparkTestBase {
   @TempDir Path dir;
 
-  private RunOutput.Format format;
+  private List<String> settings(Path shard, Path out, RunOutput.Format format, String runId) {
+    return List.of("hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.context-lengths=[1,2]",
+        "hallufloor.tokenizer=bytes", "hallufloor.scaling-fractions=[]",
+        "hallufloor.slices=[{name=year, field=date, transform=year}]", "hallufloor.report=false",
+        "hallufloor.run-id=" + runId, "hallufloor.output.root=\"" + out + "\"",
+        "hallufloor.output.format=" + format.name().toLowerCase(java.util.Locale.ROOT));
+  }
 
-  private Process start(Path shard, Path out, String runId, String name) {
-    return ChildJob.start("1g", dir.resolve(name + ".log"), List.of("jobs/europarl-sample.conf", "--quiet",
-        "hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.context-lengths=[1,2]", "hallufloor.tokenizer=bytes",
-        "hallufloor.scaling-fractions=[]", "hallufloor.slices=[{name=year, field=date, transform=year}]",
-        "hallufloor.report=false", "hallufloor.run-id=" + runId, "hallufloor.output.root=\"" + out + "\"",
-        "hallufloor.output.format=" + format.name().toLowerCase(java.util.Locale.ROOT), "spark.master=\"local[1]\""));
+  private Process start(List<String> settings, String name) {
+    List<String> args = new java.util.ArrayList<>(List.of("jobs/europarl-sample.conf", "--quiet"));
+    args.addAll(settings);
+    args.add("spark.master=\"local[1]\"");
+    return ChildJob.start("1g", dir.resolve(name + ".log"), args);
+  }
+
+  private Runs.Exit inThisJvm(List<String> settings) {
+    return Runs.execute(spark(), org.hallufloor.config.SettingsLoader.load(Path.of("jobs/europarl-sample.conf"), null,
+        settings));
   }
 
   private String log(String name) throws Exception {
@@ -49,29 +62,29 @@ class ConcurrentRunsTest extends SparkTestBase {
   @ParameterizedTest
   @EnumSource(RunOutput.Format.class)
   void theSameRunIdTwiceRunsOnceAndTwoRunIdsBothLand(RunOutput.Format format) throws Exception {
-    this.format = format;
-    Path shard = Shards.europarl(dir.resolve("europarl-1500.txt.gz"), Europarl.first(1500));
+    Path shard = Shards.europarl(dir.resolve("europarl-600.txt.gz"), Europarl.first(600));
     Path out = dir.resolve("out");
-    Process first = start(shard, out, "daily", "first");
+    Process first = start(settings(shard, out, format, "daily"), "first");
     Path lock = out.resolve("_staging").resolve("run_id=daily.lock");
     for (int i = 0; i < 600 && !Files.exists(lock) && first.isAlive(); i++) {
       Thread.sleep(100);
     }
     Assertions.assertTrue(Files.exists(lock), "the first run holds the lock: " + log("first"));
-    Process retry = start(shard, out, "daily", "retry");
-    Process other = start(shard, out, "other", "other");
+    Runs.Exit retry = inThisJvm(settings(shard, out, format, "daily"));
+    Assertions.assertTrue(first.isAlive(), "the retry was tried while the first ran");
+    Runs.Exit other = inThisJvm(settings(shard, out, format, "other"));
+    Assertions.assertTrue(first.isAlive() || first.exitValue() == 0, "the other run left the first undisturbed");
 
-    assertEquals(HallufloorJob.BAD_CONFIG, exit(retry), log("retry"));
-    Assertions.assertTrue(log("retry").contains("hallufloor: run daily is already running"), log("retry"));
-    Assertions.assertTrue(first.isAlive() || first.exitValue() == 0, "the refused retry did not disturb the first");
+    assertEquals(HallufloorJob.BAD_CONFIG, retry.code(), retry.err());
+    Assertions.assertTrue(retry.err().contains("hallufloor: run daily is already running"), retry.err());
     assertEquals(0, exit(first), log("first"));
-    assertEquals(0, exit(other), log("other"));
+    assertEquals(0, other.code(), other.err());
 
     RunOutput reader = new RunOutput(spark(), new RunOutput.Destination(out.toString(), format, "", ""), "reader");
     List<Row> runs = reader.read("runs").select("run_id", "status", "documents")
         .orderBy("run_id").collectAsList();
-    assertEquals(List.of(org.apache.spark.sql.RowFactory.create("daily", "SUCCEEDED", 1500L),
-        org.apache.spark.sql.RowFactory.create("other", "SUCCEEDED", 1500L)), runs);
+    assertEquals(List.of(org.apache.spark.sql.RowFactory.create("daily", "SUCCEEDED", 600L),
+        org.apache.spark.sql.RowFactory.create("other", "SUCCEEDED", 600L)), runs);
     // One run's rows per run id: the same count under each, none doubled by the refused retry.
     long daily = reader.read("slice_bounds").filter("run_id = 'daily'").count();
     long otherRows = reader.read("slice_bounds").filter("run_id = 'other'").count();

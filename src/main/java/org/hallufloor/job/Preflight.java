@@ -10,6 +10,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.hallufloor.config.Settings;
 import org.hallufloor.config.SettingsException;
+import org.hallufloor.output.RunOutput;
 import org.hallufloor.tokenize.TokenizerSpec;
 import org.hallufloor.tokenize.Tokenizers;
 
@@ -32,6 +33,15 @@ final class Preflight {
     String writable = writable(settings.outputRoot(), hadoopConf(settings.spark()));
     if (writable != null) {
       problems.add("hallufloor.output.root: " + writable);
+    } else {
+      try {
+        String clash = RunOutput.formatClash(settings.output().destination(), hadoopConf(settings.spark()));
+        if (clash != null) {
+          problems.add("hallufloor.output.format: " + clash);
+        }
+      } catch (IOException e) {
+        problems.add("hallufloor.output.root: cannot read " + settings.outputRoot() + ": " + e.getMessage());
+      }
     }
     if (!problems.isEmpty()) {
       throw new SettingsException(problems);

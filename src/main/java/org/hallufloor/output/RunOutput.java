@@ -43,6 +43,29 @@ public final class RunOutput {
     }
   }
 
+  /**
+   * Null, or why the root already holds the other format's tables: an Iceberg table of a Hadoop
+   * catalog and a Parquet table share the folder {@code <root>/<table>}, and writing one format
+   * into the other's folder would leave both unreadable. Looked up by {@code runs}, which every
+   * committed run has.
+   */
+  public static String formatClash(Destination destination, Configuration conf) throws IOException {
+    if (destination.format() == Format.ICEBERG && !destination.icebergCatalog().isEmpty()) {
+      return null;
+    }
+    Path runs = new Path(destination.root(), RUNS);
+    FileSystem fs = runs.getFileSystem(conf);
+    if (!fs.exists(runs)) {
+      return null;
+    }
+    boolean iceberg = fs.exists(new Path(runs, "metadata"));
+    if (iceberg == (destination.format() == Format.ICEBERG)) {
+      return null;
+    }
+    return destination.root() + " holds " + (iceberg ? "Iceberg" : "Parquet") + " tables (" + runs + "); output.format = "
+        + destination.format().name().toLowerCase(java.util.Locale.ROOT) + " needs an output.root of its own";
+  }
+
   /** A committed table: its name and where a reader finds the run's rows. */
   public record Committed(String table, String location) {
     @Override

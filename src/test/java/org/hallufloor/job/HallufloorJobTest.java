@@ -58,5 +58,18 @@ class HallufloorJobTest {
 
     String heldout = run(HallufloorJob.BAD_CONFIG, "jobs/europarl-sample.conf", "hallufloor.heldout-fraction=0.999999")[1];
     assertTrue(heldout.contains("hallufloor.heldout-fraction: 0.999999 must be in [0, 0.5]"), heldout);
+
+    // A root holding the other format's tables: by their layout (Iceberg's metadata folder).
+    java.nio.file.Path parquetRoot = java.nio.file.Files.createDirectories(dir.resolve("parquet-root/runs/run_id=r1"));
+    String intoParquet = run(HallufloorJob.BAD_CONFIG, "jobs/europarl-sample.conf", "hallufloor.output.format=iceberg",
+        "hallufloor.output.root=\"" + dir.resolve("parquet-root") + "\"")[1];
+    assertTrue(intoParquet.contains("hallufloor.output.format: " + dir.resolve("parquet-root") + " holds Parquet tables"),
+        intoParquet);
+    java.nio.file.Files.createDirectories(dir.resolve("iceberg-root/runs/metadata"));
+    String intoIceberg = run(HallufloorJob.BAD_CONFIG, "jobs/europarl-sample.conf",
+        "hallufloor.output.root=\"" + dir.resolve("iceberg-root") + "\"")[1];
+    assertTrue(intoIceberg.contains("hallufloor.output.format: " + dir.resolve("iceberg-root") + " holds Iceberg tables"),
+        intoIceberg);
+    assertTrue(java.nio.file.Files.isDirectory(parquetRoot), "nothing removed");
   }
 }

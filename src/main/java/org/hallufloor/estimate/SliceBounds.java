@@ -150,17 +150,16 @@ public final class SliceBounds {
     void add(Row r) {
       double value = read.value(r);
       double amount = read.amount(r);
-      String name = read.kind(r);
-      if (name.equals(JaccardJoin.SBAR)) {
+      int kind = read.kind(r);
+      if (kind == JaccardJoin.SBAR) {
         (sbar == null ? sbar = new double[JaccardJoin.SBAR_SUMS.size()] : sbar)[(int) value] += amount;
         return;
       }
-      if (name.equals(JaccardJoin.JOIN)) {
+      if (kind == JaccardJoin.JOIN) {
         (join == null ? join = new double[JaccardJoin.JOIN_COUNTS.size()] : join)[(int) value] += amount;
         return;
       }
       double[] cell = read.sums(r);
-      int kind = Kinds.NAMES.indexOf(name);
       switch (kind) {
         case Kinds.EVIDENCE -> evidence.add(cell);
         case Kinds.GAP -> gap.add(cell);

@@ -49,8 +49,9 @@ public final class CellRow implements Serializable {
     return r.getInt(length);
   }
 
-  public String kind(Row r) {
-    return r.getString(kind);
+  /** The kind's code (context.Cells, evidence.Kinds). */
+  public int kind(Row r) {
+    return r.getInt(kind);
   }
 
   public double value(Row r) {

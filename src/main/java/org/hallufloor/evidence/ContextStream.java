@@ -111,7 +111,7 @@ final class ContextStream implements Iterator<Row> {
 
   private static Row row(int slice, int c, int kind, long value, double contexts, double occurrences, double held,
       double amount) {
-    return RowFactory.create(slice, c, Kinds.NAMES.get(kind), value, (long) contexts, (long) occurrences, (long) held,
+    return RowFactory.create(slice, c, kind, value, (long) contexts, (long) occurrences, (long) held,
         amount);
   }
 

@@ -2,14 +2,14 @@ package org.hallufloor.evidence;
 
 /** The cells of the evidence tables, by what their value means. */
 public final class Kinds {
-  /** The names of the kinds, by the index the evidence pass packs into its keys. */
+  /** The names of the kinds (for messages), by their code in the cells and in the evidence pass's keys. */
   public static final java.util.List<String> NAMES = java.util.List.of("evidence", "gap", "heldout_gap",
       "singleton_contexts", "monofacts", "heldout_unseen_contexts", "heldout_unseen_facts", "ph_insample", "ph_heldout", "uniform", "uniform_mean",
       "rounding", "document_singleton_contexts", "document_monofacts", "heldout_log_likelihood", "scale_fit",
       "scale_fit_profile");
 
   /** value = Evid(X): training contexts with it, their examples, held-out examples whose context has it. */
-  public static final int EVIDENCE = 0;
+  public static final int EVIDENCE = org.hallufloor.context.Cells.EVIDENCE_KIND;
   /** value = top1 - top2 of a training context (in-sample margin, bound.Margin). */
   public static final int GAP = 1;
   /** value = max(E(y|X) - max other E, 0) of a held-out example, y the token that followed (bound.Margin). */

@@ -103,9 +103,9 @@ public final class SuffixEvidence {
     List<Row> roots = new ArrayList<>();
     examples.forEach((key, d) -> {
       double e = SuffixKernel.evidence(params.lambda(), key.get(1), d, new long[0], 0);
-      roots.add(RowFactory.create(key.get(0), key.get(1), Kinds.NAMES.get(Kinds.UNIFORM), Cells.roundUp(e), 0L,
+      roots.add(RowFactory.create(key.get(0), key.get(1), Kinds.UNIFORM, Cells.roundUp(e), 0L,
           0L, 0L, 1.0));
-      roots.add(RowFactory.create(key.get(0), key.get(1), Kinds.NAMES.get(Kinds.UNIFORM_MEAN), 0.0, 0L, 0L, 0L, e));
+      roots.add(RowFactory.create(key.get(0), key.get(1), Kinds.UNIFORM_MEAN, 0.0, 0L, 0L, 0L, e));
     });
     // Summed on the executors; the estimate reads them once into its kept rows.
     return Cells.sum(cells.union(SliceTotals.distributed(spark, roots, CELLS, SliceTotals.ROWS_PER_TASK)));
@@ -420,7 +420,7 @@ public final class SuffixEvidence {
 
     @Override
     protected void finish() {
-      cells.forEach((k, v) -> ready.add(RowFactory.create(k.slice(), k.c(), Kinds.NAMES.get(k.kind()), k.value(),
+      cells.forEach((k, v) -> ready.add(RowFactory.create(k.slice(), k.c(), k.kind(), k.value(),
           (long) v[0], (long) v[1], (long) v[2], v[3])));
       cells.clear();
     }

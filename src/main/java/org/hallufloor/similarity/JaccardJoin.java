@@ -46,11 +46,11 @@ public final class JaccardJoin {
   public static final StructType CELLS = Cells.SOFT;
 
   /** value = Evid(X) (rounded up to 10 significant bits); contexts, occurrences, held-out examples with it. */
-  public static final String EVIDENCE = "evidence";
+  public static final int EVIDENCE = Cells.EVIDENCE_KIND;
   /** value = index into {@link #SBAR_SUMS}, amount = that sum over the slice's sampled sets. */
-  public static final String SBAR = "sbar";
+  public static final int SBAR = Cells.JOIN_KINDS;
   /** value = index into {@link #JOIN_COUNTS}, amount = that count over the slice's sampled sets. */
-  public static final String JOIN = "join";
+  public static final int JOIN = Cells.JOIN_KINDS + 1;
   /** The slice of a task's row that counts the join's capped buckets; the driver takes it out of the cells. */
   private static final int WHOLE_JOIN = -1;
 

@@ -199,13 +199,13 @@ public final class JobBench {
     CountEvidence.Result evidence = CountEvidence.execute(tokenized, groups, sliceStats,
         StageParams.evidence(settings, nVocab));
     List<Row> cells = evidence.cells()
-        .filter(col("kind").isin(PlainCounts.KINDS.toArray()).and(col("contexts").gt(0)))
+        .filter(col("kind").isin(PlainCounts.KINDS.stream().map(Kinds.NAMES::indexOf).toArray()).and(col("contexts").gt(0)))
         .collectAsList();
     Map<Integer, CountEvidence.Slice> slices = evidence.slices();
     List<Row> out = new ArrayList<>();
     for (Row c : cells) {
       CountEvidence.Slice s = slices.get(c.getInt(0));
-      out.add(org.apache.spark.sql.RowFactory.create(s.dim(), s.value(), c.getInt(1), c.getString(2), c.getLong(3),
+      out.add(org.apache.spark.sql.RowFactory.create(s.dim(), s.value(), c.getInt(1), Kinds.NAMES.get(c.getInt(2)), c.getLong(3),
           c.getLong(4), c.getLong(5)));
     }
     tokenized.unpersist();

@@ -78,12 +78,11 @@ class CountEvidenceStageTest extends SparkTestBase {
     for (Row r : cells) {
       CountEvidence.Slice s = result.slices().get(r.getInt(0));
       String key = s.dim() + "=" + s.value() + " " + r.getInt(1);
-      String kind = r.getString(2);
-      if (kind.equals(Kinds.NAMES.get(Kinds.EVIDENCE))) {
+      int kind = r.getInt(2);
+      if (kind == Kinds.EVIDENCE) {
         spectra.computeIfAbsent(key, k -> new TreeMap<>()).put(r.getLong(3), List.of(r.getLong(4), r.getLong(5), r.getLong(6)));
-      } else if (kind.equals(Kinds.NAMES.get(Kinds.PH_INSAMPLE)) || kind.equals(Kinds.NAMES.get(Kinds.PH_HELDOUT))
-          || kind.equals(Kinds.NAMES.get(Kinds.HELDOUT_LOG_LIKELIHOOD))) {
-        perPair.put(key + " " + kind + " " + r.getLong(3), r.getDouble(7));
+      } else if (kind == Kinds.PH_INSAMPLE || kind == Kinds.PH_HELDOUT || kind == Kinds.HELDOUT_LOG_LIKELIHOOD) {
+        perPair.put(key + " " + Kinds.NAMES.get(kind) + " " + r.getLong(3), r.getDouble(7));
       }
     }
 

@@ -1,5 +1,7 @@
--- hallufloor dashboard views, Trino dialect. The tables are registered in a Hive catalog
--- (schema ${schema}) over output.root, partitioned by run_id. Only successful runs are shown.
+-- hallufloor dashboard views, Trino dialect. ${schema} is where Trino finds the tables: a Hive
+-- catalog's schema with them registered over output.root, partitioned by run_id (output.format
+-- = parquet), or the schema of Trino's Iceberg connector over the same catalog the job wrote to
+-- (output.format = iceberg, e.g. iceberg.hallufloor). Only successful runs are shown.
 
 CREATE OR REPLACE VIEW ${schema}.hf_latest_run_per_slice AS
 SELECT slice_dim, slice_value, max_by(run_id, finished_at) AS run_id, max(finished_at) AS finished_at

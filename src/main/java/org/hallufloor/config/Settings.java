@@ -25,20 +25,13 @@ public record Settings(
     double contextSampleRate,
     long evidenceExamplesPerTask,
     BadRecordPolicy badRecords,
-    Output output,
+    RunOutput.Destination output,
     boolean progress,
     long progressIntervalMillis,
     boolean report,
     boolean fittedScale,
     Map<String, String> spark,
     String configJson) {
-
-  /** Where the run's tables go and in which table format; the root also holds staging, locks and the report. */
-  public record Output(String root, RunOutput.Format format, String icebergCatalog, String icebergNamespace) {
-    public RunOutput.Destination destination() {
-      return new RunOutput.Destination(root, format, icebergCatalog, icebergNamespace);
-    }
-  }
 
   public String outputRoot() {
     return output.root();

@@ -285,7 +285,7 @@ public final class SettingsLoader {
     boolean report = Boolean.TRUE.equals(get("report", config::getBoolean));
     boolean fittedScale = Boolean.TRUE.equals(get("fitted-scale", config::getBoolean));
     Map<String, String> spark = sparkSettings();
-    Settings.Output output = readOutput(outputRoot, spark);
+    RunOutput.Destination output = readOutput(outputRoot, spark);
 
     return new Settings(runId, input, slices, scaling, tokenizer, contextLengths, kernel, betaS, temperatures,
         eps0Grid, heldout, sampleRate, examplesPerTask, bad, output, progress, progressMillis, report, fittedScale, spark,
@@ -349,8 +349,8 @@ public final class SettingsLoader {
     return out;
   }
 
-  /** Keys under spark, flattened to their dotted names, as Spark takes them. */
-  private Settings.Output readOutput(String root, Map<String, String> spark) {
+  /** output.format and, for Iceberg, the catalog (which the spark keys must set up) and namespace. */
+  private RunOutput.Destination readOutput(String root, Map<String, String> spark) {
     String formatName = oneOf("output.format", get("output.format", config::getString), Set.of("parquet", "iceberg"));
     RunOutput.Format format = formatName == null ? RunOutput.Format.PARQUET
         : RunOutput.Format.valueOf(formatName.toUpperCase(Locale.ROOT));
@@ -367,9 +367,10 @@ public final class SettingsLoader {
     if (namespace != null && !namespace.isEmpty() && !namespace.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
       problems.add(ROOT + ".output.iceberg-namespace: '" + namespace + "' is not a namespace (names of letters, digits, _ joined by dots)");
     }
-    return new Settings.Output(root, format, catalog == null ? "" : catalog, namespace == null ? "" : namespace);
+    return new RunOutput.Destination(root, format, catalog == null ? "" : catalog, namespace == null ? "" : namespace);
   }
 
+  /** Keys under spark, flattened to their dotted names, as Spark takes them. */
   private Map<String, String> sparkSettings() {
     Map<String, String> out = new LinkedHashMap<>();
     if (!config.hasPath("spark")) {

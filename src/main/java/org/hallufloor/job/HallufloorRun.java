@@ -88,7 +88,7 @@ public final class HallufloorRun {
   }
 
   private Result runStages() {
-    RunOutput output = new RunOutput(spark, settings.output().destination(), settings.runId());
+    RunOutput output = new RunOutput(spark, settings.output(), settings.runId());
     Dataset<Row> kept = null;
     SliceBounds.Result estimate = null;
     try {
@@ -222,7 +222,7 @@ public final class HallufloorRun {
   /** A failed run still leaves a runs row (status FAILED), so a scheduler's dashboard shows it. */
   private void recordFailure(Exception e) {
     try {
-      RunOutput output = new RunOutput(spark, settings.output().destination(), settings.runId());
+      RunOutput output = new RunOutput(spark, settings.output(), settings.runId());
       output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("FAILED", null, String.valueOf(e.getMessage()), null), version()));
       output.commit();
     } catch (RuntimeException suppressed) {

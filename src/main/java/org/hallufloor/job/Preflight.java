@@ -35,7 +35,7 @@ final class Preflight {
       problems.add("hallufloor.output.root: " + writable);
     } else {
       try {
-        String clash = RunOutput.formatClash(settings.output().destination(), hadoopConf(settings.spark()));
+        String clash = RunOutput.formatClash(settings.output(), hadoopConf(settings.spark()));
         if (clash != null) {
           problems.add("hallufloor.output.format: " + clash);
         }

@@ -3,10 +3,7 @@ package org.hallufloor.output;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -65,12 +62,7 @@ final class IcebergTables {
    * commit; creates the table on first use. merge-schema lets a newer version add columns.
    */
   void replace(String table, Dataset<Row> rows, String runId) {
-    List<Column> columns = new ArrayList<>();
-    columns.add(lit(runId).as("run_id"));
-    for (String c : rows.columns()) {
-      columns.add(col(c));
-    }
-    Dataset<Row> withRun = rows.select(columns.toArray(new Column[0]));
+    Dataset<Row> withRun = rows.select(lit(runId).as("run_id"), col("*"));
     String name = name(table);
     createIfAbsent(name, withRun);
     try {
@@ -94,11 +86,11 @@ final class IcebergTables {
    * A Hadoop catalog commits by renaming metadata files, which is atomic against another
    * process only where renames refuse to overwrite (HDFS), not on a local disk or an object
    * store; so hallufloor's own commits to one are serialised by a lock beside the warehouse.
-   * Catalogs with a service (REST, Hive, Glue, Nessie) commit atomically themselves.
+   * Catalogs with a service (REST, Hive, Glue, Nessie) commit atomically themselves: null.
    */
-  AutoCloseable commitLock(String runId) {
+  RunLock commitLock(String runId) {
     if (warehouse == null) {
-      return () -> { };
+      return null;
     }
     return RunLock.await(spark.sparkContext().hadoopConfiguration(),
         new Path(new Path(warehouse, "_staging"), "iceberg-commit.lock"), "an Iceberg commit (run " + runId + ")",

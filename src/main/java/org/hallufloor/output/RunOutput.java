@@ -44,14 +44,15 @@ public final class RunOutput {
   }
 
   /**
-   * Null, or why the root already holds the other format's tables: an Iceberg table of a Hadoop
-   * catalog and a Parquet table share the folder {@code <root>/<table>}, and writing one format
-   * into the other's folder would leave both unreadable. Looked up by {@code runs}, which every
-   * committed run has.
+   * Null, or why the root already holds the other format's tables: an Iceberg table of the
+   * Hadoop catalog at the root (no namespace) and a Parquet table share the folder
+   * {@code <root>/<table>}, and writing one format into the other's folder would leave both
+   * unreadable. Looked up by {@code runs}, which every committed run has.
    */
   public static String formatClash(Destination destination, Configuration conf) throws IOException {
-    if (destination.format() == Format.ICEBERG && !destination.icebergCatalog().isEmpty()) {
-      return null;
+    if (destination.format() == Format.ICEBERG
+        && !(destination.icebergCatalog().isEmpty() && destination.icebergNamespace().isEmpty())) {
+      return null; // the tables live in another catalog, or below <root>/<namespace>/
     }
     Path runs = new Path(destination.root(), RUNS);
     FileSystem fs = runs.getFileSystem(conf);
@@ -146,7 +147,7 @@ public final class RunOutput {
       throw new IllegalStateException("the runs row must be staged before a commit");
     }
     List<Committed> committed = new ArrayList<>();
-    try (AutoCloseable serialised = iceberg == null ? null : iceberg.commitLock(runId)) {
+    try (RunLock serialised = iceberg == null ? null : iceberg.commitLock(runId)) {
       FileSystem fs = root.getFileSystem(hadoopConf());
       Path marker = new Path(stagingRoot(), RUNS + "_committing");
       spark.read().parquet(staged.get(RUNS).toString()).withColumn("status", lit(COMMITTING))
@@ -166,10 +167,6 @@ public final class RunOutput {
       deleteIfEmpty(fs, stagingRoot().getParent().getParent());
     } catch (IOException e) {
       throw new UncheckedIOException("commit of run " + runId + " failed: " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException("commit of run " + runId + " failed: " + e.getMessage(), e);
     }
     staged.clear();
     return committed;

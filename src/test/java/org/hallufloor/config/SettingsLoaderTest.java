@@ -115,7 +115,7 @@ class SettingsLoaderTest {
     assertTrue(q.stream().anyMatch(m -> m.startsWith("hallufloor.output.iceberg-namespace: 'bad name'")), q.toString());
     Settings s = SettingsLoader.load(job("hallufloor { input.paths = [a.txt], output { format = iceberg,"
         + " iceberg-catalog = lake, iceberg-namespace = ml.floors } }\nspark.sql.catalog.lake = x.Catalog"), null, List.of());
-    assertEquals(new Settings.Output("hallufloor-output", org.hallufloor.output.RunOutput.Format.ICEBERG, "lake",
+    assertEquals(new org.hallufloor.output.RunOutput.Destination("hallufloor-output", org.hallufloor.output.RunOutput.Format.ICEBERG, "lake",
         "ml.floors"), s.output());
     assertEquals(org.hallufloor.output.RunOutput.Format.PARQUET,
         SettingsLoader.load(job("hallufloor { input.paths = [a.txt] }"), null, List.of()).output().format());

@@ -54,4 +54,27 @@ class IcebergCatalogTest extends SparkTestBase {
     Assertions.assertFalse(Files.exists(dir.resolve("root/slice_bounds")), "nothing written where Parquet would go");
     assertEquals(1L, spark().table("lake_test.ml.floors.runs").count());
   }
+
+  /**
+   * The clash check looks where the tables would go: folders laid out by hand as each format
+   * leaves them (a Parquet partition folder, an Iceberg metadata folder).
+   */
+  @Test
+  void aRootIsRefusedOnlyWhereTheOtherFormatsTablesWouldShareItsFolders() throws Exception {
+    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+    String parquetRoot = Files.createDirectories(dir.resolve("p/runs/run_id=r1")).getParent().getParent().toString();
+    String icebergRoot = Files.createDirectories(dir.resolve("i/runs/metadata")).getParent().getParent().toString();
+    String empty = Files.createDirectories(dir.resolve("e")).toString();
+    RunOutput.Format iceberg = RunOutput.Format.ICEBERG;
+    Assertions.assertTrue(RunOutput.formatClash(new RunOutput.Destination(parquetRoot, iceberg, "", ""), conf)
+        .contains("holds Parquet tables"));
+    Assertions.assertTrue(RunOutput.formatClash(RunOutput.Destination.parquet(icebergRoot), conf)
+        .contains("holds Iceberg tables"));
+    // Elsewhere: below <root>/<namespace>/, or in a named catalog; or the same format; or nothing yet.
+    Assertions.assertNull(RunOutput.formatClash(new RunOutput.Destination(parquetRoot, iceberg, "", "ml"), conf));
+    Assertions.assertNull(RunOutput.formatClash(new RunOutput.Destination(parquetRoot, iceberg, "lake", ""), conf));
+    Assertions.assertNull(RunOutput.formatClash(RunOutput.Destination.parquet(parquetRoot), conf));
+    Assertions.assertNull(RunOutput.formatClash(new RunOutput.Destination(icebergRoot, iceberg, "", ""), conf));
+    Assertions.assertNull(RunOutput.formatClash(new RunOutput.Destination(empty, iceberg, "", ""), conf));
+  }
 }

@@ -1,6 +1,7 @@
 package org.hallufloor.estimate;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 
 import java.io.Serializable;
 import java.sql.Timestamp;
@@ -32,6 +33,7 @@ import org.hallufloor.evidence.CountEvidence.Slice;
 import org.hallufloor.evidence.EvidenceHistogram;
 import org.hallufloor.evidence.CellRow;
 import org.hallufloor.evidence.Kinds;
+import org.hallufloor.evidence.SliceTotals;
 import org.hallufloor.similarity.JaccardJoin;
 
 /**
@@ -200,7 +202,7 @@ public final class SliceBounds {
   }
 
   /** The exact kernel's estimate. */
-  public static Result compute(SparkSession spark, Map<Integer, Slice> slices, Dataset<Row> cells, Params params) {
+  public static Result compute(SparkSession spark, SliceTotals.Slices slices, Dataset<Row> cells, Params params) {
     return compute(spark, slices, cells, params, null);
   }
 
@@ -225,8 +227,17 @@ public final class SliceBounds {
   static final int SLICES_PER_TASK = 64;
 
   /** Everything an estimate task needs besides its cells. */
-  private record Plan(Map<Integer, Slice> slices, Params params, Soft soft, Map<Integer, Double> recallLow,
-      CellRow read) implements Serializable {}
+  private record Plan(Params params, Soft soft, Map<Integer, Double> recallLow, CellRow read)
+      implements Serializable {}
+
+  /**
+   * A slice's header in the estimate's input: its name and training documents, at a context
+   * length no cell has, so the sort puts it before the slice's cells; cells leave these null.
+   */
+  private static final int HEADER = 0;
+  private static final String DIM = "slice_dim";
+  private static final String NAME = "slice_value";
+  private static final String TRAINING = "training_documents";
 
   /**
    * The estimate as a distributed stage: cells are brought together per (slice, c) by one
@@ -238,14 +249,15 @@ public final class SliceBounds {
    *     carry the Sbar and join kinds), summed per (slice, c, kind, value); read by column name
    * @param soft how the soft kernel's cells were made, or null for the exact kernel
    */
-  public static Result compute(SparkSession spark, Map<Integer, Slice> slices, Dataset<Row> cells, Params params,
+  public static Result compute(SparkSession spark, SliceTotals.Slices slices, Dataset<Row> cells, Params params,
       Soft soft) {
-    CellRow read = CellRow.of(cells.schema());
-    Plan plan = new Plan(slices, params, soft, soft instanceof Join ? recallLowByLength(cells, slices, read) : Map.of(),
-        read);
+    Plan plan = new Plan(params, soft, soft instanceof Join ? recallLowByLength(cells, slices, CellRow.of(cells.schema()))
+        : Map.of(), CellRow.of(withHeaders(cells, slices).schema()));
     Broadcast<Plan> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(plan);
-    int tasks = (int) Math.max(1, Math.min(100_000, (slices.size() + SLICES_PER_TASK - 1) / SLICES_PER_TASK));
-    Dataset<Row> rows = cells.repartition(tasks, col(CellRow.SLICE), col(CellRow.CONTEXT_LEN))
+    int tasks = (int) Math.max(1, Math.min(100_000, (slices.count() + SLICES_PER_TASK - 1) / SLICES_PER_TASK));
+    // The slice names ride in the sorted stream (one header row each), not in a map on the
+    // driver: a million slice values cost the driver nothing.
+    Dataset<Row> rows = withHeaders(cells, slices).repartition(tasks, col(CellRow.SLICE))
         .sortWithinPartitions(CellRow.SLICE, CellRow.CONTEXT_LEN)
         .mapPartitions((MapPartitionsFunction<Row, Row>) in -> new Estimates(in, shared.value()), Encoders.row(OUT))
         .persist(StorageLevel.MEMORY_AND_DISK());
@@ -259,6 +271,15 @@ public final class SliceBounds {
     return rows.filter(col("table").equalTo(tag)).select(name + ".*");
   }
 
+  /** The cells and one header row per slice (see {@link #HEADER}), by column name. */
+  private static Dataset<Row> withHeaders(Dataset<Row> cells, SliceTotals.Slices slices) {
+    org.apache.spark.sql.types.DataType valueType = cells.schema().apply(org.hallufloor.evidence.CellRow.VALUE).dataType();
+    Dataset<Row> headers = slices.table().select(col(SliceTotals.SLICE).as(CellRow.SLICE),
+        lit(HEADER).as(CellRow.CONTEXT_LEN), lit(-1).as(CellRow.KIND), lit(0).cast(valueType).as(CellRow.VALUE),
+        col(DIM), col(NAME), col("documents").minus(col("heldout_documents")).as(TRAINING));
+    return cells.unionByName(headers, true);
+  }
+
   /** Cells sorted by (slice, c) to the rows of each (slice, c) in turn; one (slice, c) in memory at a time. */
   private static final class Estimates implements Iterator<Row> {
     private final Iterator<Row> cells;
@@ -267,6 +288,8 @@ public final class SliceBounds {
     private final List<Row> ready = new ArrayList<>();
     private int at;
     private Row pending;
+    private Slice slice;
+    private int sliceNumber = -1;
 
     Estimates(Iterator<Row> cells, Plan plan) {
       this.cells = cells;
@@ -282,6 +305,14 @@ public final class SliceBounds {
         Row first = pending != null ? pending : cells.next();
         pending = null;
         CellRow read = plan.read();
+        if (read.contextLength(first) == HEADER) {
+          slice = new Slice(first.getAs(DIM), first.getAs(NAME), first.<Long>getAs(TRAINING));
+          sliceNumber = read.slice(first);
+          continue;
+        }
+        if (read.slice(first) != sliceNumber) {
+          throw new IllegalStateException("cells of slice " + read.slice(first) + ", which has no slice_stats row");
+        }
         SliceEvidence ev = new SliceEvidence(plan.params().pairs().size(), profiles, read);
         ev.add(first);
         while (cells.hasNext()) {
@@ -292,7 +323,7 @@ public final class SliceBounds {
           }
           ev.add(r);
         }
-        estimate(plan.slices().get(read.slice(first)), read.contextLength(first), ev, plan.params(), plan.soft(),
+        estimate(slice, read.contextLength(first), ev, plan.params(), plan.soft(),
             plan.recallLow(), (tag, row) -> ready.add(tagged(tag, row)));
       }
       return at < ready.size();
@@ -445,9 +476,9 @@ public final class SliceBounds {
    * whole corpus's audit queries: a slice whose own audit saw no similar pair uses it. Read
    * from the whole corpus's join cells alone (a few per context length).
    */
-  private static Map<Integer, Double> recallLowByLength(Dataset<Row> cells, Map<Integer, Slice> slices, CellRow read) {
-    int all = slices.entrySet().stream().filter(e -> Tables.ALL.equals(e.getValue().dim())).mapToInt(Map.Entry::getKey)
-        .findFirst().orElse(-1);
+  private static Map<Integer, Double> recallLowByLength(Dataset<Row> cells, SliceTotals.Slices slices, CellRow read) {
+    List<Row> allRow = slices.table().filter(col(DIM).equalTo(Tables.ALL)).select(SliceTotals.SLICE).collectAsList();
+    int all = allRow.isEmpty() ? -1 : allRow.get(0).getInt(0);
     Map<Integer, SliceEvidence> byLength = new TreeMap<>();
     for (Row r : cells.filter(col(CellRow.SLICE).equalTo(all).and(col(CellRow.KIND).equalTo(JaccardJoin.JOIN)))
         .collectAsList()) {

@@ -15,6 +15,7 @@ public final class CellRow implements Serializable {
   public static final String SLICE = Cells.SLICE;
   public static final String CONTEXT_LEN = Cells.CONTEXT_LEN;
   public static final String KIND = Cells.KIND;
+  public static final String VALUE = Cells.VALUE;
 
   private final int slice;
   private final int length;

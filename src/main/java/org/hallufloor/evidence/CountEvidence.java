@@ -2,9 +2,7 @@ package org.hallufloor.evidence;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -14,8 +12,8 @@ import org.hallufloor.context.Groups;
 
 /**
  * THEORY 1 and 2's exact-kernel evidence pass as one action: tokenized documents, with the
- * group rows and slice totals of {@link SliceTotals}, to the evidence cells of every (slice, c),
- * and the numbering of slices and groups those cells use. Lazy: its Spark jobs run, under
+ * slices and groups {@link SliceTotals} numbered, to the evidence cells of every (slice, c).
+ * Lazy: its Spark jobs run, under
  * {@link #JOB_GROUP}, when the estimate's first table is written.
  */
 public final class CountEvidence {
@@ -65,10 +63,10 @@ public final class CountEvidence {
   }
 
   /**
-   * The cells (see context.Cells, summed), the slices by number, the numbered groups, and
-   * the broadcasts the cells read: {@link #release} destroys them once every table is written.
+   * The cells (see context.Cells, summed), the numbered slices and groups they use, and the
+   * broadcasts the cells read: {@link #release} destroys them once every table is written.
    */
-  public record Result(Dataset<Row> cells, Map<Integer, Slice> slices, Groups groups, List<Broadcast<?>> broadcasts) {
+  public record Result(Dataset<Row> cells, SliceTotals.Slices slices, Groups groups, List<Broadcast<?>> broadcasts) {
     public void release() {
       broadcasts.forEach(Broadcast::destroy);
     }
@@ -83,29 +81,16 @@ public final class CountEvidence {
 
   private CountEvidence() {}
 
-  /**
-   * @param groups the documents' group rows (SliceTotals.groups, after capValues where set)
-   * @param sliceStats the slice_stats rows of the same groups (SliceTotals.perSlice); their order numbers the slices
-   */
-  public static Result execute(Dataset<Row> tokenized, List<Row> groups, List<Row> sliceStats, Params params) {
-    Map<String, Integer> sliceIds = new HashMap<>();
-    Map<Integer, Slice> slices = new HashMap<>();
-    for (Row r : sliceStats) {
-      int id = sliceIds.size();
-      sliceIds.put(Groups.sliceKey(r.getString(0), r.getString(1)), id);
-      slices.put(id, new Slice(r.getString(0), r.getString(1), r.getLong(2) - r.getLong(4)));
-    }
-    Groups numbered = Groups.of(groups, sliceIds);
-    Examples.Plan plan = new Examples.Plan(numbered, params.contextLengths(), params.contextSampleRate());
-    // Every document is in one group, so the groups' tokens are the corpus's.
-    long tokens = groups.stream().mapToLong(g -> g.getLong(3)).sum();
+  /** @param totals the slices and groups of the same documents (SliceTotals.of) */
+  public static Result execute(Dataset<Row> tokenized, SliceTotals.Totals totals, Params params) {
+    Examples.Plan plan = new Examples.Plan(totals.groups(), params.contextLengths(), params.contextSampleRate());
     int partitions = ExactEvidence.partitions(
-        (long) Math.ceil(tokens * params.contextLengths().size() * params.contextSampleRate()),
+        (long) Math.ceil(totals.tokens() * params.contextLengths().size() * params.contextSampleRate()),
         params.examplesPerTask(), tokenized.sparkSession().sparkContext().defaultParallelism());
     List<Broadcast<?>> broadcasts = new ArrayList<>();
     Dataset<Row> cells = ExactEvidence.cells(Examples.facts(tokenized, plan, broadcasts),
-        new ExactEvidence.Params(params.nVocab(), params.pairs(), numbered, partitions, params.fitScale(),
+        new ExactEvidence.Params(params.nVocab(), params.pairs(), totals.groups(), partitions, params.fitScale(),
             params.flushCells()), broadcasts);
-    return new Result(cells, slices, numbered, List.copyOf(broadcasts));
+    return new Result(cells, totals.slices(), totals.groups(), List.copyOf(broadcasts));
   }
 }

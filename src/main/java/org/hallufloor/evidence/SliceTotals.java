@@ -2,27 +2,36 @@ package org.hallufloor.evidence;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.hallufloor.context.Groups;
 
 /**
- * Documents and tokens per slice. One pass counts them per group of documents that share a
- * slice set and held-out flag (a few thousand groups however large the corpus); the driver
- * adds the groups up per slice, and the same groups number the facts of the evidence pass.
+ * Documents and tokens per slice, and the numbering of slices and groups the evidence passes
+ * use. One pass over the documents counts them per group (documents sharing a slice set and
+ * held-out flag); everything after it runs on the executors over the groups: the slices'
+ * totals, their numbers (slice_stats order), slices[].max-values, and the {@link Groups}
+ * directory. The driver holds counts and a path, never a row per group or per slice.
  */
 public final class SliceTotals {
   /** The slice_stats table. */
@@ -33,6 +42,9 @@ public final class SliceTotals {
       .add("tokens", DataTypes.LongType, false)
       .add("heldout_documents", DataTypes.LongType, false)
       .add("heldout_tokens", DataTypes.LongType, false);
+
+  /** The slices' number column in {@link Slices#table}, as the cells' slice column holds it. */
+  public static final String SLICE = "slice";
 
   private SliceTotals() {}
 
@@ -46,139 +58,180 @@ public final class SliceTotals {
   }
 
   /**
-   * What the slice-totals step hands on: the documents' group rows (values cut where
-   * slices[].max-values says), slice_stats rows, and the bad records that rode along.
+   * The numbered slices: {@code table} has the slice's number ({@link #SLICE}, in slice_stats
+   * order: by dimension, then value, as UTF-8 bytes) and the slice_stats columns, kept on the
+   * executors until {@link Totals#release}.
    */
-  public record Totals(List<Row> groups, List<Row> sliceStats, long badRecords) {
-    /** The documents read (bad records apart). */
-    public long documents() {
-      return groups.stream().mapToLong(g -> g.getLong(2)).sum();
+  public record Slices(Dataset<Row> table, long count) {
+    /** The slice_stats table, in slice_stats order. */
+    public Dataset<Row> stats() {
+      return table.orderBy(SLICE).select(SCHEMA.fieldNames()[0], java.util.Arrays.copyOfRange(SCHEMA.fieldNames(), 1, 6));
+    }
+
+    /** Every slice_stats row, in order: for tests and small runs; a run reads {@link #stats} as a Dataset. */
+    public List<Row> collect() {
+      return stats().collectAsList();
+    }
+
+    /** Every slice by its number, as the cells name it: for tests and small runs. */
+    public Map<Integer, CountEvidence.Slice> collectByNumber() {
+      Map<Integer, CountEvidence.Slice> out = new java.util.TreeMap<>();
+      for (Row r : table.collectAsList()) {
+        out.put(r.getInt(0), new CountEvidence.Slice(r.getString(1), r.getString(2), r.getLong(3) - r.getLong(5)));
+      }
+      return out;
+    }
+
+    /** The slice_stats rows of one dimension's value, or none. */
+    public List<Row> rows(String dim, String value) {
+      return stats().filter(col("slice_dim").equalTo(dim).and(col("slice_value").equalTo(value))).collectAsList();
     }
   }
 
-  /** The one pass over the kept documents (bad records riding along) and the driver's sums of its groups. */
-  public static Totals of(Dataset<Row> kept, Map<String, Integer> maxValues, String other) {
-    List<Row> all = groups(kept).collectAsList();
-    List<Row> documents = capValues(documentGroups(all), maxValues, other);
-    return new Totals(documents, perSlice(documents), badRecords(all));
-  }
+  /**
+   * What the slice-totals step hands on: the slices, the groups' directory, the documents and
+   * tokens read (bad records apart), and the bad records that rode along.
+   */
+  public record Totals(Slices slices, Groups groups, long documents, long tokens, long badRecords,
+      List<Dataset<Row>> kept) {
+    /** slice_stats rows: for tests and small runs (see {@link Slices#collect}). */
+    public List<Row> sliceStats() {
+      return slices.collect();
+    }
 
-  /** slice_stats rows per task when the table is written: a million slice values make 20 tasks, not one. */
-  static final int ROWS_PER_TASK = 50_000;
+    /** The kept group and slice rows go: once nothing reads the cells. */
+    public void release() {
+      kept.forEach(Dataset::unpersist);
+    }
+  }
 
   /**
-   * The slice_stats table from its rows, spread over tasks that each carry their own share, so
-   * no task's size grows with the number of slice values (a local relation ships every row in
-   * one plan). Rows stay in slice_stats order across the tasks' files.
+   * The one pass over the kept documents (bad records riding along), then the slices and groups
+   * numbered on the executors; the groups' directory is written under {@code scratch}.
+   *
+   * @param maxValues slices[].max-values per dimension: the values with most documents kept, the rest {@code other}
    */
-  public static Dataset<Row> table(org.apache.spark.sql.SparkSession spark, List<Row> sliceStats) {
-    return table(spark, sliceStats, ROWS_PER_TASK);
+  public static Totals of(Dataset<Row> kept, Map<String, Integer> maxValues, String other, String scratch) {
+    SparkSession spark = kept.sparkSession();
+    // Group and slice rows go through files in scratch, not a cache: a cached plan keeps all
+    // spark.sql.shuffle.partitions of its shuffle (adaptive execution may not coalesce it), which
+    // cost 200 tasks per job for a few hundred rows, and files read back number the same way twice.
+    String groupRows = scratch + "/group-rows";
+    groups(kept).write().mode(SaveMode.Overwrite).parquet(groupRows);
+    Dataset<Row> all = spark.read().parquet(groupRows);
+    Column good = col("slices").isNotNull();
+    Row sizes = all.agg(count(when(good, lit(1))), sum(when(good, col("documents"))), sum(when(good, col("tokens"))),
+        sum(when(good.unary_$bang(), col("documents")))).first();
+    long groupCount = sizes.getLong(0);
+    long badRecords = sizes.isNullAt(3) ? 0 : sizes.getLong(3);
+    Dataset<Row> numbered = numbered(all.filter(good), "group").persist(StorageLevel.MEMORY_AND_DISK());
+    // One row per (group, slice it counts in): a value cut by max-values counts as other, once.
+    Dataset<Row> members = capped(numbered.select(col("group"), col("heldout"), col("documents"), col("tokens"),
+        explode(col("slices")).as("s")).select(col("group"), col("heldout"), col("documents"), col("tokens"),
+        col("s.dim").as("slice_dim"), col("s.value").as("value")), maxValues, other)
+        .dropDuplicates("group", "slice_dim", "slice_value");
+    Column heldout = col("heldout");
+    Dataset<Row> perSlice = members.groupBy("slice_dim", "slice_value").agg(
+        sum("documents").as("documents"), sum("tokens").as("tokens"),
+        sum(when(heldout, col("documents")).otherwise(0L)).as("heldout_documents"),
+        sum(when(heldout, col("tokens")).otherwise(0L)).as("heldout_tokens"));
+    String sliceRows = scratch + "/slices";
+    numbered(perSlice.orderBy("slice_dim", "slice_value"), SLICE)
+        .select(col(SLICE), col("slice_dim"), col("slice_value"), col("documents").cast("bigint").as("documents"),
+            col("tokens").cast("bigint").as("tokens"), col("heldout_documents").cast("bigint").as("heldout_documents"),
+            col("heldout_tokens").cast("bigint").as("heldout_tokens"))
+        .write().mode(SaveMode.Overwrite).parquet(sliceRows);
+    Dataset<Row> slices = spark.read().parquet(sliceRows);
+    long sliceCount = slices.count();
+    String directory = scratch + "/directory";
+    writeDirectory(numbered, members, slices, directory);
+    Groups groups = Groups.at(directory, spark.sparkContext().hadoopConfiguration(), groupCount);
+    return new Totals(new Slices(slices, sliceCount), groups, sizes.isNullAt(1) ? 0 : sizes.getLong(1),
+        sizes.isNullAt(2) ? 0 : sizes.getLong(2), badRecords, List.of(numbered));
   }
 
-  static Dataset<Row> table(org.apache.spark.sql.SparkSession spark, List<Row> sliceStats, int rowsPerTask) {
-    return distributed(spark, sliceStats, SCHEMA, rowsPerTask);
+  /**
+   * Rows numbered 0, 1, ... in their order (the Dataset's partitions, then rows within each)
+   * into an int column {@code name}: zipWithIndex counts each partition in a job of its own,
+   * so nothing is gathered on the driver.
+   */
+  private static Dataset<Row> numbered(Dataset<Row> rows, String name) {
+    StructType schema = rows.schema().add(name, DataTypes.IntegerType, false);
+    JavaRDD<Row> withIndex = rows.toJavaRDD().zipWithIndex().map(t -> {
+      if (t._2() >= Integer.MAX_VALUE) {
+        throw new IllegalStateException("more than " + Integer.MAX_VALUE + " " + name + "s in one run");
+      }
+      Object[] v = new Object[t._1().size() + 1];
+      for (int i = 0; i < t._1().size(); i++) {
+        v[i] = t._1().get(i);
+      }
+      v[v.length - 1] = (int) (long) t._2();
+      return RowFactory.create(v);
+    });
+    return rows.sparkSession().createDataFrame(withIndex, schema);
   }
+
+  /**
+   * Member rows (group, heldout, documents, tokens, slice_dim, value) with {@code slice_value}:
+   * the value, or {@code other} where the dimension keeps only its top values by documents
+   * (ties by value, as UTF-8 bytes) and this one is not among them.
+   */
+  static Dataset<Row> capped(Dataset<Row> members, Map<String, Integer> maxValues, String other) {
+    if (maxValues.isEmpty()) {
+      return members.withColumn("slice_value", col("value"));
+    }
+    List<Column> limits = new ArrayList<>();
+    maxValues.forEach((dim, n) -> {
+      limits.add(lit(dim));
+      limits.add(lit(n));
+    });
+    Column limit = element_at(org.apache.spark.sql.functions.map(limits.toArray(new Column[0])), col("slice_dim"));
+    Dataset<Row> cut = members.filter(col("slice_dim").isin(maxValues.keySet().toArray()))
+        .groupBy("slice_dim", "value").agg(sum("documents").as("value_documents"))
+        .withColumn("rank", row_number().over(Window.partitionBy("slice_dim")
+            .orderBy(col("value_documents").desc(), col("value").asc())))
+        .filter(col("rank").gt(limit))
+        .select(col("slice_dim").as("cut_dim"), col("value").as("cut_value"));
+    // The cut values carry names of their own: cut is derived from members, and a self-join
+    // by shared column references is ambiguous to Spark.
+    return members.join(cut, col("slice_dim").equalTo(col("cut_dim")).and(col("value").equalTo(col("cut_value"))),
+            "left_outer")
+        .select(col("group"), col("heldout"), col("documents"), col("tokens"), col("slice_dim"), col("value"),
+            when(col("cut_dim").isNotNull(), lit(other)).otherwise(col("value")).as("slice_value"));
+  }
+
+  /**
+   * The groups' directory ({@link Groups#DIRECTORY}) written by the executors to {@code path}:
+   * each group's hash (of its documents' own slices), number, flag and slice numbers.
+   */
+  private static void writeDirectory(Dataset<Row> numbered, Dataset<Row> members, Dataset<Row> slices, String path) {
+    Dataset<Row> sliceIds = members.join(slices.select(col(SLICE), col("slice_dim"), col("slice_value")),
+        scala.collection.JavaConverters.asScalaBuffer(List.of("slice_dim", "slice_value")).toSeq())
+        .groupBy("group").agg(org.apache.spark.sql.functions.collect_list(SLICE).as("ids"));
+    Dataset<Row> directory = numbered.select("group", "heldout", "slices").join(sliceIds, "group")
+        .map((org.apache.spark.api.java.function.MapFunction<Row, Row>) SliceTotals::entry, Encoders.row(Groups.DIRECTORY));
+    // Two groups with one hash (about 10^-7 with 10^6 groups) fail the first task that loads
+    // the directory, naming the hash (Groups.Directory), rather than cost every run a check.
+    directory.write().mode(SaveMode.Overwrite).parquet(path);
+  }
+
+  private static Row entry(Row r) {
+    int[] numbers = r.<Integer>getList(r.fieldIndex("ids")).stream().mapToInt(Integer::intValue).toArray();
+    boolean isHeldout = r.getBoolean(r.fieldIndex("heldout"));
+    return Groups.entry(Groups.hash(r.getList(r.fieldIndex("slices")), isHeldout), r.getInt(r.fieldIndex("group")),
+        isHeldout, numbers);
+  }
+
+  /** Suffix-kernel root cells per task (see {@link #distributed}). */
+  static final int ROWS_PER_TASK = 50_000;
 
   /**
    * Rows made on the driver (one or a few per slice) as a Dataset whose tasks each carry their
    * own share, in order: a local relation would ship every row in one task's plan.
    */
-  static Dataset<Row> distributed(org.apache.spark.sql.SparkSession spark, List<Row> rows, StructType schema,
-      int rowsPerTask) {
+  static Dataset<Row> distributed(SparkSession spark, List<Row> rows, StructType schema, int rowsPerTask) {
     int tasks = Math.max(1, (rows.size() + rowsPerTask - 1) / rowsPerTask);
     return spark.createDataFrame(org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
         .parallelize(rows, tasks), schema);
-  }
-
-  /** The bad records among the group rows: they ride along without slices (see Documents.SCHEMA). */
-  public static long badRecords(List<Row> groups) {
-    return groups.stream().filter(g -> g.isNullAt(0)).mapToLong(g -> g.getLong(2)).sum();
-  }
-
-  /** The group rows of documents, without the bad records' row. */
-  public static List<Row> documentGroups(List<Row> groups) {
-    return groups.stream().filter(g -> !g.isNullAt(0)).toList();
-  }
-
-  /** A group's slices: (dim, value) structs, as the documents stage makes them. */
-  private static final org.apache.spark.sql.types.ArrayType SLICES = DataTypes.createArrayType(new StructType()
-      .add("dim", DataTypes.StringType, false).add("value", DataTypes.StringType, false), false);
-
-  /** Group rows with each document's own slices beside the rewritten ones (see Groups.DOCUMENT_SLICES). */
-  public static final StructType CAPPED_GROUPS = new StructType()
-      .add("slices", SLICES, false)
-      .add("heldout", DataTypes.BooleanType, false)
-      .add("documents", DataTypes.LongType, false)
-      .add("tokens", DataTypes.LongType, false)
-      .add(Groups.DOCUMENT_SLICES, SLICES, false);
-
-  /**
-   * Group rows with every dimension of {@code maxValues} cut to its values with most documents
-   * (ties by value, as UTF-8 bytes), the rest renamed {@code other}: the slices a dashboard's
-   * top-N wants, every document still counted once per dimension. Groups keep their own
-   * numbers, so documents find theirs by their own slices.
-   */
-  public static List<Row> capValues(List<Row> groups, Map<String, Integer> maxValues, String other) {
-    if (maxValues.isEmpty()) {
-      return groups;
-    }
-    Map<List<String>, Long> documents = new java.util.HashMap<>();
-    for (Row g : groups) {
-      for (Object o : g.getList(0)) {
-        Row s = (Row) o;
-        if (maxValues.containsKey(s.getString(0))) {
-          documents.merge(List.of(s.getString(0), s.getString(1)), g.getLong(2), Long::sum);
-        }
-      }
-    }
-    Map<String, List<List<String>>> byDim = new java.util.HashMap<>();
-    documents.keySet().forEach(k -> byDim.computeIfAbsent(k.get(0), d -> new ArrayList<>()).add(k));
-    java.util.Set<List<String>> kept = new java.util.HashSet<>();
-    byDim.forEach((dim, values) -> {
-      values.sort(Comparator.<List<String>>comparingLong(documents::get).reversed()
-          .thenComparing(k -> utf8(k.get(1)), Arrays::compareUnsigned));
-      kept.addAll(values.subList(0, Math.min(values.size(), maxValues.get(dim))));
-    });
-    List<Row> out = new ArrayList<>(groups.size());
-    for (Row g : groups) {
-      List<Object> own = g.getList(0);
-      Row[] rewritten = new Row[own.size()];
-      for (int i = 0; i < rewritten.length; i++) {
-        Row s = (Row) own.get(i);
-        boolean cut = maxValues.containsKey(s.getString(0)) && !kept.contains(List.of(s.getString(0), s.getString(1)));
-        rewritten[i] = cut ? org.apache.spark.sql.RowFactory.create(s.getString(0), other) : s;
-      }
-      out.add(new GenericRowWithSchema(new Object[] {scala.collection.JavaConverters.asScalaBuffer(
-          Arrays.asList(rewritten)).toSeq(), g.getBoolean(1), g.getLong(2), g.getLong(3),
-          scala.collection.JavaConverters.asScalaBuffer(own).toSeq()}, CAPPED_GROUPS));
-    }
-    return out;
-  }
-
-  /** Group rows (see {@link #groups}) to slice_stats rows, ordered by dimension and value as UTF-8 bytes. */
-  public static List<Row> perSlice(List<Row> groups) {
-    Map<List<String>, long[]> totals = new LinkedHashMap<>();
-    for (Row g : groups) {
-      boolean heldout = g.getBoolean(1);
-      long documents = g.getLong(2);
-      long tokens = g.getLong(3);
-      for (Object o : g.getList(0)) {
-        Row s = (Row) o;
-        long[] t = totals.computeIfAbsent(List.of(s.getString(0), s.getString(1)), k -> new long[4]);
-        t[0] += documents;
-        t[1] += tokens;
-        t[2] += heldout ? documents : 0;
-        t[3] += heldout ? tokens : 0;
-      }
-    }
-    List<Row> rows = new ArrayList<>();
-    totals.forEach((k, t) -> rows.add(new GenericRowWithSchema(new Object[] {k.get(0), k.get(1), t[0], t[1], t[2], t[3]}, SCHEMA)));
-    rows.sort(Comparator.<Row, byte[]>comparing(r -> utf8(r.getString(0)), Arrays::compareUnsigned)
-        .thenComparing(r -> utf8(r.getString(1)), Arrays::compareUnsigned));
-    return rows;
-  }
-
-  private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -111,31 +111,36 @@ public final class SuffixEvidence {
     return Cells.sum(cells.union(SliceTotals.distributed(spark, roots, CELLS, SliceTotals.ROWS_PER_TASK)));
   }
 
-  /** |D| per (slice, c): training examples, from document lengths (a slice of held-out documents has none). */
+  /**
+   * |D| per (slice, c): training examples, from document lengths (a slice of held-out documents
+   * has none), summed on the executors; the driver holds a number per (slice, c), which the
+   * root cells need (README, real size: the suffix kernel's one per-slice map).
+   */
   private static Map<List<Integer>, Long> examples(Dataset<Row> tokenized, Params params) {
     Map<List<Integer>, Long> out = new HashMap<>();
-    List<Row> perGroup = tokenized.select("slices", "heldout", "ids")
+    List<Row> perSlice = tokenized.select("slices", "heldout", "ids")
         .flatMap((FlatMapFunction<Row, Row>) doc -> {
-          int group = params.groups().id(doc.getList(0), doc.getBoolean(1));
-          int n = doc.getList(2).size();
           List<Row> rows = new ArrayList<>();
-          for (int c : params.contextLengths()) {
-            rows.add(RowFactory.create(group, c, (long) Math.max(0, n - c)));
+          if (doc.getBoolean(1)) {
+            return rows.iterator();
+          }
+          int group = params.groups().id(doc.getList(0), false);
+          int n = doc.getList(2).size();
+          for (int slice : params.groups().slices(group)) {
+            for (int c : params.contextLengths()) {
+              rows.add(RowFactory.create(slice, c, (long) Math.max(0, n - c)));
+            }
           }
           return rows.iterator();
-        }, Encoders.row(new StructType().add("grp", DataTypes.IntegerType).add("c", DataTypes.IntegerType)
+        }, Encoders.row(new StructType().add("slice", DataTypes.IntegerType).add("c", DataTypes.IntegerType)
             .add("n", DataTypes.LongType)))
-        .groupBy("grp", "c").agg(sum("n"))
+        .groupBy("slice", "c").agg(sum("n"))
         .collectAsList();
-    for (Row r : perGroup) {
-      if (params.groups().heldout(r.getInt(0))) {
-        continue;
-      }
-      for (int slice : params.groups().slices(r.getInt(0))) {
-        out.merge(List.of(slice, r.getInt(1)), r.getLong(2), Long::sum);
+    for (Row r : perSlice) {
+      if (r.getLong(2) > 0) {
+        out.put(List.of(r.getInt(0), r.getInt(1)), r.getLong(2));
       }
     }
-    out.values().removeIf(d -> d == 0);
     return out;
   }
 

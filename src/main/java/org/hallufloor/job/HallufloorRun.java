@@ -69,8 +69,14 @@ public final class HallufloorRun {
    * What a finished run reports, for callers and tests: {@code invariantViolations} holds the
    * first violations found, {@code invariantViolationCount} counts all of them.
    */
-  public record Result(long documents, long badRecords, List<Row> sliceStats, List<String> invariantViolations,
-      long invariantViolationCount, RunOutput output) {}
+  public record Result(long documents, long badRecords, List<String> invariantViolations,
+      long invariantViolationCount, RunOutput output) {
+    /** The committed slice_stats rows, in slice_stats order (read back: the run holds them on no driver). */
+    public List<Row> sliceStats() {
+      return output.readRun(SLICE_STATS).select("slice_dim", "slice_value", "documents", "tokens", "heldout_documents",
+          "heldout_tokens").orderBy("slice_dim", "slice_value").collectAsList();
+    }
+  }
 
   /** Runs under the run id's lock: a second run of the same id at the same time is refused (RunLock). */
   public Result run() {
@@ -90,14 +96,14 @@ public final class HallufloorRun {
   private Result runStages() {
     RunOutput output = new RunOutput(spark, settings.output(), settings.runId());
     Dataset<Row> kept = null;
+    SliceTotals.Totals totals = null;
     SliceBounds.Result estimate = null;
     try {
       kept = tokenize(readDocuments());
       step(READ, "THEORY 1 and 6: documents read, sliced, split and tokenized; bad records and slice totals counted");
-      SliceTotals.Totals totals = SliceTotals.of(kept, StageParams.maxValues(settings), SliceSpec.OTHER);
+      totals = SliceTotals.of(kept, StageParams.maxValues(settings), SliceSpec.OTHER, output.scratch("groups"));
       stageBadRecords(kept, totals.badRecords(), output);
-      List<Row> sliceStats = totals.sliceStats();
-      Row all = allSlice(sliceStats);
+      Row all = allSlice(totals.slices());
       long documentCount = all.getLong(2);
       long tokens = all.getLong(3);
       if (documentCount == all.getLong(4)) {
@@ -110,7 +116,7 @@ public final class HallufloorRun {
       // The evidence pass and the estimate are lazy until their first table is written.
       step(EVIDENCE, "THEORY 1-3 and 5: evidence per context, then spectra, k and bounds per slice and c");
       // Bad records ride along in the kept rows with no ids; every later stage reads documents only.
-      estimate = estimate(kept.filter(col("bad").isNull()), totals.groups(), sliceStats, tokens);
+      estimate = estimate(kept.filter(col("bad").isNull()), totals, tokens);
       output.stage(SLICE_BOUNDS, estimate.sliceBounds());
       progress.done("counted evidence and bounds", tokens, "tokens");
       step(TABLES, "the run's tables staged and committed");
@@ -122,19 +128,27 @@ public final class HallufloorRun {
       output.stage(EVIDENCE_HISTOGRAM, estimate.evidenceHistogram());
       output.stage(SIMILARITY_JOIN, estimate.similarityJoin());
       output.stage(FITTED_SCALE, estimate.fittedScale());
-      output.stage(SLICE_STATS, SliceTotals.table(spark, sliceStats));
+      output.stage(SLICE_STATS, totals.slices().stats());
       output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null, violationCount),
           version()));
       List<RunOutput.Committed> committed = output.commit();
       new ShowRun(spark, settings, out).show(new ShowRun.Facts(startedAt, listing.files().size(), listing.bytes(),
-          documentCount, tokens, badRecords), sliceStats, estimate, committed);
-      return new Result(documentCount, badRecords, sliceStats, violations, violationCount, output);
+          documentCount, tokens, badRecords), totals.slices(), estimate, committed);
+      return new Result(documentCount, badRecords, violations, violationCount, output);
     } finally {
       if (estimate != null) {
         estimate.release();
       }
+      if (totals != null) {
+        totals.release();
+      }
       if (kept != null) {
         kept.unpersist();
+      }
+      try {
+        output.dropScratch();
+      } catch (java.io.UncheckedIOException e) {
+        LOG.warn("{}", e.getMessage());
       }
     }
   }
@@ -197,19 +211,18 @@ public final class HallufloorRun {
   }
 
   /** Tokenized documents to the estimate's tables: exact evidence, then a soft kernel's where one is set. */
-  private SliceBounds.Result estimate(Dataset<Row> tokenized, List<Row> groups, List<Row> sliceStats, long tokens) {
+  private SliceBounds.Result estimate(Dataset<Row> tokenized, SliceTotals.Totals totals, long tokens) {
     int nVocab = StageParams.vocabularySize(settings);
     SliceBounds.Params params = StageParams.estimate(settings, nVocab);
-    CountEvidence.Result evidence = CountEvidence.execute(tokenized, groups, sliceStats,
-        StageParams.evidence(settings, nVocab));
+    CountEvidence.Result evidence = CountEvidence.execute(tokenized, totals, StageParams.evidence(settings, nVocab));
     SliceBounds.Result exact = SliceBounds.compute(spark, evidence.slices(), evidence.cells(), params)
         .alsoReleasing(evidence::release);
     return SoftKernel.estimate(spark, settings, tokenized, evidence, params, progress, tokens)
         .map(exact::union).orElse(exact);
   }
 
-  private static Row allSlice(List<Row> sliceStats) {
-    return sliceStats.stream().filter(r -> Documents.ALL.equals(r.getString(0))).findFirst()
+  private static Row allSlice(SliceTotals.Slices slices) {
+    return slices.rows(Documents.ALL, Documents.ALL).stream().findFirst()
         .orElseThrow(() -> new BadInputException("no documents were read: every record of the input was bad or empty"));
   }
 

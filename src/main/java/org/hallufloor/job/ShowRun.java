@@ -14,7 +14,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.hallufloor.config.Settings;
-import org.hallufloor.context.Groups;
+import org.hallufloor.corpus.Documents;
+import org.hallufloor.evidence.SliceTotals;
 import org.hallufloor.corpus.BadRecordPolicy;
 import org.hallufloor.estimate.SliceBounds;
 import org.hallufloor.output.RunOutput;
@@ -43,8 +44,8 @@ final class ShowRun {
     this.out = out;
   }
 
-  void show(Facts facts, List<Row> sliceStats, SliceBounds.Result estimate, List<RunOutput.Committed> committed) {
-    List<Row> shownSlices = RunSummary.shown(sliceStats);
+  void show(Facts facts, SliceTotals.Slices slices, SliceBounds.Result estimate, List<RunOutput.Committed> committed) {
+    List<Row> shownSlices = RunSummary.shown(candidates(slices));
     // One read of the kept rows: the first configured pair's rows, and the occurrence rows at
     // the fitted scale (THEORY 5) with its table's rows.
     List<Row> shownBounds = shown(estimate.sliceBounds(), shownSlices).filter(col("kernel").equalTo(HallufloorRun.EXACT)
@@ -56,7 +57,7 @@ final class ShowRun {
         .collectAsList();
     RunSummary.print(out, "Run " + settings.runId() + " committed (" + settings.tokenizer() + ", beta_s = "
         + settings.betaS().get(0) + ", T = " + settings.temperatures().get(0) + "):",
-        committed.stream().map(Object::toString).toList(), shownSlices, sliceStats.size(), firstPair);
+        committed.stream().map(Object::toString).toList(), shownSlices, slices.count(), firstPair);
     printBadRecords(facts.badRecords(), committed);
     RunSummary.printFitted(out, fits, fittedBounds);
     if (settings.report()) {
@@ -64,9 +65,25 @@ final class ShowRun {
     }
   }
 
+  /**
+   * The slice_stats rows {@link RunSummary#shown} may pick, in order: every row of the whole
+   * corpus and the scaling fractions, and the others with most documents (ties in slice_stats
+   * order, as its stable sort breaks them), a bounded read whatever the number of slices.
+   */
+  static List<Row> candidates(SliceTotals.Slices slices) {
+    if (slices.count() <= RunSummary.MAX_SHOWN) {
+      return slices.collect();
+    }
+    Dataset<Row> t = slices.table();
+    Column fixed = col("slice_dim").isin(Documents.ALL, Documents.SCALING);
+    return t.filter(fixed).union(t.filter(org.apache.spark.sql.functions.not(fixed))
+            .orderBy(col("documents").desc(), col(SliceTotals.SLICE)).limit(RunSummary.MAX_SHOWN))
+        .orderBy(SliceTotals.SLICE).drop(SliceTotals.SLICE).collectAsList();
+  }
+
   /** The rows of a table that belong to the slices the summary and the report show. */
   private static Dataset<Row> shown(Dataset<Row> table, List<Row> shownSlices) {
-    Object[] keys = shownSlices.stream().map(r -> Groups.sliceKey(r.getString(0), r.getString(1))).toArray();
+    Object[] keys = shownSlices.stream().map(r -> r.getString(0) + "\u0000" + r.getString(1)).toArray();
     return table.filter(concat(col("slice_dim"), lit("\u0000"), col("slice_value")).isin(keys));
   }
 

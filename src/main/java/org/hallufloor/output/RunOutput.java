@@ -124,6 +124,31 @@ public final class RunOutput {
     return new Path(new Path(new Path(root, "_staging"), partition(runId)), attempt);
   }
 
+  /**
+   * A folder for this attempt's working files that are not tables (the groups' directory): it
+   * outlives the commit, since rows kept after it may be recomputed from it, and goes with
+   * {@link #dropScratch}.
+   */
+  public String scratch(String name) {
+    return new Path(scratchRoot(), name).toString();
+  }
+
+  /** Removes this attempt's scratch folder, and the staging folders left empty. */
+  public void dropScratch() {
+    try {
+      FileSystem fs = root.getFileSystem(hadoopConf());
+      fs.delete(scratchRoot(), true);
+      deleteIfEmpty(fs, scratchRoot().getParent());
+      deleteIfEmpty(fs, scratchRoot().getParent().getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove the scratch folder " + scratchRoot() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Path scratchRoot() {
+    return new Path(stagingRoot().getParent(), attempt + "-scratch");
+  }
+
   /** Writes {@code rows} (without a run_id column: the commit adds it) to staging. */
   public void stage(String table, Dataset<Row> rows) {
     Path target = new Path(stagingRoot(), table);

@@ -47,7 +47,7 @@ public final class RunSummary {
    * @param slices how many slices the run has in all
    * @param bounds slice_bounds rows of one (beta_S, T) pair, of the shown slices
    */
-  public static void print(PrintStream out, String title, List<String> committed, List<Row> shownSlices, int slices,
+  public static void print(PrintStream out, String title, List<String> committed, List<Row> shownSlices, long slices,
       List<Row> bounds) {
     out.println();
     out.println(title);

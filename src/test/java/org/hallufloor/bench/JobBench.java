@@ -117,11 +117,12 @@ public final class JobBench {
     spark.sparkContext().addSparkListener(totals);
     HallufloorRun.Result r = new HallufloorRun(spark, settings, System.err, false).run();
     long t2 = System.nanoTime();
-    long tokens = r.sliceStats().stream().filter(s -> Documents.ALL.equals(s.getString(0))).mapToLong(s -> s.getLong(3))
+    List<Row> sliceStats = r.sliceStats();
+    long tokens = sliceStats.stream().filter(s -> Documents.ALL.equals(s.getString(0))).mapToLong(s -> s.getLong(3))
         .sum();
     spark.stop();
     return String.format(Locale.ROOT, "seconds=%.2f start=%.2f tokens=%d documents=%d slices=%d shuffle_mb=%.0f tasks=%d",
-        (t2 - t1) / 1e9, (t1 - t0) / 1e9, tokens, r.documents(), r.sliceStats().size(), totals.shuffleBytes / 1e6,
+        (t2 - t1) / 1e9, (t1 - t0) / 1e9, tokens, r.documents(), sliceStats.size(), totals.shuffleBytes / 1e6,
         totals.tasks);
   }
 
@@ -193,15 +194,14 @@ public final class JobBench {
   /** The job's evidence cells of the kinds the plain version counts, by slice name. */
   private static List<Row> jobSpectra(Settings settings, Dataset<Row> documents) {
     Dataset<Row> tokenized = Tokenize.tokenize(documents, TokenizerSpec.of(settings.tokenizer())).cache();
-    List<Row> groups = SliceTotals.groups(tokenized).collectAsList();
-    List<Row> sliceStats = SliceTotals.perSlice(groups);
+    SliceTotals.Totals totals = org.hallufloor.testing.Stages.totals(tokenized);
     int nVocab = Tokenizers.get(TokenizerSpec.of(settings.tokenizer())).vocabularySize();
-    CountEvidence.Result evidence = CountEvidence.execute(tokenized, groups, sliceStats,
+    CountEvidence.Result evidence = CountEvidence.execute(tokenized, totals,
         StageParams.evidence(settings, nVocab));
     List<Row> cells = evidence.cells()
         .filter(col("kind").isin(PlainCounts.KINDS.stream().map(Kinds.NAMES::indexOf).toArray()).and(col("contexts").gt(0)))
         .collectAsList();
-    Map<Integer, CountEvidence.Slice> slices = evidence.slices();
+    Map<Integer, CountEvidence.Slice> slices = evidence.slices().collectByNumber();
     List<Row> out = new ArrayList<>();
     for (Row c : cells) {
       CountEvidence.Slice s = slices.get(c.getInt(0));

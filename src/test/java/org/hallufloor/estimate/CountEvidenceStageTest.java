@@ -62,12 +62,14 @@ class CountEvidenceStageTest extends SparkTestBase {
         "hallufloor.beta-s=" + BETAS, "hallufloor.temperatures=" + TEMPERATURES);
 
     Dataset<Row> tokenized = Stages.documents(spark(), settings).cache();
-    List<Row> groups = SliceTotals.documentGroups(SliceTotals.groups(tokenized).collectAsList());
+    SliceTotals.Totals totals = org.hallufloor.testing.Stages.totals(tokenized);
     CountEvidence.Params params = StageParams.evidence(settings, SecondMethod.N_V);
-    CountEvidence.Result result = CountEvidence.execute(tokenized, groups, SliceTotals.perSlice(groups),
+    CountEvidence.Result result = CountEvidence.execute(tokenized, totals,
         flushCells == 0 ? params : params.withFlushCells(flushCells));
     List<Row> cells = result.cells().collectAsList();
+    Map<Integer, CountEvidence.Slice> slices = result.slices().collectByNumber();
     result.release();
+    totals.release();
     tokenized.unpersist();
 
     Map<String, Map<Integer, SecondMethod.Counts>> loop = SecondMethod.count(docs, d -> "doc-" + d.line(),
@@ -76,7 +78,7 @@ class CountEvidenceStageTest extends SparkTestBase {
     Map<String, Map<Long, List<Long>>> spectra = new TreeMap<>();
     Map<String, Double> perPair = new TreeMap<>();
     for (Row r : cells) {
-      CountEvidence.Slice s = result.slices().get(r.getInt(0));
+      CountEvidence.Slice s = slices.get(r.getInt(0));
       String key = s.dim() + "=" + s.value() + " " + r.getInt(1);
       int kind = r.getInt(2);
       if (kind == Kinds.EVIDENCE) {

@@ -8,9 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.hallufloor.output.RunOutput;
 import org.hallufloor.testing.Europarl;
@@ -24,58 +22,76 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The slice-totals stage and the table writer alone, on 300 real Europarl documents sliced by
- * year and by title (about 300 slice values): slice_stats against a plain count of the
- * documents, then written through RunOutput in tasks of at most 7 rows each (what a million
- * slice values get at 50,000), committed and read back whole.
+ * year and by title (about 300 slice values, a group per title): slice_stats against a plain
+ * count of the documents, the groups' directory against each document's own slices, and the
+ * table computed on the executors, written through RunOutput, committed and read back whole.
  */
 class SliceStatsTableTest extends SparkTestBase {
   private static final int DOCS = 300;
-  private static final int ROWS_PER_TASK = 7;
 
   @TempDir Path dir;
 
   @Test
-  void sliceStatsMatchAPlainCountAndAreWrittenInBoundedTasks() {
+  void sliceStatsAndGroupsMatchAPlainCountAndAreWrittenFromTheExecutors() {
     List<Europarl.Doc> docs = Europarl.first(DOCS);
     List<String> lines = new ArrayList<>();
     for (Europarl.Doc d : docs) {
       lines.add("doc-" + d.line() + "\t" + d.title() + "\t" + d.date() + "\t" + d.body());
     }
     Path shard = Shards.writeLines(dir.resolve("europarl-300.txt"), lines);
-    List<Row> stats = Stages.slices(spark(), Runs.settings("jobs/europarl-sample.conf", dir.resolve("unused"),
+    org.hallufloor.config.Settings settings = Runs.settings("jobs/europarl-sample.conf", dir.resolve("unused"),
         "hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.input.text-columns=[id, title, date, body]",
         "hallufloor.input.id-field=id", "hallufloor.tokenizer=bytes", "hallufloor.scaling-fractions=[]",
-        "hallufloor.heldout-fraction=0.0",
-        "hallufloor.slices=[{name=year, field=date, transform=year}, {name=title, field=title, transform=none}]"))
-        .sliceStats();
+        "hallufloor.heldout-fraction=0.2",
+        "hallufloor.slices=[{name=year, field=date, transform=year}, {name=title, field=title, transform=none}]");
+    Dataset<Row> documents = Stages.documents(spark(), settings).cache();
+    SliceTotals.Totals totals = Stages.totals(documents);
+    List<Row> stats = totals.sliceStats();
 
-    // Second method: documents and UTF-8 bytes (the bytes tokenizer's tokens) per slice, by a loop.
+    // Second method for the groups' directory: every document, found by its own slices, gets
+    // back those slices' numbers and its held-out flag (the directory is read as a task reads it).
+    Map<Integer, CountEvidence.Slice> byNumber = totals.slices().collectByNumber();
+    org.hallufloor.context.Groups groups = totals.groups();
+    for (Row d : documents.filter("bad IS NULL").select("slices", "heldout").collectAsList()) {
+      List<Row> own = d.getList(0);
+      int g = groups.id(own, d.getBoolean(1));
+      assertEquals(d.getBoolean(1), groups.heldout(g));
+      java.util.Set<String> named = new java.util.TreeSet<>();
+      for (int s : groups.slices(g)) {
+        named.add(byNumber.get(s).dim() + "=" + byNumber.get(s).value());
+      }
+      java.util.Set<String> expectedNames = new java.util.TreeSet<>();
+      own.forEach(o -> expectedNames.add(o.getString(0) + "=" + o.getString(1)));
+      assertEquals(expectedNames, named);
+    }
+    Assertions.assertTrue(groups.size() > 100, "a group per title: " + groups.size());
+
+    // The held-out flag as the documents stage drew it (by document id); the counts are the loop's own.
+    java.util.Set<String> heldoutIds = new java.util.HashSet<>();
+    documents.filter("heldout").select("doc_id").collectAsList().forEach(r -> heldoutIds.add(r.getString(0)));
     Map<String, long[]> expected = new TreeMap<>();
     for (Europarl.Doc d : docs) {
       long bytes = d.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      boolean heldout = heldoutIds.contains("doc-" + d.line());
       for (String key : List.of("all=all", "year=" + d.date().substring(0, 4), "title=" + d.title())) {
-        long[] t = expected.computeIfAbsent(key, k -> new long[2]);
+        long[] t = expected.computeIfAbsent(key, k -> new long[4]);
         t[0]++;
         t[1] += bytes;
+        t[2] += heldout ? 1 : 0;
+        t[3] += heldout ? bytes : 0;
       }
     }
     Map<String, long[]> actual = new TreeMap<>();
-    stats.forEach(r -> actual.put(r.getString(0) + "=" + r.getString(1), new long[] {r.getLong(2), r.getLong(3)}));
+    stats.forEach(r -> actual.put(r.getString(0) + "=" + r.getString(1),
+        new long[] {r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5)}));
     assertEquals(expected.keySet(), actual.keySet());
     expected.forEach((k, v) -> Assertions.assertArrayEquals(v, actual.get(k), k));
-    Assertions.assertTrue(stats.size() > 10 * ROWS_PER_TASK, "enough slices for many tasks: " + stats.size());
+    Assertions.assertTrue(heldoutIds.size() > 20 && heldoutIds.size() < DOCS - 20, "held out: " + heldoutIds.size());
 
-    Dataset<Row> table = SliceTotals.table(spark(), stats, ROWS_PER_TASK);
-    List<Integer> perTask = table.mapPartitions((MapPartitionsFunction<Row, Integer>) rows -> {
-      int n = 0;
-      while (rows.hasNext()) {
-        rows.next();
-        n++;
-      }
-      return List.of(n).iterator();
-    }, Encoders.INT()).collectAsList();
-    assertEquals((stats.size() + ROWS_PER_TASK - 1) / ROWS_PER_TASK, perTask.size(), "tasks");
-    Assertions.assertTrue(perTask.stream().allMatch(n -> n <= ROWS_PER_TASK), perTask.toString());
+    Dataset<Row> table = totals.slices().stats();
+    // Rows made on the driver would be a LocalTableScan shipped in one task's plan.
+    String plan = table.queryExecution().executedPlan().toString();
+    Assertions.assertFalse(plan.contains("LocalTableScan"), plan);
 
     RunOutput output = new RunOutput(spark(), dir.resolve("out").toString(), "r1");
     output.stage("slice_stats", table);
@@ -83,6 +99,8 @@ class SliceStatsTableTest extends SparkTestBase {
         "SUCCEEDED", java.time.Instant.now(), java.time.Instant.now(), "{}", 1L, 1L, (long) DOCS, 0L, "bytes", null, 0L),
         "test"));
     output.commit();
+    totals.release();
+    documents.unpersist();
     Comparator<Row> byKey = Comparator.comparing((Row r) -> r.getString(0)).thenComparing(r -> r.getString(1));
     List<Row> back = new ArrayList<>(spark().read().parquet(output.location("slice_stats").toString())
         .select("slice_dim", "slice_value", "documents", "tokens", "heldout_documents", "heldout_tokens")

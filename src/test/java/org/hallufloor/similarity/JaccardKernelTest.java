@@ -225,10 +225,9 @@ class JaccardKernelTest extends SparkTestBase {
     Settings settings = Runs.settings("jobs/europarl-sample.conf", dir.resolve("unused"), overrides.toArray(new String[0]));
     Dataset<Row> tokenized = Stages.documents(spark(), settings).filter("bad IS NULL").cache();
     kept.add(tokenized);
-    List<Row> groups = SliceTotals.documentGroups(SliceTotals.groups(tokenized).collectAsList());
+    SliceTotals.Totals totals = org.hallufloor.testing.Stages.totals(tokenized);
     int nVocab = StageParams.vocabularySize(settings);
-    CountEvidence.Result evidence = CountEvidence.execute(tokenized, groups, SliceTotals.perSlice(groups),
-        StageParams.evidence(settings, nVocab));
+    CountEvidence.Result evidence = CountEvidence.execute(tokenized, totals, StageParams.evidence(settings, nVocab));
     SliceBounds.Result soft = SoftKernel.estimate(spark(), settings, tokenized, evidence,
         StageParams.estimate(settings, nVocab), new Progress(System.out, false), 0).orElseThrow();
     released.add(soft);

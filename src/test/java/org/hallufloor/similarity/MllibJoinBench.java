@@ -77,10 +77,7 @@ public final class MllibJoinBench {
       docs.add(RowFactory.create(List.of(all), false, java.util.Arrays.stream(ids).boxed().toArray(Integer[]::new)));
     }
     // One group: every document in the whole-corpus slice, none held out.
-    StructType groupSchema = new StructType().add("slices", docSchema.apply("slices").dataType())
-        .add("heldout", DataTypes.BooleanType);
-    Groups groups = Groups.of(spark.createDataFrame(List.of(RowFactory.create(List.of(all), false)), groupSchema)
-        .collectAsList(), Map.of(Groups.sliceKey("all", "all"), 0));
+    Groups groups = Groups.inMemory(List.of(Groups.entry(Groups.hash(List.of(all), false), 0, false, new int[] {0})));
     Dataset<Row> tokenized = spark.createDataFrame(docs, docSchema).repartition(spark.sparkContext().defaultParallelism());
     Dataset<Row> sets = ContextSets.of(tokenized, groups, List.of(c), new java.util.ArrayList<>()).persist(StorageLevel.MEMORY_AND_DISK());
     long setCount = sets.count();

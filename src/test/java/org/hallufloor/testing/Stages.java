@@ -36,13 +36,30 @@ public final class Stages {
 
   /** slice_stats rows (before slices[].max-values), documents read and bad records. */
   public static SliceTotals.Totals slices(SparkSession spark, Settings settings) {
-    return SliceTotals.of(documents(spark, settings), Map.of(), SliceSpec.OTHER);
+    return SliceTotals.of(documents(spark, settings), Map.of(), SliceSpec.OTHER, scratch());
+  }
+
+  /** The slice totals of tokenized documents (bad records apart or riding along), numbered as a run numbers them. */
+  public static SliceTotals.Totals totals(Dataset<Row> tokenized) {
+    return SliceTotals.of(tokenized, Map.of(), SliceSpec.OTHER, scratch());
+  }
+
+  /** A fresh folder for a stage's working files (the groups' directory), removed when the JVM exits. */
+  public static String scratch() {
+    try {
+      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("hallufloor-scratch");
+      dir.toFile().deleteOnExit();
+      return dir.resolve("groups").toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** The exact estimate's rows and the slice totals they came from; {@link #release} when read. */
   public record Estimate(SliceBounds.Result result, SliceTotals.Totals totals, Dataset<Row> kept) {
     public void release() {
       result.release();
+      totals.release();
       kept.unpersist();
     }
   }
@@ -50,10 +67,10 @@ public final class Stages {
   /** Read, tokenize (kept, as a run keeps it), slice totals with slices[].max-values, evidence, estimate. */
   public static Estimate estimate(SparkSession spark, Settings settings) {
     Dataset<Row> kept = documents(spark, settings).cache();
-    SliceTotals.Totals totals = SliceTotals.of(kept, StageParams.maxValues(settings), SliceSpec.OTHER);
+    SliceTotals.Totals totals = SliceTotals.of(kept, StageParams.maxValues(settings), SliceSpec.OTHER, scratch());
     int nVocab = StageParams.vocabularySize(settings);
-    CountEvidence.Result evidence = CountEvidence.execute(kept.filter(col("bad").isNull()), totals.groups(),
-        totals.sliceStats(), StageParams.evidence(settings, nVocab));
+    CountEvidence.Result evidence = CountEvidence.execute(kept.filter(col("bad").isNull()), totals,
+        StageParams.evidence(settings, nVocab));
     SliceBounds.Result result = SliceBounds.compute(spark, evidence.slices(), evidence.cells(),
         StageParams.estimate(settings, nVocab)).alsoReleasing(evidence::release);
     return new Estimate(result, totals, kept);

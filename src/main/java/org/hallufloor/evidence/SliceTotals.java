@@ -58,14 +58,13 @@ public final class SliceTotals {
   }
 
   /**
-   * The numbered slices: {@code table} has the slice's number ({@link #SLICE}, in slice_stats
-   * order: by dimension, then value, as UTF-8 bytes) and the slice_stats columns, kept on the
-   * executors until {@link Totals#release}.
+   * The numbered slices: {@code table} has the slice's number ({@link #SLICE}, as the cells
+   * hold it; in no particular order) and the slice_stats columns, in the run's scratch folder.
    */
   public record Slices(Dataset<Row> table, long count) {
-    /** The slice_stats table, in slice_stats order. */
+    /** The slice_stats table, in slice_stats order: by dimension, then value, as UTF-8 bytes. */
     public Dataset<Row> stats() {
-      return table.orderBy(SLICE).select(SCHEMA.fieldNames()[0], java.util.Arrays.copyOfRange(SCHEMA.fieldNames(), 1, 6));
+      return table.orderBy("slice_dim", "slice_value").select(SCHEMA.fieldNames()[0], java.util.Arrays.copyOfRange(SCHEMA.fieldNames(), 1, 6));
     }
 
     /** Every slice_stats row, in order: for tests and small runs; a run reads {@link #stats} as a Dataset. */
@@ -136,7 +135,9 @@ public final class SliceTotals {
         sum(when(heldout, col("documents")).otherwise(0L)).as("heldout_documents"),
         sum(when(heldout, col("tokens")).otherwise(0L)).as("heldout_tokens"));
     String sliceRows = scratch + "/slices";
-    numbered(perSlice.orderBy("slice_dim", "slice_value"), SLICE)
+    // Numbered as they come: slice_stats is sorted when written (Slices.stats), and a sort here
+    // would cost a sampling job and a shuffle per run.
+    numbered(perSlice, SLICE)
         .select(col(SLICE), col("slice_dim"), col("slice_value"), col("documents").cast("bigint").as("documents"),
             col("tokens").cast("bigint").as("tokens"), col("heldout_documents").cast("bigint").as("heldout_documents"),
             col("heldout_tokens").cast("bigint").as("heldout_tokens"))

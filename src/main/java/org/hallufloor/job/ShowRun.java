@@ -77,8 +77,8 @@ final class ShowRun {
     Dataset<Row> t = slices.table();
     Column fixed = col("slice_dim").isin(Documents.ALL, Documents.SCALING);
     return t.filter(fixed).union(t.filter(org.apache.spark.sql.functions.not(fixed))
-            .orderBy(col("documents").desc(), col(SliceTotals.SLICE)).limit(RunSummary.MAX_SHOWN))
-        .orderBy(SliceTotals.SLICE).drop(SliceTotals.SLICE).collectAsList();
+            .orderBy(col("documents").desc(), col("slice_dim"), col("slice_value")).limit(RunSummary.MAX_SHOWN))
+        .orderBy("slice_dim", "slice_value").drop(SliceTotals.SLICE).collectAsList();
   }
 
   /** The rows of a table that belong to the slices the summary and the report show. */

@@ -256,9 +256,10 @@ public final class SliceBounds {
     Broadcast<Plan> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(plan);
     int tasks = (int) Math.max(1, Math.min(100_000, (slices.count() + SLICES_PER_TASK - 1) / SLICES_PER_TASK));
     // The slice names ride in the sorted stream (one header row each), not in a map on the
-    // driver: a million slice values cost the driver nothing.
+    // driver: a million slice values cost the driver nothing. Sorting by kind and value too
+    // fixes the order of the floating-point sums, so a rerun gives the same numbers to the bit.
     Dataset<Row> rows = withHeaders(cells, slices).repartition(tasks, col(CellRow.SLICE))
-        .sortWithinPartitions(CellRow.SLICE, CellRow.CONTEXT_LEN)
+        .sortWithinPartitions(CellRow.SLICE, CellRow.CONTEXT_LEN, CellRow.KIND, CellRow.VALUE)
         .mapPartitions((MapPartitionsFunction<Row, Row>) in -> new Estimates(in, shared.value()), Encoders.row(OUT))
         .persist(StorageLevel.MEMORY_AND_DISK());
     return new Result(table(rows, BOUNDS, "slice_bounds"), table(rows, CURVE, "f_curve"),

@@ -116,8 +116,10 @@ public final class SliceTotals {
     // spark.sql.shuffle.partitions of its shuffle (adaptive execution may not coalesce it), which
     // cost 200 tasks per job for a few hundred rows, and files read back number the same way twice.
     String groupRows = scratch + "/group-rows";
-    groups(kept).write().mode(SaveMode.Overwrite).parquet(groupRows);
-    Dataset<Row> all = spark.read().parquet(groupRows);
+    Dataset<Row> groupRowsOut = groups(kept);
+    groupRowsOut.write().mode(SaveMode.Overwrite).parquet(groupRows);
+    // Read with the schema they were written with: inferring it costs a job per read.
+    Dataset<Row> all = spark.read().schema(groupRowsOut.schema()).parquet(groupRows);
     Column good = col("slices").isNotNull();
     Row sizes = all.agg(count(when(good, lit(1))), sum(when(good, col("documents"))), sum(when(good, col("tokens"))),
         sum(when(good.unary_$bang(), col("documents")))).first();
@@ -137,12 +139,12 @@ public final class SliceTotals {
     String sliceRows = scratch + "/slices";
     // Numbered as they come: slice_stats is sorted when written (Slices.stats), and a sort here
     // would cost a sampling job and a shuffle per run.
-    numbered(perSlice, SLICE)
+    Dataset<Row> numberedSlices = numbered(perSlice, SLICE)
         .select(col(SLICE), col("slice_dim"), col("slice_value"), col("documents").cast("bigint").as("documents"),
             col("tokens").cast("bigint").as("tokens"), col("heldout_documents").cast("bigint").as("heldout_documents"),
-            col("heldout_tokens").cast("bigint").as("heldout_tokens"))
-        .write().mode(SaveMode.Overwrite).parquet(sliceRows);
-    Dataset<Row> slices = spark.read().parquet(sliceRows);
+            col("heldout_tokens").cast("bigint").as("heldout_tokens"));
+    numberedSlices.write().mode(SaveMode.Overwrite).parquet(sliceRows);
+    Dataset<Row> slices = spark.read().schema(numberedSlices.schema()).parquet(sliceRows);
     long sliceCount = slices.count();
     String directory = scratch + "/directory";
     writeDirectory(numbered, members, slices, directory);

@@ -98,7 +98,7 @@ public final class SliceTotals {
       return slices.collect();
     }
 
-    /** The kept group and slice rows go: once nothing reads the cells. */
+    /** The numbered group rows kept on the executors go: once nothing reads the cells. */
     public void release() {
       kept.forEach(Dataset::unpersist);
     }
@@ -122,7 +122,7 @@ public final class SliceTotals {
     Dataset<Row> all = spark.read().schema(groupRowsOut.schema()).parquet(groupRows);
     Column good = col("slices").isNotNull();
     Row sizes = all.agg(count(when(good, lit(1))), sum(when(good, col("documents"))), sum(when(good, col("tokens"))),
-        sum(when(good.unary_$bang(), col("documents")))).first();
+        sum(when(org.apache.spark.sql.functions.not(good), col("documents")))).first();
     long groupCount = sizes.getLong(0);
     long badRecords = sizes.isNullAt(3) ? 0 : sizes.getLong(3);
     Dataset<Row> numbered = numbered(all.filter(good), "group").persist(StorageLevel.MEMORY_AND_DISK());

@@ -251,14 +251,15 @@ public final class SliceBounds {
    */
   public static Result compute(SparkSession spark, SliceTotals.Slices slices, Dataset<Row> cells, Params params,
       Soft soft) {
+    Dataset<Row> input = withHeaders(cells, slices);
     Plan plan = new Plan(params, soft, soft instanceof Join ? recallLowByLength(cells, slices, CellRow.of(cells.schema()))
-        : Map.of(), CellRow.of(withHeaders(cells, slices).schema()));
+        : Map.of(), CellRow.of(input.schema()));
     Broadcast<Plan> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(plan);
     int tasks = (int) Math.max(1, Math.min(100_000, (slices.count() + SLICES_PER_TASK - 1) / SLICES_PER_TASK));
     // The slice names ride in the sorted stream (one header row each), not in a map on the
     // driver: a million slice values cost the driver nothing. Sorting by kind and value too
     // fixes the order of the floating-point sums, so a rerun gives the same numbers to the bit.
-    Dataset<Row> rows = withHeaders(cells, slices).repartition(tasks, col(CellRow.SLICE))
+    Dataset<Row> rows = input.repartition(tasks, col(CellRow.SLICE))
         .sortWithinPartitions(CellRow.SLICE, CellRow.CONTEXT_LEN, CellRow.KIND, CellRow.VALUE)
         .mapPartitions((MapPartitionsFunction<Row, Row>) in -> new Estimates(in, shared.value()), Encoders.row(OUT))
         .persist(StorageLevel.MEMORY_AND_DISK());
@@ -478,7 +479,8 @@ public final class SliceBounds {
    * from the whole corpus's join cells alone (a few per context length).
    */
   private static Map<Integer, Double> recallLowByLength(Dataset<Row> cells, SliceTotals.Slices slices, CellRow read) {
-    List<Row> allRow = slices.table().filter(col(DIM).equalTo(Tables.ALL)).select(SliceTotals.SLICE).collectAsList();
+    List<Row> allRow = slices.table().filter(col(DIM).equalTo(Tables.ALL)).select(SliceTotals.SLICE).limit(1)
+        .collectAsList();
     int all = allRow.isEmpty() ? -1 : allRow.get(0).getInt(0);
     Map<Integer, SliceEvidence> byLength = new TreeMap<>();
     for (Row r : cells.filter(col(CellRow.SLICE).equalTo(all).and(col(CellRow.KIND).equalTo(JaccardJoin.JOIN)))

@@ -64,26 +64,26 @@ public final class SliceTotals {
   public record Slices(Dataset<Row> table, long count) {
     /** The slice_stats table, in slice_stats order: by dimension, then value, as UTF-8 bytes. */
     public Dataset<Row> stats() {
-      return table.orderBy("slice_dim", "slice_value").select(SCHEMA.fieldNames()[0], java.util.Arrays.copyOfRange(SCHEMA.fieldNames(), 1, 6));
+      return statsColumns(table.orderBy("slice_dim", "slice_value"));
     }
 
-    /** Every slice_stats row, in order: for tests and small runs; a run reads {@link #stats} as a Dataset. */
+    /**
+     * Every slice_stats row, in order. A run calls it only when there are at most
+     * RunSummary.MAX_SHOWN slices (job.ShowRun); tests call it on their few.
+     */
     public List<Row> collect() {
       return stats().collectAsList();
     }
 
-    /** Every slice by its number, as the cells name it: for tests and small runs. */
-    public Map<Integer, CountEvidence.Slice> collectByNumber() {
-      Map<Integer, CountEvidence.Slice> out = new java.util.TreeMap<>();
-      for (Row r : table.collectAsList()) {
-        out.put(r.getInt(0), new CountEvidence.Slice(r.getString(1), r.getString(2), r.getLong(3) - r.getLong(5)));
-      }
-      return out;
+    /** The slice_stats row of one dimension's value (slices are unique: at most one row). */
+    public List<Row> rows(String dim, String value) {
+      return statsColumns(table.filter(col("slice_dim").equalTo(dim).and(col("slice_value").equalTo(value))))
+          .limit(1).collectAsList();
     }
 
-    /** The slice_stats rows of one dimension's value, or none. */
-    public List<Row> rows(String dim, String value) {
-      return stats().filter(col("slice_dim").equalTo(dim).and(col("slice_value").equalTo(value))).collectAsList();
+    private static Dataset<Row> statsColumns(Dataset<Row> rows) {
+      return rows.select(java.util.Arrays.stream(SCHEMA.fieldNames()).map(org.apache.spark.sql.functions::col)
+          .toArray(Column[]::new));
     }
   }
 
@@ -92,7 +92,7 @@ public final class SliceTotals {
    * tokens read (bad records apart), and the bad records that rode along.
    */
   public record Totals(Slices slices, Groups groups, long documents, long tokens, long badRecords,
-      List<Dataset<Row>> kept) {
+      Dataset<Row> numberedGroups) {
     /** slice_stats rows: for tests and small runs (see {@link Slices#collect}). */
     public List<Row> sliceStats() {
       return slices.collect();
@@ -100,7 +100,7 @@ public final class SliceTotals {
 
     /** The numbered group rows kept on the executors go: once nothing reads the cells. */
     public void release() {
-      kept.forEach(Dataset::unpersist);
+      numberedGroups.unpersist();
     }
   }
 
@@ -150,7 +150,7 @@ public final class SliceTotals {
     writeDirectory(numbered, members, slices, directory);
     Groups groups = Groups.at(directory, spark.sparkContext().hadoopConfiguration(), groupCount);
     return new Totals(new Slices(slices, sliceCount), groups, sizes.isNullAt(1) ? 0 : sizes.getLong(1),
-        sizes.isNullAt(2) ? 0 : sizes.getLong(2), badRecords, List.of(numbered));
+        sizes.isNullAt(2) ? 0 : sizes.getLong(2), badRecords, numbered);
   }
 
   /**

@@ -137,9 +137,7 @@ public final class RunOutput {
   public void dropScratch() {
     try {
       FileSystem fs = root.getFileSystem(hadoopConf());
-      fs.delete(scratchRoot(), true);
-      deleteIfEmpty(fs, scratchRoot().getParent());
-      deleteIfEmpty(fs, scratchRoot().getParent().getParent());
+      removeWithEmptyParents(fs, scratchRoot());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot remove the scratch folder " + scratchRoot() + ": " + e.getMessage(), e);
     }
@@ -187,9 +185,7 @@ public final class RunOutput {
       }
       step(RUNS);
       committed.add(replace(fs, RUNS, staged.get(RUNS)));
-      fs.delete(stagingRoot(), true);
-      deleteIfEmpty(fs, stagingRoot().getParent());
-      deleteIfEmpty(fs, stagingRoot().getParent().getParent());
+      removeWithEmptyParents(fs, stagingRoot());
     } catch (IOException e) {
       throw new UncheckedIOException("commit of run " + runId + " failed: " + e.getMessage(), e);
     }
@@ -213,6 +209,13 @@ public final class RunOutput {
 
   private void step(String name) {
     hook.before(name);
+  }
+
+  /** An attempt's folder, then its run's and _staging if nothing else is left in them. */
+  private static void removeWithEmptyParents(FileSystem fs, Path attemptFolder) throws IOException {
+    fs.delete(attemptFolder, true);
+    deleteIfEmpty(fs, attemptFolder.getParent());
+    deleteIfEmpty(fs, attemptFolder.getParent().getParent());
   }
 
   /** Removes an empty staging folder; one another run still uses stays. */

@@ -201,7 +201,7 @@ public final class JobBench {
     List<Row> cells = evidence.cells()
         .filter(col("kind").isin(PlainCounts.KINDS.stream().map(Kinds.NAMES::indexOf).toArray()).and(col("contexts").gt(0)))
         .collectAsList();
-    Map<Integer, CountEvidence.Slice> slices = evidence.slices().collectByNumber();
+    Map<Integer, CountEvidence.Slice> slices = org.hallufloor.testing.Stages.byNumber(evidence.slices());
     List<Row> out = new ArrayList<>();
     for (Row c : cells) {
       CountEvidence.Slice s = slices.get(c.getInt(0));

@@ -67,7 +67,7 @@ class CountEvidenceStageTest extends SparkTestBase {
     CountEvidence.Result result = CountEvidence.execute(tokenized, totals,
         flushCells == 0 ? params : params.withFlushCells(flushCells));
     List<Row> cells = result.cells().collectAsList();
-    Map<Integer, CountEvidence.Slice> slices = result.slices().collectByNumber();
+    Map<Integer, CountEvidence.Slice> slices = org.hallufloor.testing.Stages.byNumber(result.slices());
     result.release();
     totals.release();
     tokenized.unpersist();

@@ -50,7 +50,7 @@ class SliceStatsTableTest extends SparkTestBase {
 
     // Second method for the groups' directory: every document, found by its own slices, gets
     // back those slices' numbers and its held-out flag (the directory is read as a task reads it).
-    Map<Integer, CountEvidence.Slice> byNumber = totals.slices().collectByNumber();
+    Map<Integer, CountEvidence.Slice> byNumber = org.hallufloor.testing.Stages.byNumber(totals.slices());
     org.hallufloor.context.Groups groups = totals.groups();
     for (Row d : documents.filter("bad IS NULL").select("slices", "heldout").collectAsList()) {
       List<Row> own = d.getList(0);

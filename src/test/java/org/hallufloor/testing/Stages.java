@@ -44,6 +44,16 @@ public final class Stages {
     return SliceTotals.of(tokenized, Map.of(), SliceSpec.OTHER, scratch());
   }
 
+  /** Every slice by its number, as the cells name it (a test's few slices). */
+  public static Map<Integer, org.hallufloor.evidence.CountEvidence.Slice> byNumber(SliceTotals.Slices slices) {
+    Map<Integer, org.hallufloor.evidence.CountEvidence.Slice> out = new java.util.TreeMap<>();
+    for (Row r : slices.table().collectAsList()) {
+      out.put(r.getInt(0), new org.hallufloor.evidence.CountEvidence.Slice(r.getString(1), r.getString(2),
+          r.getLong(3) - r.getLong(5)));
+    }
+    return out;
+  }
+
   /** A fresh folder for a stage's working files (the groups' directory), removed when the JVM exits. */
   public static String scratch() {
     try {

@@ -145,7 +145,7 @@ public final class Groups implements Serializable {
   }
 
   /**
-   * A loaded directory: about 60 bytes a group (an open-addressing table from hash to number,
+   * A loaded directory: 60 to 100 bytes a group (an open-addressing table from hash to number,
    * and each group's slice numbers), held once per executor JVM however many tasks read it.
    */
   static final class Directory implements Serializable {

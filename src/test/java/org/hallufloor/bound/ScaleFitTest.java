@@ -124,17 +124,32 @@ class ScaleFitTest {
    * Exact held-out log-likelihood (mean nats): log Z over all 256 logits once per distinct
    * held-out context, then each of its examples' own logit.
    */
-  private static double logLikelihood(Map<String, Map<Integer, Long>> train, Map<String, List<Integer>> heldout,
-      int examples, double a) {
+  private static double logLikelihood(Heldout heldout, int examples, double a) {
     double sum = 0;
-    for (Map.Entry<String, List<Integer>> x : heldout.entrySet()) {
-      Map<Integer, Long> m = train.getOrDefault(x.getKey(), Map.of());
-      double logZ = plain(descending(m), a)[0];
-      for (int y : x.getValue()) {
-        sum += a * m.getOrDefault(y, 0L) - logZ;
+    for (int x = 0; x < heldout.seen.size(); x++) {
+      double logZ = plain(heldout.seen.get(x), a)[0];
+      for (long e : heldout.next.get(x)) {
+        sum += a * e - logZ;
       }
     }
     return sum / examples;
+  }
+
+  /**
+   * Per distinct held-out context, its training profile (descending) and E(y|X) of each of its
+   * held-out next bytes: read off the maps once, as the search evaluates ll hundreds of times.
+   */
+  private record Heldout(List<long[]> seen, List<long[]> next) {
+    static Heldout of(Map<String, Map<Integer, Long>> train, Map<String, List<Integer>> heldout) {
+      List<long[]> seen = new ArrayList<>();
+      List<long[]> next = new ArrayList<>();
+      for (Map.Entry<String, List<Integer>> x : heldout.entrySet()) {
+        Map<Integer, Long> m = train.getOrDefault(x.getKey(), Map.of());
+        seen.add(descending(m));
+        next.add(x.getValue().stream().mapToLong(y -> m.getOrDefault(y, 0L)).toArray());
+      }
+      return new Heldout(seen, next);
+    }
   }
 
   @Test
@@ -170,6 +185,7 @@ class ScaleFitTest {
         heldout.computeIfAbsent(contexts.get(i), k -> new ArrayList<>()).add(next.get(i));
       }
       int n = contexts.size();
+      Heldout exact = Heldout.of(train, heldout);
       // The second method: golden-section search in ln a on the exact log-likelihood.
       double lo = Math.log(1e-6);
       double hi = Math.log(1e4);
@@ -177,21 +193,21 @@ class ScaleFitTest {
       while (hi - lo > 1e-12) {
         double x1 = hi - phi * (hi - lo);
         double x2 = lo + phi * (hi - lo);
-        if (logLikelihood(train, heldout, n, Math.exp(x1)) < logLikelihood(train, heldout, n, Math.exp(x2))) {
+        if (logLikelihood(exact, n, Math.exp(x1)) < logLikelihood(exact, n, Math.exp(x2))) {
           lo = x1;
         } else {
           hi = x2;
         }
       }
       double aStar = Math.exp((lo + hi) / 2);
-      double best = logLikelihood(train, heldout, n, aStar);
+      double best = logLikelihood(exact, n, aStar);
       assertEquals("fitted", fit.status(), "c=" + c);
       assertEquals(aStar, fit.aStar(), 1e-6 * aStar, "c=" + c + " a*");
       // ll(a*) itself is the interpolation between probes: 8e-10 of the exact value at most here.
       assertEquals(best, fit.logLikelihood(), 1e-8 * Math.abs(best), "c=" + c + " ll*");
       // The interval: 2 n (ll* - ll) = 3.84 at both ends, on the exact log-likelihood.
       for (double end : new double[] {fit.ciLow(), fit.ciHigh()}) {
-        double drop = 2 * contexts.size() * (best - logLikelihood(train, heldout, n, end));
+        double drop = 2 * contexts.size() * (best - logLikelihood(exact, n, end));
         assertEquals(3.841458820694124, drop, 1e-4, "c=" + c + " interval end " + end);
       }
     }

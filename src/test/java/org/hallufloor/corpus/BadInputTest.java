@@ -68,8 +68,10 @@ class BadInputTest extends SparkTestBase {
 
   private org.hallufloor.config.Settings settings(String policy, String... paths) {
     String list = String.join(",", Arrays.stream(paths).map(p -> "\"" + p + "\"").toList());
+    // The policies are under test, not the numbers: one context length, no report.
     return Runs.settings(null, dir.resolve("out-" + policy), "hallufloor.input.paths=[" + list + "]",
-        "hallufloor.tokenizer=bytes", "hallufloor.bad-records=" + policy);
+        "hallufloor.tokenizer=bytes", "hallufloor.bad-records=" + policy, "hallufloor.context-lengths=[1]",
+        "hallufloor.report=false");
   }
 
   /** The read stage under {@code policy}, as the job's settings give it. */

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the text run's numbers; ids the vocabulary does not have are bad records.
  */
 class PreTokenizedTest extends SparkTestBase {
-  private static final int DOCUMENTS = 3000;
+  private static final int DOCUMENTS = 600;
   /** cl100k's <|endoftext|>: encodeOrdinary never produces it from text. */
   private static final int EOS = 100257;
   private static final StructType IDS = new StructType()
@@ -108,7 +108,7 @@ class PreTokenizedTest extends SparkTestBase {
   @Test
   void megatronAndNumpyTokenFilesGiveTheTextRunsNumbers() throws Exception {
     List<Europarl.Doc> docs = Europarl.first(DOCUMENTS);
-    int firstShard = 1800;
+    int firstShard = 360;
     var cl100k = Tokenizers.get(TokenizerSpec.of("cl100k_base"));
     List<String> side = new ArrayList<>();
     List<Row> sideRows = new ArrayList<>();
@@ -149,7 +149,7 @@ class PreTokenizedTest extends SparkTestBase {
     }
     Path jsonSide = Shards.writeLines(dir.resolve("side.jsonl.gz"), json);
     String[] sliced = concat(COMMON, "hallufloor.slices=[{ name = year, field = date, transform = year },"
-        + " { name = shard, field = _file, transform = file-name }]", "hallufloor.input.split-tokens=50000");
+        + " { name = shard, field = _file, transform = file-name }]", "hallufloor.input.split-tokens=10000");
 
     org.hallufloor.config.Settings textSettings = Runs.settings("jobs/europarl-sample.conf", dir.resolve("text-out"),
         concat(sliced, "hallufloor.input.paths=[\"" + dir.resolve("text") + "\"]"));

@@ -28,9 +28,15 @@ final class SecondMethod {
     final List<Integer> heldoutNext = new ArrayList<>();
     long trainingDocuments;
 
-    long examples() {
-      return train.values().stream().flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum();
+    /** Summed once, when first asked: {@link SecondMethod#count} has filled the counts by then. */
+    synchronized long examples() {
+      if (examples < 0) {
+        examples = train.values().stream().flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum();
+      }
+      return examples;
     }
+
+    private long examples = -1;
 
     long evidence(List<Integer> context) {
       Map<Integer, Long> m = train.get(context);
@@ -107,23 +113,54 @@ final class SecondMethod {
 
     /**
      * The same from THEORY 5's formula, {@code Z = (N_V - n_seen) + sum over seen y of e^(a E(y|X))},
-     * per held-out context once: fast enough for the many evaluations of a maximisation.
+     * per held-out context once: fast enough for the many evaluations of a maximisation. The
+     * maps are read once into arrays ({@link #heldoutArrays}); the arithmetic and its order are
+     * those of a loop over the maps (values in the map's order, next tokens in the list's).
      */
     double heldoutLogLikelihood(double a) {
+      HeldoutArrays h = heldoutArrays();
       double sum = 0;
-      for (Map.Entry<List<Integer>, List<Integer>> x : heldoutByContext().entrySet()) {
-        Map<Integer, Long> m = train.getOrDefault(x.getKey(), Map.of());
-        double max = m.values().stream().mapToDouble(e -> a * e).max().orElse(0);
-        double z = (N_V - m.size()) * Math.exp(-max);
-        for (long e : m.values()) {
+      for (int x = 0; x < h.seen.length; x++) {
+        long[] seen = h.seen[x];
+        double max = Double.NEGATIVE_INFINITY;
+        for (long e : seen) {
+          max = Math.max(max, a * e);
+        }
+        if (seen.length == 0) {
+          max = 0;
+        }
+        double z = (N_V - seen.length) * Math.exp(-max);
+        for (long e : seen) {
           z += Math.exp(a * e - max);
         }
         double logZ = max + Math.log(z);
-        for (int y : x.getValue()) {
-          sum += a * m.getOrDefault(y, 0L) - logZ;
+        for (long e : h.next[x]) {
+          sum += a * e - logZ;
         }
       }
       return sum / heldoutContexts.size();
+    }
+
+    /** Per distinct held-out context: the evidence of each next token seen in training, and E(y|X) of each held-out y. */
+    private record HeldoutArrays(long[][] seen, long[][] next) {}
+
+    private HeldoutArrays heldoutArrays;
+
+    private synchronized HeldoutArrays heldoutArrays() {
+      if (heldoutArrays == null) {
+        Map<List<Integer>, List<Integer>> byContext = heldoutByContext();
+        long[][] seen = new long[byContext.size()][];
+        long[][] next = new long[byContext.size()][];
+        int i = 0;
+        for (Map.Entry<List<Integer>, List<Integer>> x : byContext.entrySet()) {
+          Map<Integer, Long> m = train.getOrDefault(x.getKey(), Map.of());
+          seen[i] = m.values().stream().mapToLong(Long::longValue).toArray();
+          next[i] = x.getValue().stream().mapToLong(y -> m.getOrDefault(y, 0L)).toArray();
+          i++;
+        }
+        heldoutArrays = new HeldoutArrays(seen, next);
+      }
+      return heldoutArrays;
     }
 
     private Map<List<Integer>, List<Integer>> heldoutByContext;

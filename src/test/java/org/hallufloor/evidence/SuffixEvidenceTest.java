@@ -179,8 +179,9 @@ class SuffixEvidenceTest extends SparkTestBase {
     return below / w;
   }
 
-  /** One slice's training contexts with their counts, and its held-out contexts, per c; by plain loops. */
-  record Corpus(Map<Integer, Map<List<Integer>, Long>> train, Map<Integer, List<List<Integer>>> heldout) {
+  /** One slice's training contexts with their counts, and its held-out contexts, per c, by plain loops; and the evidence sums already made. */
+  record Corpus(Map<Integer, Map<List<Integer>, Long>> train, Map<Integer, List<List<Integer>>> heldout,
+      Map<Integer, Map<List<Integer>, Double>> evidenceOf) {
     static Map<String, Corpus> of(List<String> lines) {
       var bytes = Tokenizers.get(TokenizerSpec.of("bytes"));
       Map<String, Corpus> out = new TreeMap<>();
@@ -189,7 +190,7 @@ class SuffixEvidenceTest extends SparkTestBase {
         boolean isHeldout = DocumentHash.uniforms(parts[0])[1] < HELDOUT;
         int[] ids = bytes.encode(parts[3]);
         for (String slice : List.of("all=all", "year=" + parts[2].substring(0, 4))) {
-          Corpus corpus = out.computeIfAbsent(slice, k -> new Corpus(new TreeMap<>(), new TreeMap<>()));
+          Corpus corpus = out.computeIfAbsent(slice, k -> new Corpus(new TreeMap<>(), new TreeMap<>(), new HashMap<>()));
           for (int c = 1; c <= 3; c++) {
             for (int i = c; i < ids.length; i++) {
               List<Integer> context = new ArrayList<>();
@@ -212,8 +213,12 @@ class SuffixEvidenceTest extends SparkTestBase {
       return train.get(c).values().stream().mapToLong(Long::longValue).sum();
     }
 
-    /** The definition: the kernel summed over the training examples. */
+    /** The definition: the kernel summed over the training examples (once per context: distributions share contexts). */
     double evidence(int c, List<Integer> x) {
+      return evidenceOf.computeIfAbsent(c, k -> new HashMap<>()).computeIfAbsent(x, k -> sumOverTraining(c, k));
+    }
+
+    private double sumOverTraining(int c, List<Integer> x) {
       double e = 0;
       for (Map.Entry<List<Integer>, Long> y : train.get(c).entrySet()) {
         e += kernel(x, y.getKey(), c) * y.getValue();

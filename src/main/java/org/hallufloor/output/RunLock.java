@@ -132,13 +132,22 @@ public final class RunLock implements AutoCloseable {
     return owner + " " + System.currentTimeMillis();
   }
 
-  /** The lock's last heartbeat (ms), or 0 when it cannot be read: then it counts as stale. */
+  /**
+   * The lock's last heartbeat (ms); 0 when the lock is gone. A lock read between its creation
+   * (or a heartbeat's rewrite) and its content's write is empty: its modification time, which
+   * that write has just set, stands for the heartbeat then, so a live run's lock is never
+   * mistaken for a dead one's and taken over.
+   */
   private long heartbeatOf() {
     try (InputStream in = fs.open(lock)) {
       String[] parts = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim().split(" ");
       return Long.parseLong(parts[1]);
-    } catch (IOException | RuntimeException e) {
-      return 0;
+    } catch (IOException | RuntimeException unreadable) {
+      try {
+        return fs.getFileStatus(lock).getModificationTime();
+      } catch (IOException gone) {
+        return 0;
+      }
     }
   }
 

@@ -41,4 +41,25 @@ class RunLockTest {
       assertEquals(taken.attempt(), owner, "the new run owns the lock now");
     }
   }
+
+  /**
+   * A lock caught empty, as another process sees it between creating it (or a heartbeat
+   * truncating it) and writing its content: fresh by its modification time, so refused; the
+   * same empty lock last modified past the stale limit is a dead run's, and taken over.
+   */
+  @Test
+  void anEmptyLockCountsByItsModificationTime() throws Exception {
+    Configuration conf = new Configuration();
+    Files.createDirectories(lockFile("daily").getParent());
+    Files.writeString(lockFile("daily"), "");
+    RunLock.HeldException refused = assertThrows(RunLock.HeldException.class,
+        () -> RunLock.acquire(conf, dir.toString(), "daily"));
+    assertTrue(refused.getMessage().startsWith("run daily is already running"), refused.getMessage());
+
+    Files.setLastModifiedTime(lockFile("daily"), java.nio.file.attribute.FileTime.fromMillis(
+        System.currentTimeMillis() - RunLock.STALE_MILLIS - 1_000));
+    try (RunLock taken = RunLock.acquire(conf, dir.toString(), "daily")) {
+      assertEquals(taken.attempt(), Files.readString(lockFile("daily")).split(" ")[0], "the new run owns the lock");
+    }
+  }
 }

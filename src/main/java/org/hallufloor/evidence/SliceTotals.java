@@ -120,12 +120,8 @@ public final class SliceTotals {
     groupRowsOut.write().mode(SaveMode.Overwrite).parquet(groupRows);
     // Read with the schema they were written with: inferring it costs a job per read.
     Dataset<Row> all = spark.read().schema(groupRowsOut.schema()).parquet(groupRows);
-    Column good = col("slices").isNotNull();
-    Row sizes = all.agg(count(when(good, lit(1))), sum(when(good, col("documents"))), sum(when(good, col("tokens"))),
-        sum(when(org.apache.spark.sql.functions.not(good), col("documents")))).first();
-    long groupCount = sizes.getLong(0);
-    long badRecords = sizes.isNullAt(3) ? 0 : sizes.getLong(3);
-    Dataset<Row> numbered = numbered(all.filter(good), "group").persist(StorageLevel.MEMORY_AND_DISK());
+    Numbered numberedGroups = numbered(all, "group", "slices");
+    Dataset<Row> numbered = numberedGroups.rows().persist(StorageLevel.MEMORY_AND_DISK());
     // One row per (group, slice it counts in): a value cut by max-values counts as other, once.
     Dataset<Row> members = capped(numbered.select(col("group"), col("heldout"), col("documents"), col("tokens"),
         explode(col("slices")).as("s")).select(col("group"), col("heldout"), col("documents"), col("tokens"),
@@ -139,39 +135,106 @@ public final class SliceTotals {
     String sliceRows = scratch + "/slices";
     // Numbered as they come: slice_stats is sorted when written (Slices.stats), and a sort here
     // would cost a sampling job and a shuffle per run.
-    Dataset<Row> numberedSlices = numbered(perSlice, SLICE)
+    Numbered sliceNumbers = numbered(perSlice, SLICE, null);
+    Dataset<Row> numberedSlices = sliceNumbers.rows()
         .select(col(SLICE), col("slice_dim"), col("slice_value"), col("documents").cast("bigint").as("documents"),
             col("tokens").cast("bigint").as("tokens"), col("heldout_documents").cast("bigint").as("heldout_documents"),
             col("heldout_tokens").cast("bigint").as("heldout_tokens"));
     numberedSlices.write().mode(SaveMode.Overwrite).parquet(sliceRows);
     Dataset<Row> slices = spark.read().schema(numberedSlices.schema()).parquet(sliceRows);
-    long sliceCount = slices.count();
     String directory = scratch + "/directory";
     writeDirectory(numbered, members, slices, directory);
-    Groups groups = Groups.at(directory, spark.sparkContext().hadoopConfiguration(), groupCount);
-    return new Totals(new Slices(slices, sliceCount), groups, sizes.isNullAt(1) ? 0 : sizes.getLong(1),
-        sizes.isNullAt(2) ? 0 : sizes.getLong(2), badRecords, numbered);
+    Groups groups = Groups.at(directory, spark.sparkContext().hadoopConfiguration(), numberedGroups.count());
+    return new Totals(new Slices(slices, sliceNumbers.count()), groups, numberedGroups.documents(),
+        numberedGroups.tokens(), numberedGroups.droppedDocuments(), numbered);
   }
 
   /**
-   * Rows numbered 0, 1, ... in their order (the Dataset's partitions, then rows within each)
-   * into an int column {@code name}: zipWithIndex counts each partition in a job of its own,
-   * so nothing is gathered on the driver.
+   * Numbered rows, how many there are, and their documents and tokens; the documents of rows left
+   * unnumbered (bad records, whose slices are null) apart.
    */
-  private static Dataset<Row> numbered(Dataset<Row> rows, String name) {
+  private record Numbered(Dataset<Row> rows, long count, long documents, long tokens, long droppedDocuments) {}
+
+  /**
+   * Rows numbered 0, 1, ... in their order (the Dataset's partitions, then rows within each)
+   * into an int column {@code name}, as zipWithIndex numbers them; rows whose column
+   * {@code unnumberedIfNull} is null are left out. One job counts each partition's rows and sums
+   * their {@code documents} and {@code tokens} columns (a long each per partition to the
+   * driver), so the totals cost no job of their own and nothing per row reaches the driver.
+   */
+  private static Numbered numbered(Dataset<Row> rows, String name, String unnumberedIfNull) {
     StructType schema = rows.schema().add(name, DataTypes.IntegerType, false);
-    JavaRDD<Row> withIndex = rows.toJavaRDD().zipWithIndex().map(t -> {
-      if (t._2() >= Integer.MAX_VALUE) {
-        throw new IllegalStateException("more than " + Integer.MAX_VALUE + " " + name + "s in one run");
+    int skip = unnumberedIfNull == null ? -1 : rows.schema().fieldIndex(unnumberedIfNull);
+    int documents = rows.schema().fieldIndex("documents");
+    int tokens = rows.schema().fieldIndex("tokens");
+    JavaRDD<Row> in = rows.toJavaRDD();
+    List<long[]> tallies = in.mapPartitions((java.util.Iterator<Row> it) -> {
+      long[] t = new long[4];
+      while (it.hasNext()) {
+        Row r = it.next();
+        if (skip >= 0 && r.isNullAt(skip)) {
+          t[3] += r.getLong(documents);
+        } else {
+          t[0]++;
+          t[1] += r.getLong(documents);
+          t[2] += r.getLong(tokens);
+        }
       }
-      Object[] v = new Object[t._1().size() + 1];
-      for (int i = 0; i < t._1().size(); i++) {
-        v[i] = t._1().get(i);
+      return List.of(t).iterator();
+    }).collect();
+    long[] starts = new long[tallies.size()];
+    long[] total = new long[4];
+    for (int p = 0; p < tallies.size(); p++) {
+      starts[p] = total[0];
+      for (int i = 0; i < 4; i++) {
+        total[i] += tallies.get(p)[i];
       }
-      v[v.length - 1] = (int) (long) t._2();
+    }
+    if (total[0] > Integer.MAX_VALUE) {
+      throw new IllegalStateException("more than " + Integer.MAX_VALUE + " " + name + "s in one run");
+    }
+    JavaRDD<Row> withIndex = in.mapPartitionsWithIndex((partition, it) -> new NumberingIterator(it, skip,
+        starts[partition]), true);
+    return new Numbered(rows.sparkSession().createDataFrame(withIndex, schema), total[0], total[1], total[2], total[3]);
+  }
+
+  /** A partition's rows, those with {@code skip} null left out, each with its number appended: one row at a time. */
+  private static final class NumberingIterator implements java.util.Iterator<Row> {
+    private final java.util.Iterator<Row> in;
+    private final int skip;
+    private long next;
+    private Row pending;
+
+    NumberingIterator(java.util.Iterator<Row> in, int skip, long first) {
+      this.in = in;
+      this.skip = skip;
+      this.next = first;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (pending == null && in.hasNext()) {
+        Row r = in.next();
+        if (skip < 0 || !r.isNullAt(skip)) {
+          pending = r;
+        }
+      }
+      return pending != null;
+    }
+
+    @Override
+    public Row next() {
+      if (!hasNext()) {
+        throw new java.util.NoSuchElementException();
+      }
+      Object[] v = new Object[pending.size() + 1];
+      for (int i = 0; i < pending.size(); i++) {
+        v[i] = pending.get(i);
+      }
+      v[v.length - 1] = (int) next++;
+      pending = null;
       return RowFactory.create(v);
-    });
-    return rows.sparkSession().createDataFrame(withIndex, schema);
+    }
   }
 
   /**

@@ -80,6 +80,11 @@ public final class RunOutput {
   private final String runId;
   private final IcebergTables iceberg;
   private final Map<String, Path> staged = new LinkedHashMap<>();
+  /**
+   * The schema each table was staged with, kept past the commit: Parquet read with its schema
+   * given costs no job, inferred it costs one per read (a run reads its tables back several times).
+   */
+  private final Map<String, org.apache.spark.sql.types.StructType> schemas = new java.util.concurrent.ConcurrentHashMap<>();
   /** This writer's own staging folder: an attempt never touches another's (see RunLock). */
   private final String attempt = "attempt-" + java.util.UUID.randomUUID();
 
@@ -109,7 +114,13 @@ public final class RunOutput {
     // A Parquet partition is read as its folder: Spark would infer a type for run ids that look
     // like dates or numbers when it reads the table whole.
     return iceberg != null ? read(table).filter(org.apache.spark.sql.functions.col("run_id").equalTo(runId))
-        : spark.read().parquet(location(table).toString());
+        : parquet(table, location(table));
+  }
+
+  /** A Parquet folder of {@code table}'s rows, with the schema it was staged with where this run staged it. */
+  private Dataset<Row> parquet(String table, Path folder) {
+    org.apache.spark.sql.types.StructType schema = schemas.get(table);
+    return (schema == null ? spark.read() : spark.read().schema(schema)).parquet(folder.toString());
   }
 
   /**
@@ -154,6 +165,7 @@ public final class RunOutput {
     spark.conf().set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
     rows.write().mode(SaveMode.Overwrite).parquet(target.toString());
     staged.put(table, target);
+    schemas.put(table, rows.schema());
   }
 
   /**
@@ -173,7 +185,7 @@ public final class RunOutput {
     try (RunLock serialised = iceberg == null ? null : iceberg.commitLock(runId)) {
       FileSystem fs = root.getFileSystem(hadoopConf());
       Path marker = new Path(stagingRoot(), RUNS + "_committing");
-      spark.read().parquet(staged.get(RUNS).toString()).withColumn("status", lit(COMMITTING))
+      parquet(RUNS, staged.get(RUNS)).withColumn("status", lit(COMMITTING))
           .write().mode(SaveMode.Overwrite).parquet(marker.toString());
       step("mark");
       replace(fs, RUNS, marker);
@@ -227,7 +239,7 @@ public final class RunOutput {
 
   private Committed replace(FileSystem fs, String table, Path staged) throws IOException {
     if (iceberg != null) {
-      iceberg.replace(table, spark.read().parquet(staged.toString()), runId);
+      iceberg.replace(table, parquet(table, staged), runId);
       return new Committed(table, iceberg.describe(table, runId));
     }
     Path target = location(table);

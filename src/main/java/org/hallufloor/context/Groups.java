@@ -1,22 +1,11 @@
 package org.hallufloor.context;
 
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.expressions.XXH64;
@@ -151,13 +140,7 @@ public final class Groups implements Serializable {
   static final class Directory implements Serializable {
     private static final long serialVersionUID = 1L;
     /** The last directories loaded in this JVM: one run's, and a second for a test running two. */
-    private static final int KEPT = 2;
-    private static final Map<String, Directory> LOADED = new LinkedHashMap<>(4, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Directory> eldest) {
-        return size() > KEPT;
-      }
-    };
+    private static final ScratchTables.Cache<Directory> LOADED = new ScratchTables.Cache<>(2);
 
     private final long[] keys;
     private final int[] numbers;
@@ -219,48 +202,24 @@ public final class Groups implements Serializable {
     }
 
     static Directory load(String path, Configuration conf, long size) {
-      synchronized (LOADED) {
-        Directory d = LOADED.get(path);
-        if (d == null) {
-          d = read(path, conf, size);
-          LOADED.put(path, d);
-        }
-        return d;
-      }
+      return LOADED.get(path, () -> read(path, conf, size));
     }
 
     private static Directory read(String path, Configuration conf, long size) {
       List<Row> none = List.of();
       Directory d = of(none.iterator(), size);
-      try {
-        Path dir = new Path(path);
-        FileSystem fs = dir.getFileSystem(conf);
-        List<Path> files = new ArrayList<>();
-        for (FileStatus f : fs.listStatus(dir)) {
-          String name = f.getPath().getName();
-          if (f.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
-            files.add(f.getPath());
-          }
-        }
-        long read = 0;
-        for (Path file : files) {
-          try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), file).withConf(conf).build()) {
-            for (Group g = reader.read(); g != null; g = reader.read()) {
-              byte[] packed = g.getBinary("slice_ids", 0).getBytes();
-              int[] ids = new int[packed.length / 4];
-              ByteBuffer.wrap(packed).asIntBuffer().get(ids);
-              d.put(g.getLong("hash", 0), g.getInteger("group", 0), g.getBoolean("heldout", 0), ids);
-              read++;
-            }
-          }
-        }
-        if (read != size) {
-          throw new IllegalStateException("group directory " + path + " holds " + read + " groups, not " + size);
-        }
-        return d;
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read the group directory " + path + ": " + e.getMessage(), e);
+      long[] read = new long[1];
+      ScratchTables.forEachRecord(path, conf, "the group directory", g -> {
+        byte[] packed = g.getBinary("slice_ids", 0).getBytes();
+        int[] ids = new int[packed.length / 4];
+        ByteBuffer.wrap(packed).asIntBuffer().get(ids);
+        d.put(g.getLong("hash", 0), g.getInteger("group", 0), g.getBoolean("heldout", 0), ids);
+        read[0]++;
+      });
+      if (read[0] != size) {
+        throw new IllegalStateException("group directory " + path + " holds " + read[0] + " groups, not " + size);
       }
+      return d;
     }
   }
 }

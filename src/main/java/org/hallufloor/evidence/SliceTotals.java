@@ -287,17 +287,4 @@ public final class SliceTotals {
     return Groups.entry(Groups.hash(r.getList(r.fieldIndex("slices")), isHeldout), r.getInt(r.fieldIndex("group")),
         isHeldout, numbers);
   }
-
-  /** Suffix-kernel root cells per task (see {@link #distributed}). */
-  static final int ROWS_PER_TASK = 50_000;
-
-  /**
-   * Rows made on the driver (one or a few per slice) as a Dataset whose tasks each carry their
-   * own share, in order: a local relation would ship every row in one task's plan.
-   */
-  static Dataset<Row> distributed(SparkSession spark, List<Row> rows, StructType schema, int rowsPerTask) {
-    int tasks = Math.max(1, (rows.size() + rowsPerTask - 1) / rowsPerTask);
-    return spark.createDataFrame(org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
-        .parallelize(rows, tasks), schema);
-  }
 }

@@ -68,7 +68,9 @@ public final class SuffixEvidence {
   private static final byte NODE = 0;
   private static final byte LEAF = 1;
 
-  public record Params(double lambda, long nVocab, List<Integer> contextLengths, Groups groups) implements Serializable {}
+  /** @param scratch a folder of the run's own for the examples per (slice, c) ({@link TrainingExamples}) */
+  public record Params(double lambda, long nVocab, List<Integer> contextLengths, Groups groups, String scratch)
+      implements Serializable {}
 
   private SuffixEvidence() {}
 
@@ -83,11 +85,9 @@ public final class SuffixEvidence {
     SparkSession spark = tokenized.sparkSession();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<Params> shared = jsc.broadcast(params);
-    Map<List<Integer>, Long> examples = examples(tokenized, params);
-    Broadcast<Map<List<Integer>, Long>> sharedExamples = jsc.broadcast(examples);
-    // The cells are lazy: the caller destroys these once the tables that read them are written.
+    // The cells are lazy: the caller destroys this once the tables that read them are written.
     owned.add(shared);
-    owned.add(sharedExamples);
+    TrainingExamples examples = TrainingExamples.write(examples(tokenized, params), params.scratch() + "/examples");
     Dataset<Row> sorted = contexts(tokenized, shared)
         // By (last token, slice, c): spark.sql.shuffle.partitions tasks (coalesced by adaptive
         // execution), each sorting its share.
@@ -96,29 +96,29 @@ public final class SuffixEvidence {
     Dataset<Row> cells = sorted
         .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new NodeScan(rows), Encoders.row(ROWS))
         .sortWithinPartitions("key")
-        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new CellScan(rows, shared.value(),
-            sharedExamples.value()), Encoders.row(CELLS));
+        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new CellScan(rows, shared.value(), examples),
+            Encoders.row(CELLS));
     // The root (the empty suffix) covers the space less its children, each of which takes
-    // N_V^-1 off it in the scan: here the whole space at the root's evidence, lambda^c |D|.
-    List<Row> roots = new ArrayList<>();
-    examples.forEach((key, d) -> {
-      double e = SuffixKernel.evidence(params.lambda(), key.get(1), d, new long[0], 0);
-      roots.add(RowFactory.create(key.get(0), key.get(1), Kinds.UNIFORM, Cells.roundUp(e), 0L,
-          0L, 0L, 1.0));
-      roots.add(RowFactory.create(key.get(0), key.get(1), Kinds.UNIFORM_MEAN, 0.0, 0L, 0L, 0L, e));
-    });
+    // N_V^-1 off it in the scan: here the whole space at the root's evidence, lambda^c |D|,
+    // made on the executors from the examples' table (two rows per slice and c).
+    double lambda = params.lambda();
+    Dataset<Row> roots = examples.rows(spark).flatMap((FlatMapFunction<Row, Row>) r -> {
+      int slice = r.getInt(0);
+      int c = r.getInt(1);
+      double e = SuffixKernel.evidence(lambda, c, r.getLong(2), new long[0], 0);
+      return List.of(RowFactory.create(slice, c, Kinds.UNIFORM, Cells.roundUp(e), 0L, 0L, 0L, 1.0),
+          RowFactory.create(slice, c, Kinds.UNIFORM_MEAN, 0.0, 0L, 0L, 0L, e)).iterator();
+    }, Encoders.row(CELLS));
     // Summed on the executors; the estimate reads them once into its kept rows.
-    return Cells.sum(cells.union(SliceTotals.distributed(spark, roots, CELLS, SliceTotals.ROWS_PER_TASK)));
+    return Cells.sum(cells.union(roots));
   }
 
   /**
-   * |D| per (slice, c): training examples, from document lengths (a slice of held-out documents
-   * has none), summed on the executors; the driver holds a number per (slice, c), which the
-   * root cells need (README, real size: the suffix kernel's one per-slice map).
+   * |D| per (slice, c) with training examples: from document lengths (a slice of held-out
+   * documents has none), summed on the executors.
    */
-  private static Map<List<Integer>, Long> examples(Dataset<Row> tokenized, Params params) {
-    Map<List<Integer>, Long> out = new HashMap<>();
-    List<Row> perSlice = tokenized.select("slices", "heldout", "ids")
+  private static Dataset<Row> examples(Dataset<Row> tokenized, Params params) {
+    return tokenized.select("slices", "heldout", "ids")
         .flatMap((FlatMapFunction<Row, Row>) doc -> {
           List<Row> rows = new ArrayList<>();
           if (doc.getBoolean(1)) {
@@ -132,16 +132,9 @@ public final class SuffixEvidence {
             }
           }
           return rows.iterator();
-        }, Encoders.row(new StructType().add("slice", DataTypes.IntegerType).add("c", DataTypes.IntegerType)
-            .add("n", DataTypes.LongType)))
-        .groupBy("slice", "c").agg(sum("n"))
-        .collectAsList();
-    for (Row r : perSlice) {
-      if (r.getLong(2) > 0) {
-        out.put(List.of(r.getInt(0), r.getInt(1)), r.getLong(2));
-      }
-    }
-    return out;
+        }, Encoders.row(TrainingExamples.SCHEMA))
+        .groupBy("slice", "c").agg(sum("n").as("n"))
+        .filter(col("n").gt(0));
   }
 
   /** Distinct contexts per (c, group) with their examples, then one row per slice (unmerged: the scan merges). */
@@ -342,13 +335,13 @@ public final class SuffixEvidence {
    */
   private static final class CellScan extends RowScan {
     private final Params params;
-    private final Map<List<Integer>, Long> examples;
+    private final TrainingExamples examples;
     /** The open path of each (slice, c): its rows interleave with other slices' and lengths'. */
     private final Map<Integer, Stack> stacks = new HashMap<>();
     private final int[] ids = new int[64];
     private final Map<CellKey, double[]> cells = new HashMap<>();
 
-    CellScan(Iterator<Row> in, Params params, Map<List<Integer>, Long> examples) {
+    CellScan(Iterator<Row> in, Params params, TrainingExamples examples) {
       super(in);
       this.params = params;
       this.examples = examples;
@@ -387,7 +380,7 @@ public final class SuffixEvidence {
 
       Stack(int slice, int c) {
         this.c = c;
-        this.examples = CellScan.this.examples.getOrDefault(List.of(slice, c), 0L);
+        this.examples = CellScan.this.examples.of(slice, c);
         this.evidence = new double[c + 1];
         this.path = new int[c];
         evidence[0] = SuffixKernel.evidence(params.lambda(), c, examples, new long[0], 0);

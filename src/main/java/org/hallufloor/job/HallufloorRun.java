@@ -116,7 +116,7 @@ public final class HallufloorRun {
       // The evidence pass and the estimate are lazy until their first table is written.
       step(EVIDENCE, "THEORY 1-3 and 5: evidence per context, then spectra, k and bounds per slice and c");
       // Bad records ride along in the kept rows with no ids; every later stage reads documents only.
-      estimate = estimate(kept.filter(col("bad").isNull()), totals, tokens);
+      estimate = estimate(kept.filter(col("bad").isNull()), totals, tokens, output.scratch("kernel"));
       output.stage(SLICE_BOUNDS, estimate.sliceBounds());
       progress.done("counted evidence and bounds", tokens, "tokens");
       step(TABLES, "the run's tables staged and committed");
@@ -211,13 +211,13 @@ public final class HallufloorRun {
   }
 
   /** Tokenized documents to the estimate's tables: exact evidence, then a soft kernel's where one is set. */
-  private SliceBounds.Result estimate(Dataset<Row> tokenized, SliceTotals.Totals totals, long tokens) {
+  private SliceBounds.Result estimate(Dataset<Row> tokenized, SliceTotals.Totals totals, long tokens, String scratch) {
     int nVocab = StageParams.vocabularySize(settings);
     SliceBounds.Params params = StageParams.estimate(settings, nVocab);
     CountEvidence.Result evidence = CountEvidence.execute(tokenized, totals, StageParams.evidence(settings, nVocab));
     SliceBounds.Result exact = SliceBounds.compute(spark, evidence.slices(), evidence.cells(), params)
         .alsoReleasing(evidence::release);
-    return SoftKernel.estimate(spark, settings, tokenized, evidence, params, progress, tokens)
+    return SoftKernel.estimate(spark, settings, tokenized, evidence, params, progress, tokens, scratch)
         .map(exact::union).orElse(exact);
   }
 

@@ -41,9 +41,10 @@ public final class SoftKernel {
    * @param evidence the exact pass, for its slice and group numbering
    * @param params the exact rows' estimate parameters, so both kernels' rows share run-wide values
    * @param tokens the corpus's tokens, for the progress line's rate
+   * @param scratch a folder of the run's own for a kernel's working tables
    */
   public static Optional<SliceBounds.Result> estimate(SparkSession spark, Settings settings, Dataset<Row> tokenized,
-      CountEvidence.Result evidence, SliceBounds.Params params, Progress progress, long tokens) {
+      CountEvidence.Result evidence, SliceBounds.Params params, Progress progress, long tokens, String scratch) {
     // The soft kernel's eager work runs under its own job group; the caller's comes back after.
     SparkContext sc = spark.sparkContext();
     String group = sc.getLocalProperty("spark.jobGroup.id");
@@ -51,7 +52,7 @@ public final class SoftKernel {
     try {
       return switch (settings.kernel().name()) {
         case "jaccard" -> Optional.of(jaccard(spark, settings, tokenized, evidence, params, progress));
-        case "suffix" -> Optional.of(suffix(spark, settings, tokenized, evidence, params, progress, tokens));
+        case "suffix" -> Optional.of(suffix(spark, settings, tokenized, evidence, params, progress, tokens, scratch));
         default -> Optional.empty();
       };
     } finally {
@@ -82,7 +83,7 @@ public final class SoftKernel {
   }
 
   private static SliceBounds.Result suffix(SparkSession spark, Settings settings, Dataset<Row> tokenized,
-      CountEvidence.Result evidence, SliceBounds.Params params, Progress progress, long tokens) {
+      CountEvidence.Result evidence, SliceBounds.Params params, Progress progress, long tokens, String scratch) {
     Settings.Kernel kernel = settings.kernel();
     spark.sparkContext().setJobGroup(SUFFIX, "THEORY 1 and 3: evidence under " + kernel.label() + " from suffix counts",
         false);
@@ -92,7 +93,7 @@ public final class SoftKernel {
     // Counted now, under this step's job group, and kept on the executors (not the driver)
     // until the estimate has read them.
     Dataset<Row> cells = SuffixEvidence.cells(tokenized, new SuffixEvidence.Params(kernel.lambda(), (int) params.nVocab(),
-        settings.contextLengths(), evidence.groups()), owned).persist(StorageLevel.MEMORY_AND_DISK());
+        settings.contextLengths(), evidence.groups(), scratch), owned).persist(StorageLevel.MEMORY_AND_DISK());
     cells.count();
     SliceBounds.Result soft = SliceBounds.compute(spark, evidence.slices(), cells,
         params.withKernel(kernel.label(), 1.0), new SliceBounds.Suffix(kernel.lambda()))

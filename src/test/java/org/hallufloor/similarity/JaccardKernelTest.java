@@ -229,7 +229,8 @@ class JaccardKernelTest extends SparkTestBase {
     int nVocab = StageParams.vocabularySize(settings);
     CountEvidence.Result evidence = CountEvidence.execute(tokenized, totals, StageParams.evidence(settings, nVocab));
     SliceBounds.Result soft = SoftKernel.estimate(spark(), settings, tokenized, evidence,
-        StageParams.estimate(settings, nVocab), new Progress(System.out, false), 0).orElseThrow();
+        StageParams.estimate(settings, nVocab), new Progress(System.out, false), 0, org.hallufloor.testing.Stages.scratch())
+        .orElseThrow();
     released.add(soft);
     Map<String, Dataset<Row>> tables = Map.of("slice_bounds", soft.sliceBounds(), "f_curve", soft.fCurve(),
         "evidence_histogram", soft.evidenceHistogram(), "similarity_join", soft.similarityJoin());

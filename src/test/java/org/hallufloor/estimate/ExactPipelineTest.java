@@ -88,7 +88,8 @@ class ExactPipelineTest extends SparkTestBase {
         "hallufloor.input.id-field=id", "hallufloor.tokenizer=bytes",
         "hallufloor.slices=[{name=year, field=date, transform=year}]", "hallufloor.context-lengths=[1,2,4]",
         "hallufloor.scaling-fractions=[]",
-        "hallufloor.heldout-fraction=" + HELDOUT, "hallufloor.beta-s=[0.5, 2.0]", "hallufloor.temperatures=[1.0]"));
+        "hallufloor.heldout-fraction=" + HELDOUT, "hallufloor.beta-s=[0.5, 2.0]", "hallufloor.temperatures=[1.0]",
+        "hallufloor.report=false"));
     overrides.addAll(List.of(more));
     return Runs.settings("jobs/europarl-sample.conf", dir.resolve(name), overrides.toArray(new String[0]));
   }

@@ -57,7 +57,7 @@ class DashboardViewsTest extends SparkTestBase {
     Path shard = Shards.europarl(dir.resolve("europarl-120.txt.gz"), Europarl.first(120));
     Path root = dir.resolve("out");
     String[] common = {"hallufloor.input.paths=[\"" + shard + "\"]", "hallufloor.tokenizer=bytes",
-        "hallufloor.context-lengths=[1,2]", "hallufloor.scaling-fractions=[]"};
+        "hallufloor.context-lengths=[1,2]", "hallufloor.scaling-fractions=[]", "hallufloor.report=false"};
     run(root, "r1", common, "hallufloor.slices=[{name=year, field=date, transform=year}]");
     run(root, "r2", common, "hallufloor.slices=[]");
     run(root, "r3", common, "hallufloor.slices=[{name=decade, field=date, transform=none}]");

@@ -111,6 +111,6 @@ class IcebergViewsTest extends SparkTestBase {
   private void run(Path shard, Path root, String format, String runId, String slices) {
     Runs.run(spark(), Runs.settings("jobs/europarl-sample.conf", root, "hallufloor.input.paths=[\"" + shard + "\"]",
         "hallufloor.tokenizer=bytes", "hallufloor.context-lengths=[1,2]", "hallufloor.scaling-fractions=[]",
-        "hallufloor.output.format=" + format, "hallufloor.run-id=" + runId, slices));
+        "hallufloor.output.format=" + format, "hallufloor.run-id=" + runId, "hallufloor.report=false", slices));
   }
 }

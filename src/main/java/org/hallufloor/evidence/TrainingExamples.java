@@ -70,16 +70,12 @@ final class TrainingExamples implements Serializable {
       pairs[1][size[0]] = g.getLong("n", 0);
       size[0]++;
     });
-    Integer[] order = new Integer[size[0]];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> Long.compare(pairs[0][a], pairs[0][b]));
-    long[] keys = new long[order.length];
-    long[] n = new long[order.length];
-    for (int i = 0; i < order.length; i++) {
-      keys[i] = pairs[0][order[i]];
-      n[i] = pairs[1][order[i]];
+    // Keys are unique (one row per slice and length): sorted, each count goes where its key landed.
+    long[] keys = Arrays.copyOf(pairs[0], size[0]);
+    Arrays.sort(keys);
+    long[] n = new long[keys.length];
+    for (int i = 0; i < keys.length; i++) {
+      n[Arrays.binarySearch(keys, pairs[0][i])] = pairs[1][i];
     }
     return new Loaded(keys, n);
   }

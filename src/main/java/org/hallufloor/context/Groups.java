@@ -166,15 +166,15 @@ public final class Groups implements Serializable {
       Directory d = new Directory((int) size);
       while (rows.hasNext()) {
         Row r = rows.next();
-        byte[] packed = (byte[]) r.get(3);
-        int[] ids = new int[packed.length / 4];
-        ByteBuffer.wrap(packed).asIntBuffer().get(ids);
-        d.put(r.getLong(0), r.getInt(1), r.getBoolean(2), ids);
+        d.put(r.getLong(0), r.getInt(1), r.getBoolean(2), (byte[]) r.get(3));
       }
       return d;
     }
 
-    private void put(long hash, int group, boolean isHeldout, int[] ids) {
+    /** One group; its slice numbers as {@link #entry} packs them (big-endian ints). */
+    private void put(long hash, int group, boolean isHeldout, byte[] packedSliceIds) {
+      int[] ids = new int[packedSliceIds.length / 4];
+      ByteBuffer.wrap(packedSliceIds).asIntBuffer().get(ids);
       if (group < 0 || group >= slices.length || slices[group] != null) {
         throw new IllegalStateException("group directory: group " + group + " out of range or given twice");
       }
@@ -210,10 +210,8 @@ public final class Groups implements Serializable {
       Directory d = of(none.iterator(), size);
       long[] read = new long[1];
       ScratchTables.forEachRecord(path, conf, "the group directory", g -> {
-        byte[] packed = g.getBinary("slice_ids", 0).getBytes();
-        int[] ids = new int[packed.length / 4];
-        ByteBuffer.wrap(packed).asIntBuffer().get(ids);
-        d.put(g.getLong("hash", 0), g.getInteger("group", 0), g.getBoolean("heldout", 0), ids);
+        d.put(g.getLong("hash", 0), g.getInteger("group", 0), g.getBoolean("heldout", 0),
+            g.getBinary("slice_ids", 0).getBytes());
         read[0]++;
       });
       if (read[0] != size) {

@@ -28,6 +28,7 @@ final class TrainingExamples implements Serializable {
 
   private final String path;
   private final SerializableConfiguration conf;
+  private transient Loaded loaded;
 
   private TrainingExamples(String path, Configuration conf) {
     this.path = path;
@@ -47,7 +48,11 @@ final class TrainingExamples implements Serializable {
 
   /** |D| of the slice at context length c; 0 where it has no training examples. */
   long of(int slice, int c) {
-    Loaded t = LOADED.get(path, this::load);
+    // One look-up of the JVM's copy per task (each task deserializes its own handle), not per (slice, c).
+    if (loaded == null) {
+      loaded = LOADED.get(path, this::load);
+    }
+    Loaded t = loaded;
     int at = Arrays.binarySearch(t.keys, key(slice, c));
     return at < 0 ? 0 : t.n[at];
   }

@@ -71,7 +71,11 @@ public final class HallufloorRun {
    */
   public record Result(long documents, long badRecords, List<String> invariantViolations,
       long invariantViolationCount, RunOutput output) {
-    /** The committed slice_stats rows, in slice_stats order (read back: the run holds them on no driver). */
+    /**
+     * The committed slice_stats rows, in slice_stats order, read back (the run holds them on no
+     * driver): every slice's row, so for tests and runs of few slices; a caller with many reads
+     * {@code output().readRun("slice_stats")} as a Dataset.
+     */
     public List<Row> sliceStats() {
       return output.readRun(SLICE_STATS).select("slice_dim", "slice_value", "documents", "tokens", "heldout_documents",
           "heldout_tokens").orderBy("slice_dim", "slice_value").collectAsList();

@@ -108,8 +108,12 @@ public final class SliceBounds {
   public sealed interface Soft extends Serializable permits Join, Suffix {}
 
   /** What the jaccard kernel's similarity join was run with and took. */
-  public record Join(double tau, int bands, int rows, double sampleRate, double seconds, long cappedBuckets)
-      implements Soft {}
+  public record Join(double tau, int bands, int rows, double sampleRate, double seconds, int lookupMaxLength) implements Soft {
+    /** How the join found a length's pairs: looked up exactly (no bands) or through banded MinHash. */
+    String method(int c) {
+      return c <= lookupMaxLength ? "lookup" : "minhash";
+    }
+  }
 
   /** The suffix kernel: exact evidence from suffix counts, Sbar in closed form (bound.SuffixKernel). */
   public record Suffix(double lambda) implements Soft {}
@@ -508,13 +512,16 @@ public final class SliceBounds {
 
   private static Row joinRow(Slice slice, int c, SliceEvidence ev, SampledSbar sbar, Params params, Join join) {
     long auditPairs = (long) joinCount(ev, "audit_pairs");
-    return RowFactory.create(slice.dim(), slice.value(), c, params.kernel(), join.bands(), join.rows(),
+    boolean banded = join.method(c).equals("minhash");
+    return RowFactory.create(slice.dim(), slice.value(), c, params.kernel(), banded ? join.bands() : 0,
+        banded ? join.rows() : 0,
         join.sampleRate(), (long) joinCount(ev, "query_contexts"), (long) joinCount(ev, "candidate_pairs"),
         (long) joinCount(ev, "verified_pairs"), sbar.estimate(), sbar.ciLow(), sbar.ciHigh(), auditPairs,
         auditPairs == 0 ? null : joinCount(ev, "audit_found") / auditPairs, join.seconds(), join.tau(),
-        (long) joinCount(ev, "query_sets"), (long) joinCount(ev, "capped_pairs"), join.cappedBuckets(),
+        (long) joinCount(ev, "query_sets"), 0L, 0L,
         (long) joinCount(ev, "audit_queries"), (long) joinCount(ev, "audit_found_not_true"), sbar.standardError(),
-        joinCount(ev, "audit_weight") == 0 ? null : joinCount(ev, "audit_weight_found") / joinCount(ev, "audit_weight"));
+        joinCount(ev, "audit_weight") == 0 ? null : joinCount(ev, "audit_weight_found") / joinCount(ev, "audit_weight"),
+        join.method(c));
   }
 
   private static void check(List<String> violations, boolean ok, String message) {

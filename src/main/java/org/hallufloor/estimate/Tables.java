@@ -86,11 +86,12 @@ public final class Tables {
 
   /**
    * INTERFACE.md's columns, then: tau; query_sets (sampled distinct id sets; contexts with one set
-   * share their evidence); capped_pairs (pairs left out by the bucket cap, slice's queries) and
-   * capped_buckets (the whole join's); audit_queries; audit_found_not_true (pairs the join verified
+   * share their evidence); capped_pairs and capped_buckets (0: no bucket is capped since large
+   * buckets are indexed; kept for readers of the columns); audit_queries; audit_found_not_true (pairs the join verified
    * that brute force did not find: always 0 unless something is wrong); s_bar_standard_error;
    * audit_recall_weighted (recall of the audited pairs' evidence, n(p) x J per pair, which sets
-   * the upper end of the Sbar interval).
+   * the upper end of the Sbar interval); method ({@code lookup}: the length's pairs found exactly by
+   * subset lookups, bands and rows 0, candidate pairs = verified pairs; {@code minhash}: banded).
    */
   public static final StructType SIMILARITY_JOIN = new StructType()
       .add("slice_dim", DataTypes.StringType, false)
@@ -116,7 +117,8 @@ public final class Tables {
       .add("audit_queries", DataTypes.LongType, false)
       .add("audit_found_not_true", DataTypes.LongType, false)
       .add("s_bar_standard_error", DataTypes.DoubleType, false)
-      .add("audit_recall_weighted", DataTypes.DoubleType, true);
+      .add("audit_recall_weighted", DataTypes.DoubleType, true)
+      .add("method", DataTypes.StringType, false);
 
   /** The slice_dim (and slice_value) of the whole corpus. */
   public static final String ALL = "all";

@@ -73,7 +73,7 @@ public final class SoftKernel {
         ContextSets.of(tokenized, evidence.groups(), settings.contextLengths(), setsRead), join);
     SliceBounds.Result soft = SliceBounds.compute(spark, evidence.slices(), joined.cells(),
         params.withKernel(kernel.label(), kernel.sampleRate()), new SliceBounds.Join(join.tau(), join.bands(),
-            join.rows(), join.sampleRate(), joined.seconds(), joined.cappedBuckets()))
+            join.rows(), join.sampleRate(), joined.seconds(), join.lookupMaxLength()))
         .alsoReleasing(() -> {
           joined.release();
           setsRead.forEach(Broadcast::destroy);
@@ -117,11 +117,11 @@ public final class SoftKernel {
         "query sets");
     for (Row r : whole) {
       progress.note(String.format(Locale.ROOT,
-          "c=%d: %,d candidate pairs, %,d similar; Sbar %.4g [%.4g, %.4g]; audit recall %s over %,d pairs; %,d capped pairs",
-          r.<Integer>getAs("context_len"), r.<Long>getAs("candidate_pairs"), r.<Long>getAs("verified_pairs"),
+          "c=%d (%s): %,d candidate pairs, %,d similar; Sbar %.4g [%.4g, %.4g]; audit recall %s over %,d pairs",
+          r.<Integer>getAs("context_len"), r.<String>getAs("method"), r.<Long>getAs("candidate_pairs"), r.<Long>getAs("verified_pairs"),
           r.<Double>getAs("s_bar"), r.<Double>getAs("s_bar_ci_low"), r.<Double>getAs("s_bar_ci_high"),
           r.isNullAt(r.fieldIndex("audit_recall")) ? "-" : String.format(Locale.ROOT, "%.4f",
-              r.<Double>getAs("audit_recall")), r.<Long>getAs("audit_pairs"), r.<Long>getAs("capped_pairs")));
+              r.<Double>getAs("audit_recall")), r.<Long>getAs("audit_pairs")));
     }
   }
 }

@@ -81,7 +81,7 @@ public final class StageParams {
     Settings.Kernel kernel = settings.kernel();
     int[] bandsRows = kernel.bands() > 0 ? new int[] {kernel.bands(), kernel.rows()} : MinHash.optimal(kernel.tau());
     return new JaccardJoin.Params(kernel.tau(), bandsRows[0], bandsRows[1], kernel.sampleRate(), kernel.auditQueries(),
-        kernel.bucketCap(), settings.contextLengths());
+        kernel.bucketCap(), settings.contextLengths(), kernel.lookupMaxLength());
   }
 
   /** The run-wide inputs of the estimate: the (beta_S, T) pairs, eps0 grid and sample rate. */

@@ -1,16 +1,13 @@
 package org.hallufloor.similarity;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.sum;
 
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -31,15 +28,16 @@ import scala.Tuple2;
 /**
  * The sampled similarity join of THEORY 4 for the jaccard kernel: for a sample of query sets
  * (by hash, at {@code sampleRate}), every training set with Jaccard similarity at least tau is
- * found through banded MinHash LSH, verified with the exact Jaccard, and folded into the
- * query's evidence per slice. Each run also joins a small audit sample by brute force, so the
- * LSH join's recall is measured, not assumed.
+ * found and folded into the query's evidence per slice. Short contexts are joined exactly by
+ * {@link ShapeLookup}; longer ones through banded MinHash LSH, each candidate verified with the
+ * exact Jaccard. Each run also joins a small audit sample by brute force, so the LSH join's
+ * recall is measured, not assumed.
  *
- * <p>Work per bucket is at most (queries in it) x {@code bucketCap}: beyond the cap, a
- * bucket's training sets are sampled by hash and the pairs left out are counted. A similar
- * pair that shares several bands adds to the evidence only in the first one. Training sets
- * enter a bucket only when a Bloom filter of the queries' band keys says a query may be there,
- * so at small sample rates most of the corpus never crosses the shuffle.
+ * <p>No bucket is capped: one of more than {@code bucketCap} training sets is joined through a
+ * {@link PrefixIndex}, which examines fewer pairs and misses none. A similar pair that shares
+ * several bands adds to the evidence only in the first one. Training sets enter a bucket (or
+ * the lookups) only when a Bloom filter of the queries' keys says a query may need them, so at
+ * small sample rates most of the corpus never crosses the shuffle.
  */
 public final class JaccardJoin {
   /** Cells: {@link Cells#SOFT}. */
@@ -51,8 +49,6 @@ public final class JaccardJoin {
   public static final int SBAR = Cells.JOIN_KINDS;
   /** value = index into {@link #JOIN_COUNTS}, amount = that count over the slice's sampled sets. */
   public static final int JOIN = Cells.JOIN_KINDS + 1;
-  /** The slice of a task's row that counts the join's capped buckets; the driver takes it out of the cells. */
-  private static final int WHOLE_JOIN = -1;
 
   /**
    * Per sampled set of a slice, x = its training examples, y = its distinct training contexts
@@ -60,23 +56,40 @@ public final class JaccardJoin {
    */
   public static final List<String> SBAR_SUMS = List.of("x", "xx", "y", "yy", "xy", "y_self");
   public static final List<String> JOIN_COUNTS = List.of("query_sets", "query_contexts", "candidate_pairs",
-      "verified_pairs", "capped_pairs", "audit_queries", "audit_pairs", "audit_found", "audit_found_not_true",
+      "verified_pairs", "audit_queries", "audit_pairs", "audit_found", "audit_found_not_true",
       "audit_weight", "audit_weight_found", "audit_weight_squares");
+  private static final int QUERY_SETS = JOIN_COUNTS.indexOf("query_sets");
+  private static final int QUERY_CONTEXTS = JOIN_COUNTS.indexOf("query_contexts");
+  private static final int CANDIDATE_PAIRS = JOIN_COUNTS.indexOf("candidate_pairs");
+  private static final int VERIFIED_PAIRS = JOIN_COUNTS.indexOf("verified_pairs");
+  private static final int AUDIT_QUERIES = JOIN_COUNTS.indexOf("audit_queries");
+  private static final int AUDIT_PAIRS = JOIN_COUNTS.indexOf("audit_pairs");
+  private static final int AUDIT_FOUND = JOIN_COUNTS.indexOf("audit_found");
+  private static final int AUDIT_FOUND_NOT_TRUE = JOIN_COUNTS.indexOf("audit_found_not_true");
+  private static final int AUDIT_WEIGHT = JOIN_COUNTS.indexOf("audit_weight");
+  private static final int AUDIT_WEIGHT_FOUND = JOIN_COUNTS.indexOf("audit_weight_found");
+  private static final int AUDIT_WEIGHT_SQUARES = JOIN_COUNTS.indexOf("audit_weight_squares");
 
   /**
    * @param auditQueries audit queries per context length, joined by brute force
-   * @param bucketCap training sets examined per bucket at most
+   * @param bucketCap a bucket with more training sets is joined through its prefix index
+   * @param lookupMaxLength context lengths up to this one are joined exactly by {@link ShapeLookup}, not banded
    */
   public record Params(double tau, int bands, int rows, double sampleRate, int auditQueries, int bucketCap,
-      List<Integer> contextLengths) implements Serializable {}
+      List<Integer> contextLengths, int lookupMaxLength) implements Serializable {
+    /** Whether sets of context length c go through the banded join. */
+    boolean banded(int c) {
+      return c > lookupMaxLength;
+    }
+  }
 
   /**
    * The cells (kept on the executors, never collected: their number grows with the slices) and
-   * what the join did: its wall time and the buckets it capped. {@link #release()} once the
+   * what the join took: its wall time. {@link #release()} once the
    * cells are read: a lost cached block is recomputed from the join's lineage, which needs the
    * kept sets and the broadcasts until then.
    */
-  public record Result(Dataset<Row> cells, double seconds, long cappedBuckets, List<Broadcast<?>> broadcasts,
+  public record Result(Dataset<Row> cells, double seconds, List<Broadcast<?>> broadcasts,
       List<Runnable> unpersist) {
     public void release() {
       unpersist.forEach(Runnable::run);
@@ -112,11 +125,14 @@ public final class JaccardJoin {
       // One pass counts the sets per length (for the audit rate) and the query sets (for the Bloom filter).
       Map<Integer, Double> auditRates = new HashMap<>();
       Map<Integer, Long> perLength = new HashMap<>();
-      long queries = 0;
+      MinHash minHash = new MinHash(p.bands(), p.rows());
+      long queryKeyCount = 0;
       for (Map.Entry<Long, Long> e : kept.map(s -> 2L * s.c + (s.sampled(p.sampleRate()) ? 1 : 0)).countByValue()
           .entrySet()) {
-        perLength.merge((int) (e.getKey() / 2), e.getValue(), Long::sum);
-        queries += e.getKey() % 2 == 1 ? e.getValue() : 0;
+        int c = (int) (e.getKey() / 2);
+        perLength.merge(c, e.getValue(), Long::sum);
+        // A query's keys: one per band, or one per subset it looks up (at most 2^c).
+        queryKeyCount += e.getKey() % 2 == 1 ? e.getValue() * (p.banded(c) ? p.bands() : (1L << c) - 1) : 0;
       }
       long total = perLength.values().stream().mapToLong(Long::longValue).sum();
       for (int c : p.contextLengths()) {
@@ -126,14 +142,13 @@ public final class JaccardJoin {
       int partitions = (int) Math.max(2L * jsc.defaultParallelism(), Math.min(100_000, total * p.bands() / 2_000_000));
       Broadcast<Map<Long, Similar>> truePairs = jsc.broadcast(bruteForce(jsc, kept, auditRates, p));
       Broadcast<Map<Integer, Double>> audit = jsc.broadcast(auditRates);
-      MinHash minHash = new MinHash(p.bands(), p.rows());
-      Broadcast<BloomFilter> queryKeys = jsc.broadcast(queryBandKeys(kept, queries, minHash, p));
+      Broadcast<BloomFilter> queryKeys = jsc.broadcast(queryKeys(kept, queryKeyCount, minHash, p));
       used.addAll(List.of(truePairs, audit, queryKeys));
 
       JavaRDD<Row> memberRows = kept.flatMap(s -> {
         List<Row> out = new ArrayList<>();
         boolean query = s.sampled(p.sampleRate());
-        if (query || s.inPool()) {
+        if (p.banded(s.c) && (query || s.inPool())) {
           long[] keys = new long[minHash.bands()];
           for (int band = 0; band < keys.length; band++) {
             keys[band] = minHash.bandKey(s.c, s.ids, band);
@@ -162,17 +177,18 @@ public final class JaccardJoin {
           }, Encoders.row(Partial.SCHEMA));
       Dataset<Row> selves = spark.createDataFrame(kept.filter(s -> s.sampled(p.sampleRate()))
           .map(s -> Partial.self(s).toRow(s.hash)), Partial.SCHEMA);
-      Dataset<Row> partialCells = fromBuckets.union(selves).repartition(partitions, col("query"))
+      Dataset<Row> partialCells = fromBuckets.union(selves)
+          .union(ShapeLookup.partials(spark, kept, p, partitions, queryKeys))
+          .repartition(partitions, col("query"))
           .sortWithinPartitions("query")
           .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> cells(merged(new SortedRuns(rows, 0)), audit.value(),
               truePairs.value()), Encoders.row(CELLS));
       Dataset<Row> summed = Cells.sum(partialCells).persist(StorageLevel.MEMORY_AND_DISK());
-      // Reading the capped buckets computes every cell once (the join's time) and keeps them.
-      Row capped = summed.filter(col(Cells.SLICE).equalTo(WHOLE_JOIN)).agg(sum(Cells.AMOUNT)).first();
-      long cappedBuckets = capped.isNullAt(0) ? 0 : Math.round(capped.getDouble(0));
+      // Counting computes every cell once (the join's time) and keeps them.
+      summed.count();
       double seconds = (System.nanoTime() - started) / 1e9;
       returned = true;
-      return new Result(summed.filter(col(Cells.SLICE).notEqual(WHOLE_JOIN)), seconds, cappedBuckets, List.copyOf(used),
+      return new Result(summed, seconds, List.copyOf(used),
           List.of(() -> summed.unpersist(false), () -> kept.unpersist(false)));
     } finally {
       if (!returned) {
@@ -205,8 +221,8 @@ public final class JaccardJoin {
   record Member(int band, ContextSet set, boolean query) {}
 
   /**
-   * One bucket's pairs: each query against the bucket's training sets (at most the cap, sampled
-   * by hash beyond it). A similar pair counts only in the first band the two share: the earlier
+   * One bucket's pairs: each query against the bucket's training sets, or over {@code bucketCap}
+   * of them, against those its prefix index names. A similar pair counts only in the first band the two share: the earlier
    * bands' keys are computed once per member of this bucket, and only for members of a similar
    * pair, so members carry no signature. Any pair is counted as a candidate in every band it shares.
    */
@@ -226,33 +242,31 @@ public final class JaccardJoin {
       return;
     }
     int band = queries.get(0).band();
-    long dropped = 0;
-    Set<Long> droppedHashes = Set.of();
-    boolean capped = pool.size() > p.bucketCap();
-    if (capped) {
-      pool.sort((a, b) -> Long.compare(MinHash.mix(a.set().hash ^ band), MinHash.mix(b.set().hash ^ band)));
-      droppedHashes = new HashSet<>();
-      for (Member m : pool.subList(p.bucketCap(), pool.size())) {
-        droppedHashes.add(m.set().hash);
-      }
-      dropped = pool.size() - p.bucketCap();
-      pool = new ArrayList<>(pool.subList(0, p.bucketCap()));
-    }
-    // Keys of the bands before this one, per set: computed once per bucket, only for sets in a similar pair.
-    Map<ContextSet, long[]> earlier = new java.util.IdentityHashMap<>();
+    List<ContextSet> sets = new ArrayList<>(pool.size());
+    pool.forEach(m -> sets.add(m.set()));
+    PrefixIndex index = sets.size() > p.bucketCap() ? new PrefixIndex(sets, p.tau()) : null;
+    int[] everyone = index == null ? java.util.stream.IntStream.range(0, sets.size()).toArray() : null;
+    // Keys of the bands before this one, per set: computed once per bucket (by position: JFR found an
+    // identity map's lookups at a tenth of the join), only for sets in a similar pair.
+    long[][] earlier = new long[sets.size()][];
     for (Member qm : queries) {
       ContextSet q = qm.set();
+      long[] queryEarlier = null;
       Partial partial = new Partial();
-      partial.capped = dropped - (droppedHashes.contains(q.hash) ? 1 : 0);
       boolean audited = q.sampled(auditRates.get(q.c));
-      for (Member pm : pool) {
-        ContextSet s = pm.set();
+      for (int at : index == null ? everyone : index.candidates(q.ids)) {
+        ContextSet s = sets.get(at);
         if (s.hash == q.hash) {
           continue;
         }
         partial.candidates++;
         double j = MinHash.jaccard(q.ids, s.ids);
-        if (j >= p.tau() && !sharedBefore(earlierKeys(q, band, minHash, earlier), earlierKeys(s, band, minHash, earlier))) {
+        if (j < p.tau()) {
+          continue;
+        }
+        queryEarlier = queryEarlier == null ? earlierKeys(q, band, minHash) : queryEarlier;
+        earlier[at] = earlier[at] == null ? earlierKeys(s, band, minHash) : earlier[at];
+        if (!sharedBefore(queryEarlier, earlier[at])) {
           partial.verified++;
           partial.add(s.slices, s.train, j);
           if (audited) {
@@ -260,25 +274,18 @@ public final class JaccardJoin {
           }
         }
       }
-      if (capped) {
-        // The bucket is counted once, with its first query, whatever that query found.
-        partial.cappedBuckets = 1;
-        capped = false;
-        out.add(partial.toRow(q.hash));
-      } else if (partial.candidates > 0 || partial.capped > 0) {
+      if (partial.candidates > 0) {
         out.add(partial.toRow(q.hash));
       }
     }
   }
 
-  private static long[] earlierKeys(ContextSet set, int band, MinHash minHash, Map<ContextSet, long[]> cache) {
-    return cache.computeIfAbsent(set, s -> {
-      long[] keys = new long[band];
-      for (int b = 0; b < band; b++) {
-        keys[b] = minHash.bandKey(s.c, s.ids, b);
-      }
-      return keys;
-    });
+  private static long[] earlierKeys(ContextSet s, int band, MinHash minHash) {
+    long[] keys = new long[band];
+    for (int b = 0; b < band; b++) {
+      keys[b] = minHash.bandKey(s.c, s.ids, b);
+    }
+    return keys;
   }
 
   private static boolean sharedBefore(long[] a, long[] b) {
@@ -291,18 +298,24 @@ public final class JaccardJoin {
   }
 
   /**
-   * A Bloom filter (1% false positives) of every band key of every query set. Each task's filter
-   * is sized for all keys, so they are built in a few tasks only and merged along a tree.
+   * A Bloom filter (1% false positives) of every key of every query set: its band keys, or the
+   * subsets it looks up. Each task's filter is sized for all keys, so they are built in a few
+   * tasks only and merged along a tree.
    */
-  private static BloomFilter queryBandKeys(JavaRDD<ContextSet> sets, long queries, MinHash minHash, Params p) {
-    long expected = Math.max(1, queries * minHash.bands());
+  private static BloomFilter queryKeys(JavaRDD<ContextSet> sets, long expected, MinHash minHash, Params p) {
     int builders = Math.max(1, Math.min(16, sets.context().defaultParallelism()));
     return sets.filter(s -> s.sampled(p.sampleRate())).coalesce(builders).mapPartitions(it -> {
-      BloomFilter filter = BloomFilter.create(expected, 0.01);
+      BloomFilter filter = BloomFilter.create(Math.max(1, expected), 0.01);
       while (it.hasNext()) {
         ContextSet s = it.next();
-        for (int band = 0; band < minHash.bands(); band++) {
-          filter.putLong(minHash.bandKey(s.c, s.ids, band));
+        if (p.banded(s.c)) {
+          for (int band = 0; band < minHash.bands(); band++) {
+            filter.putLong(minHash.bandKey(s.c, s.ids, band));
+          }
+        } else {
+          for (byte[] t : ShapeLookup.subsets(s.ids, ShapeLookup.floor(s.ids.length, s.c, p.tau()))) {
+            filter.putLong(ShapeLookup.key(s.c, t));
+          }
         }
       }
       return List.of(filter).iterator();
@@ -326,34 +339,31 @@ public final class JaccardJoin {
   record Similar(long[] hashes, Neighbour[] neighbours) implements Serializable {}
 
   /**
-   * Every training set similar to an audit query, by brute force (an inverted index from id to
-   * the audit queries holding it, which loses no pair: sets with J >= tau > 0 share an id).
-   * Returns, per audit query's hash, its similar sets other than itself.
+   * Every training set similar to an audit query, exactly and without hashing: each task
+   * indexes the audit queries of each length by their prefixes ({@link PrefixIndex}, which
+   * loses no pair with J >= tau) and looks every training set up in it; a set made of ids no
+   * query holds meets none. Returns, per audit query's hash, its similar sets other than itself.
    */
   static Map<Long, Similar> bruteForce(JavaSparkContext jsc, JavaRDD<ContextSet> sets, Map<Integer, Double> auditRates,
       Params p) {
     List<ContextSet> audited = sets.filter(s -> s.sampled(auditRates.get(s.c))).collect();
     Broadcast<List<ContextSet>> shared = jsc.broadcast(audited);
     List<Tuple2<Long, Neighbour>> pairs = sets.filter(ContextSet::inPool).mapPartitions(pool -> {
-      Map<Long, List<Integer>> index = new HashMap<>();
-      List<ContextSet> queries = shared.value();
-      for (int i = 0; i < queries.size(); i++) {
-        for (int id : queries.get(i).ids) {
-          index.computeIfAbsent(((long) queries.get(i).c << 32) | (id & 0xffffffffL), k -> new ArrayList<>()).add(i);
-        }
+      Map<Integer, List<ContextSet>> byLength = new HashMap<>();
+      for (ContextSet q : shared.value()) {
+        byLength.computeIfAbsent(q.c, k -> new ArrayList<>()).add(q);
       }
+      Map<Integer, PrefixIndex> indexes = new HashMap<>();
+      byLength.forEach((c, queries) -> indexes.put(c, new PrefixIndex(queries, p.tau())));
       List<Tuple2<Long, Neighbour>> out = new ArrayList<>();
-      Set<Integer> seen = new HashSet<>();
       while (pool.hasNext()) {
         ContextSet s = pool.next();
-        seen.clear();
-        for (int id : s.ids) {
-          for (int i : index.getOrDefault(((long) s.c << 32) | (id & 0xffffffffL), List.of())) {
-            ContextSet q = queries.get(i);
-            double j = seen.add(i) && q.hash != s.hash ? MinHash.jaccard(q.ids, s.ids) : 0;
-            if (j >= p.tau()) {
-              out.add(new Tuple2<>(q.hash, new Neighbour(s.hash, j, s.slices, s.train)));
-            }
+        PrefixIndex index = indexes.get(s.c);
+        for (int i : index == null ? new int[0] : index.candidates(s.ids)) {
+          ContextSet q = byLength.get(s.c).get(i);
+          double j = q.hash != s.hash ? MinHash.jaccard(q.ids, s.ids) : 0;
+          if (j >= p.tau()) {
+            out.add(new Tuple2<>(q.hash, new Neighbour(s.hash, j, s.slices, s.train)));
           }
         }
       }
@@ -382,15 +392,17 @@ public final class JaccardJoin {
     Map<List<Object>, double[]> evidenceCells = new HashMap<>();
     Map<Long, double[]> sums = new HashMap<>();
     int nSbar = SBAR_SUMS.size();
-    long cappedBuckets = 0;
     while (queries.hasNext()) {
       Partial q = queries.next();
-      cappedBuckets += q.cappedBuckets;
       ContextSet set = q.query;
       Similar similar = set.sampled(auditRates.get(set.c)) ? truePairs.get(set.hash) : null;
       long foundTrue = 0;
+      long foundNotTrue = 0;
       boolean[] isFound = similar == null ? null : new boolean[similar.hashes().length];
-      if (similar != null) {
+      if (similar != null && q.lookedUp) {
+        foundTrue = Math.min(q.verified, similar.hashes().length);
+        foundNotTrue = q.verified - foundTrue;
+      } else if (similar != null) {
         for (long f : q.found) {
           int at = java.util.Arrays.binarySearch(similar.hashes(), f);
           if (at >= 0) {
@@ -398,6 +410,7 @@ public final class JaccardJoin {
             isFound[at] = true;
           }
         }
+        foundNotTrue = q.found.length - foundTrue;
       }
       for (int i = 0; i < set.slices.length; i++) {
         int slice = set.slices[i];
@@ -419,22 +432,27 @@ public final class JaccardJoin {
           sum[4] += x * y;
           sum[5] += (double) distinct * train;
         }
-        sum[nSbar] += 1;
-        sum[nSbar + 1] += distinct;
-        sum[nSbar + 2] += q.candidates;
-        sum[nSbar + 3] += q.verified;
-        sum[nSbar + 4] += q.capped;
+        sum[nSbar + QUERY_SETS] += 1;
+        sum[nSbar + QUERY_CONTEXTS] += distinct;
+        sum[nSbar + CANDIDATE_PAIRS] += q.candidates;
+        sum[nSbar + VERIFIED_PAIRS] += q.verified;
         if (similar != null) {
           // The audited pairs' share of y = distinct x evid in this slice, all and found.
-          sum[nSbar + 5] += 1;
-          sum[nSbar + 6] += similar.hashes().length;
-          sum[nSbar + 7] += foundTrue;
-          sum[nSbar + 8] += q.found.length - foundTrue;
+          sum[nSbar + AUDIT_QUERIES] += 1;
+          sum[nSbar + AUDIT_PAIRS] += similar.hashes().length;
+          sum[nSbar + AUDIT_FOUND] += foundTrue;
+          sum[nSbar + AUDIT_FOUND_NOT_TRUE] += foundNotTrue;
+          double weight = 0;
           for (int k = 0; k < isFound.length; k++) {
             double w = distinct * similar.neighbours()[k].jaccard() * similar.neighbours()[k].train(slice);
-            sum[nSbar + 9] += w;
-            sum[nSbar + 10] += isFound[k] ? w : 0;
-            sum[nSbar + 11] += w * w;
+            weight += w;
+            sum[nSbar + AUDIT_WEIGHT_FOUND] += isFound[k] ? w : 0;
+            sum[nSbar + AUDIT_WEIGHT_SQUARES] += w * w;
+          }
+          sum[nSbar + AUDIT_WEIGHT] += weight;
+          if (q.lookedUp) {
+            // Lookups name no set: what they found is their evidence beside the query's own count, at most the truth's.
+            sum[nSbar + AUDIT_WEIGHT_FOUND] += Math.min(weight, distinct * (evid - train));
           }
         }
       }
@@ -450,9 +468,6 @@ public final class JaccardJoin {
             v[t]));
       }
     });
-    if (cappedBuckets > 0) {
-      rows.add(RowFactory.create(WHOLE_JOIN, 0, JOIN, -1.0, 0L, 0L, 0L, (double) cappedBuckets));
-    }
     return rows.iterator();
   }
 }

@@ -23,15 +23,14 @@ final class Partial implements Serializable {
       .add("query", DataTypes.LongType, false)
       .add("candidates", DataTypes.LongType, false)
       .add("verified", DataTypes.LongType, false)
-      .add("capped", DataTypes.LongType, false)
       .add("evidence", DataTypes.BinaryType, false)
       .add("found", DataTypes.BinaryType, false)
       .add("c", DataTypes.IntegerType, true)
       .add("hash", DataTypes.LongType, true)
       .add("data", DataTypes.BinaryType, true)
-      .add("capped_buckets", DataTypes.LongType, false);
+      .add("looked_up", DataTypes.BooleanType, false);
 
-  private static final int SET_COLUMNS = 6;
+  private static final int SET_COLUMNS = 5;
 
   /** The query set itself, once its own partial has been merged in. */
   ContextSet query;
@@ -39,10 +38,12 @@ final class Partial implements Serializable {
   double[] evidence = new double[0];
   long candidates;
   long verified;
-  long capped;
-  /** Buckets this partial's query was the first of where the cap dropped sets: carried in the data, so a retried task cannot count twice. */
-  long cappedBuckets;
   long[] found = NO_HASHES;
+  /**
+   * Found by {@link ShapeLookup}, which counts a query's similar sets without naming them: its
+   * audit compares counts and evidence with the brute-force join's, not sets.
+   */
+  boolean lookedUp;
 
   /** The query's own contribution: its training examples, each with K = 1. */
   static Partial self(ContextSet q) {
@@ -67,18 +68,17 @@ final class Partial implements Serializable {
       packed.putInt(slices[i]);
       packed.putDouble(evidence[i]);
     }
-    return RowFactory.create(queryHash, candidates, verified, capped, packed.array(), ContextSet.longsToBytes(found),
+    return RowFactory.create(queryHash, candidates, verified, packed.array(), ContextSet.longsToBytes(found),
         query == null ? null : query.c, query == null ? null : query.hash, query == null ? null : query.toBytes(),
-        cappedBuckets);
+        lookedUp);
   }
 
   static Partial of(Row r) {
     Partial p = new Partial();
     p.candidates = r.getLong(1);
     p.verified = r.getLong(2);
-    p.capped = r.getLong(3);
-    p.cappedBuckets = r.getLong(SCHEMA.fieldIndex("capped_buckets"));
-    ByteBuffer packed = ByteBuffer.wrap((byte[]) r.get(4));
+    p.lookedUp = r.getBoolean(SCHEMA.fieldIndex("looked_up"));
+    ByteBuffer packed = ByteBuffer.wrap((byte[]) r.get(3));
     int n = packed.remaining() / 12;
     p.slices = new int[n];
     p.evidence = new double[n];
@@ -86,7 +86,7 @@ final class Partial implements Serializable {
       p.slices[i] = packed.getInt();
       p.evidence[i] = packed.getDouble();
     }
-    p.found = ContextSet.bytesToLongs((byte[]) r.get(5));
+    p.found = ContextSet.bytesToLongs((byte[]) r.get(4));
     p.query = r.isNullAt(SET_COLUMNS) ? null : ContextSet.of(r, SET_COLUMNS);
     return p;
   }
@@ -103,8 +103,7 @@ final class Partial implements Serializable {
     mergeEvidence(o.slices, o.evidence);
     candidates += o.candidates;
     verified += o.verified;
-    capped += o.capped;
-    cappedBuckets += o.cappedBuckets;
+    lookedUp |= o.lookedUp;
     if (o.found.length > 0) {
       long[] both = Arrays.copyOf(found, found.length + o.found.length);
       System.arraycopy(o.found, 0, both, found.length, o.found.length);

@@ -166,10 +166,15 @@ class SettingsLoaderTest {
     assertEquals("jaccard(0.5)", jaccard.kernel().label());
     assertEquals(0.1, jaccard.kernel().sampleRate());
     List<String> q = problems(null, "hallufloor.input.paths=[x]", "hallufloor.kernel.name=jaccard",
-        "hallufloor.kernel.bands=20", "hallufloor.kernel.sample-rate=0", "hallufloor.kernel.bucket-cap=1");
+        "hallufloor.kernel.bands=20", "hallufloor.kernel.sample-rate=0", "hallufloor.kernel.bucket-cap=1",
+        "hallufloor.kernel.lookup-max-length=11");
     assertTrue(q.stream().anyMatch(m -> m.startsWith("hallufloor.kernel.bands, hallufloor.kernel.rows: give both")), q.toString());
     assertTrue(q.stream().anyMatch(m -> m.startsWith("hallufloor.kernel.sample-rate")), q.toString());
     assertTrue(q.stream().anyMatch(m -> m.startsWith("hallufloor.kernel.bucket-cap")), q.toString());
+    assertTrue(q.contains("hallufloor.kernel.lookup-max-length: 11.0 must be a whole number in [0, 10]"), q.toString());
+    assertEquals(4, jaccard.kernel().lookupMaxLength(), "reference.conf's default");
+    assertEquals(List.of("hallufloor.kernel.lookup-max-length: 2.5 must be a whole number in [0, 10]"), problems(null,
+        "hallufloor.input.paths=[x]", "hallufloor.kernel.name=jaccard", "hallufloor.kernel.lookup-max-length=2.5"));
   }
 
   @Test

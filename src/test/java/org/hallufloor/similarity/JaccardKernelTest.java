@@ -72,8 +72,8 @@ class JaccardKernelTest extends SparkTestBase {
   }
 
   /**
-   * At sample rate 0.3 with the bands and rows chosen for tau: every slice's Sbar interval
-   * holds the brute-force value, and the audit measures a recall of at least 0.95.
+   * At sample rate 0.3, both lengths found by subset lookups (the default up to c = 4): every
+   * slice's Sbar interval holds the brute-force value, and the audit finds every similar pair.
    */
   @Test
   void sampledJoinIntervalHoldsBruteForceSbar() {
@@ -90,6 +90,14 @@ class JaccardKernelTest extends SparkTestBase {
       coverage.check(r, t.sbar(), where);
       Assertions.assertTrue(t.sbar() > 1.0001, where + ": the kernel sees similar contexts (Sbar " + t.sbar() + ")");
       Assertions.assertEquals(0L, (long) r.getAs("audit_found_not_true"), where);
+      Assertions.assertEquals("lookup", r.getAs("method"), where);
+      if ((long) r.getAs("audit_pairs") > 0) {
+        Assertions.assertEquals(1.0, (double) r.getAs("audit_recall"), where);
+        // Null where the audited pairs have no training examples in this slice (nothing to weigh).
+        if (r.getAs("audit_recall_weighted") != null) {
+          Assertions.assertEquals(1.0, (double) r.getAs("audit_recall_weighted"), 1e-12, where);
+        }
+      }
       if (r.getAs("slice_dim").equals("all") && (long) r.getAs("audit_pairs") >= 100) {
         Assertions.assertTrue((double) r.getAs("audit_recall") >= 0.95, where + ": audit_recall " + r.getAs("audit_recall"));
         audited++;
@@ -101,8 +109,9 @@ class JaccardKernelTest extends SparkTestBase {
   }
 
   /**
-   * With every set queried, no cap, and banding that misses a pair at J = 0.5 with probability
-   * 1e-6 (48 bands of 2 rows), the join equals the brute-force join on the first 120 documents:
+   * With every set queried, c = 2 by subset lookups and c = 4 banded with no cap and banding
+   * that misses a pair at J = 0.5 with probability 1e-6 (48 bands of 2 rows), the join equals
+   * the brute-force join on the first 120 documents:
    * Sbar to rounding; each distribution's mean evidence (uniform's over the N_V^c space) to the
    * 2^-10 the cells round values up by; |D|, distinct contexts, the histogram's totals and, for
    * the whole corpus, the similar pairs exactly; and no invariant of THEORY 3 broken.
@@ -112,11 +121,12 @@ class JaccardKernelTest extends SparkTestBase {
     List<String> few = lines.subList(0, 120);
     Path small = Shards.writeLines(dir.resolve("europarl-120.txt.gz"), few);
     SliceBounds.Result result = join(small, "hallufloor.kernel.sample-rate=1.0", "hallufloor.kernel.bands=48",
-        "hallufloor.kernel.rows=2", "hallufloor.kernel.bucket-cap=1000000");
+        "hallufloor.kernel.rows=2", "hallufloor.kernel.bucket-cap=1000000", "hallufloor.kernel.lookup-max-length=2");
     Map<String, Map<Integer, Truth>> truth = Truth.of(few);
     for (Row r : result.similarityJoin().collectAsList()) {
       Truth t = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value")).get((Integer) r.getAs("context_len"));
       Assertions.assertEquals(t.sbar(), (double) r.getAs("s_bar"), 1e-9 * t.sbar(), "s_bar " + r);
+      Assertions.assertEquals((int) r.getAs("context_len") == 2 ? "lookup" : "minhash", r.getAs("method"), r.toString());
       if (r.getAs("slice_dim").equals("all")) {
         Assertions.assertEquals(t.similarPairs(), (long) r.getAs("verified_pairs"), "verified_pairs " + r);
       }
@@ -162,26 +172,30 @@ class JaccardKernelTest extends SparkTestBase {
   }
 
   /**
-   * One very common context (a real sentence as 400 documents) and a cap of 20 sets per bucket:
-   * buckets are capped and counted, examined pairs stay within queries x bands x cap, and the
-   * interval still holds the brute-force Sbar.
+   * One very common context (a real sentence as 400 documents), every length banded, and
+   * buckets of over 20 training sets joined through their prefix index: nothing is capped,
+   * the audit finds at least 95% of the whole corpus's similar pairs where it meets 100 or
+   * more, and the intervals hold the brute-force Sbar.
    */
   @Test
-  void bucketCapBoundsTheWorkAndTheIntervalStillHolds() {
-    Dataset<Row> join = join(commonShard, "hallufloor.kernel.sample-rate=0.5", "hallufloor.kernel.bucket-cap=20")
+  void largeBucketsAreIndexedNotCappedAndTheIntervalStillHolds() {
+    Dataset<Row> join = join(commonShard, "hallufloor.kernel.sample-rate=0.5", "hallufloor.kernel.bucket-cap=20",
+        "hallufloor.kernel.lookup-max-length=0")
         .similarityJoin();
     Map<String, Map<Integer, Truth>> truth = Truth.of(commonLines);
     Coverage coverage = new Coverage();
     for (Row r : join.collectAsList()) {
       Truth t = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value")).get((Integer) r.getAs("context_len"));
       String where = r.getAs("slice_dim") + "=" + r.getAs("slice_value") + " c=" + r.getAs("context_len");
-      Assertions.assertTrue((long) r.getAs("capped_buckets") > 0, where);
-      Assertions.assertTrue((long) r.getAs("candidate_pairs")
-          <= (long) r.getAs("query_sets") * (int) r.getAs("bands") * 20, where);
+      Assertions.assertEquals(0L, (long) r.getAs("capped_buckets") + (long) r.getAs("capped_pairs"), where);
+      Assertions.assertEquals("minhash", r.getAs("method"), where);
+      Assertions.assertEquals(0L, (long) r.getAs("audit_found_not_true"), where);
+      if (r.getAs("slice_dim").equals("all") && (long) r.getAs("audit_pairs") >= 100) {
+        Assertions.assertTrue((double) r.getAs("audit_recall") >= 0.95, where + ": audit_recall " + r.getAs("audit_recall"));
+      }
       coverage.check(r, t.sbar(), where);
     }
     coverage.assertCovers();
-    Assertions.assertTrue(join.filter("slice_dim = 'all' AND capped_pairs > 0").count() > 0);
   }
 
   /**

@@ -82,7 +82,7 @@ public final class MllibJoinBench {
     Dataset<Row> sets = ContextSets.of(tokenized, groups, List.of(c), new java.util.ArrayList<>()).persist(StorageLevel.MEMORY_AND_DISK());
     long setCount = sets.count();
     int[] bandsRows = MinHash.optimal(tau);
-    JaccardJoin.Params params = new JaccardJoin.Params(tau, bandsRows[0], bandsRows[1], rate, 500, 2000, List.of(c));
+    JaccardJoin.Params params = new JaccardJoin.Params(tau, bandsRows[0], bandsRows[1], rate, 500, 2000, List.of(c), 0);
     double auditRate = Math.min(rate, 500.0 / setCount);
     System.err.printf(Locale.ROOT, "%d documents, %,d tokens, c = %d: %,d distinct id sets; sample rate %s, tau %s%n",
         documents, tokens, c, setCount, rate, tau);

@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -79,6 +80,25 @@ public final class SliceBounds {
           evidenceHistogram.union(other.evidenceHistogram), similarityJoin.union(other.similarityJoin),
           fittedScale.union(other.fittedScale), violations.union(other.violations), concat(kept, other.kept),
           concat(broadcasts, other.broadcasts), concat(upstream, other.upstream));
+    }
+
+    /**
+     * This exact estimate's rows and a soft kernel's, as one, the soft rows carrying this run's
+     * exact rates of identity ({@link Tables#IDENTITY_RATES}, which count exact repeats whatever
+     * the kernel): joined by (slice, c) on the executors, from the exact rows already kept.
+     */
+    public Result withSoft(Result soft) {
+      List<String> keys = List.of(DIM, NAME, "context_len");
+      List<Column> rates = new ArrayList<>();
+      keys.forEach(k -> rates.add(col(k)));
+      Tables.IDENTITY_RATES.forEach(r -> rates.add(col(r)));
+      Dataset<Row> exactRates = sliceBounds.select(rates.toArray(new Column[0])).dropDuplicates(keys.toArray(new String[0]));
+      Column[] ordered = java.util.Arrays.stream(Tables.SLICE_BOUNDS.fieldNames())
+          .map(f -> f.equals("rates_kernel") ? lit(Tables.EXACT_RATES).as(f) : col(f)).toArray(Column[]::new);
+      Dataset<Row> filled = soft.sliceBounds.drop(Tables.IDENTITY_RATES.toArray(new String[0]))
+          .join(exactRates, keys.toArray(new String[0]), "left").select(ordered);
+      return union(new Result(filled, soft.fCurve, soft.evidenceHistogram, soft.similarityJoin, soft.fittedScale,
+          soft.violations, soft.kept, soft.broadcasts, soft.upstream));
     }
 
     /**
@@ -619,7 +639,7 @@ public final class SliceBounds {
         d == Distribution.HELDOUT || d == Distribution.MARGIN_HELDOUT ? heldout : examples,
         counted ? (double) ev.counts.getOrDefault(Kinds.DOCUMENT_SINGLETON_CONTEXTS, 0L) / examples : null,
         counted ? (double) ev.counts.getOrDefault(Kinds.DOCUMENT_MONOFACTS, 0L) / examples : null,
-        heldoutLogLikelihood, scale.source());
+        heldoutLogLikelihood, scale.source(), counted ? Tables.EXACT_RATES : null);
   }
 
   /**

@@ -43,7 +43,19 @@ public final class Tables {
       .add("doc_singleton_context_rate", DataTypes.DoubleType, true)
       .add("doc_monofact_rate", DataTypes.DoubleType, true)
       .add("heldout_log_likelihood", DataTypes.DoubleType, true)
-      .add("beta_source", DataTypes.StringType, false);
+      .add("beta_source", DataTypes.StringType, false)
+      .add("rates_kernel", DataTypes.StringType, true);
+
+  /**
+   * The rates of exact identity (THEORY 5: singletons, monofacts, held-out unseen), counted by
+   * the exact kernel. A soft kernel's rows carry the exact kernel's rates of the same run, and
+   * {@code rates_kernel} says so ({@code exact} wherever they are set).
+   */
+  public static final String EXACT_RATES = "exact";
+
+  public static final java.util.List<String> IDENTITY_RATES = java.util.List.of("singleton_context_rate",
+      "monofact_rate", "heldout_unseen_context_rate", "heldout_unseen_fact_rate", "doc_singleton_context_rate",
+      "doc_monofact_rate");
 
   /** THEORY 5's fitted scale per slice and c; {@code fit_status} is an addition (see bound.ScaleFit.Fit). */
   public static final StructType FITTED_SCALE = new StructType()

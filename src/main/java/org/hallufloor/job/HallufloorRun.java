@@ -222,7 +222,7 @@ public final class HallufloorRun {
     SliceBounds.Result exact = SliceBounds.compute(spark, evidence.slices(), evidence.cells(), params)
         .alsoReleasing(evidence::release);
     return SoftKernel.estimate(spark, settings, tokenized, evidence, params, progress, tokens, scratch)
-        .map(exact::union).orElse(exact);
+        .map(exact::withSoft).orElse(exact);
   }
 
   private static Row allSlice(SliceTotals.Slices slices) {

@@ -85,6 +85,19 @@ class SuffixEvidenceTest extends SparkTestBase {
       if ("heldout".equals(r.getAs("distribution"))) {
         assertEquals(corpus.heldout.get(c).size(), (long) r.getAs("distribution_examples"), where + " held-out examples");
       }
+      // The rates of exact identity come from the exact kernel's counts of the same run, and say so.
+      assertEquals("exact", r.getAs("rates_kernel"), where);
+      long singletons = corpus.train.get(c).values().stream().filter(n -> n == 1).count();
+      assertEquals((double) singletons / corpus.examples(c), r.<Double>getAs("singleton_context_rate"), 1e-12,
+          where + " singleton context rate");
+      List<List<Integer>> heldoutContexts = corpus.heldout.getOrDefault(c, List.of());
+      long unseen = heldoutContexts.stream().filter(x -> !corpus.train.get(c).containsKey(x)).count();
+      if (heldoutContexts.isEmpty()) {
+        Assertions.assertNull(r.getAs("heldout_unseen_context_rate"), where + ": no held-out example");
+      } else {
+        assertEquals((double) unseen / heldoutContexts.size(), r.<Double>getAs("heldout_unseen_context_rate"), 1e-12,
+            where + " held-out unseen context rate");
+      }
       double[][] truthEvidence = truth(truth, r);
       if (truthEvidence == null) {
         continue; // uniform beyond the enumerated lengths: checked by the run's own invariant

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class ShapeLookupTest {
   private static final int TRAINING_DOCS = 40;
   private static final int HELDOUT_DOCS = 5;
+  private static final List<Double> TAUS = List.of(0.3, 0.5, 0.6, 0.75, 1.0);
 
   @Test
   void lookedUpNeighboursEqualABruteForceLoop() {
@@ -57,10 +58,15 @@ class ShapeLookupTest {
         }
       }
       heldout.stream().filter(s -> !pool.containsKey(s)).limit(300).forEach(queries::add);
-      for (double tau : List.of(0.3, 0.5, 0.6, 0.75, 1.0)) {
+      // Each query's J with every other training set, once for every tau.
+      Map<List<Integer>, double[][]> similarities = new HashMap<>();
+      for (List<Integer> q : queries) {
+        similarities.put(q, similarities(pool, q));
+      }
+      for (double tau : TAUS) {
         Map<List<Object>, long[]> m = lookupTable(pool, c, tau);
         for (List<Integer> q : queries) {
-          double[] expected = bruteForce(pool, q, tau);
+          double[] expected = bruteForce(similarities.get(q), tau);
           int[] ids = q.stream().mapToInt(Integer::intValue).toArray();
           ShapeLookup.Neighbours neighbours = new ShapeLookup.Neighbours(ids.length, c);
           for (byte[] t : ShapeLookup.subsets(ids, ShapeLookup.floor(ids.length, c, tau))) {
@@ -113,22 +119,29 @@ class ShapeLookupTest {
     return m;
   }
 
-  /** {sum of J(q, p) n(p), number of p} over training sets p other than q with J >= tau. */
-  private static double[] bruteForce(Map<List<Integer>, Long> pool, List<Integer> q, double tau) {
+  /** {J(q, p), n(p)} for every training set p other than q sharing an id with q (common ids counted with a hash set). */
+  private static double[][] similarities(Map<List<Integer>, Long> pool, List<Integer> q) {
     Set<Integer> qs = new HashSet<>(q);
-    double evidence = 0;
-    long similar = 0;
+    List<double[]> out = new ArrayList<>();
     for (Map.Entry<List<Integer>, Long> p : pool.entrySet()) {
-      if (p.getKey().equals(q)) {
-        continue;
-      }
       int common = 0;
       for (int id : p.getKey()) {
         common += qs.contains(id) ? 1 : 0;
       }
-      double j = (double) common / (q.size() + p.getKey().size() - common);
-      if (j >= tau) {
-        evidence += j * p.getValue();
+      if (common > 0 && !p.getKey().equals(q)) {
+        out.add(new double[] {(double) common / (q.size() + p.getKey().size() - common), p.getValue()});
+      }
+    }
+    return out.toArray(new double[0][]);
+  }
+
+  /** {sum of J(q, p) n(p), number of p} over the pairs with J >= tau. */
+  private static double[] bruteForce(double[][] similarities, double tau) {
+    double evidence = 0;
+    long similar = 0;
+    for (double[] p : similarities) {
+      if (p[0] >= tau) {
+        evidence += p[0] * p[1];
         similar++;
       }
     }

@@ -1,9 +1,7 @@
 package org.hallufloor.similarity;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 
 import java.util.ArrayList;
@@ -13,7 +11,7 @@ import java.util.List;
 import java.util.TreeMap;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -52,8 +50,35 @@ public final class ContextSets {
     Dataset<Row> examples = tokenized.select("slices", "heldout", "ids")
         .flatMap((FlatMapFunction<Row, Row>) doc -> examples(doc, shared.value(), lengths), Encoders.row(EXAMPLES));
     Dataset<Row> perContext = examples.groupBy("c", "context", "ids", "grp").agg(sum(lit(1L)).as("n"));
-    return perContext.groupBy("c", "ids").agg(collect_list(struct(col("context"), col("grp"), col("n"))).as("members"))
-        .map((MapFunction<Row, Row>) r -> toSet(r, shared.value()).toRow(), Encoders.row(ContextSet.SCHEMA));
+    // By set, sorted and streamed a set at a time: a collect_list aggregation fell back to
+    // sorting by the binary key anyway (JFR), and held every member as an object.
+    return perContext.repartition(col("c"), col("ids")).sortWithinPartitions("c", "ids")
+        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> sets(rows, shared.value()),
+            Encoders.row(ContextSet.SCHEMA));
+  }
+
+  /** Rows of (c, context, ids, grp, n) sorted by (c, ids) to one set row per run of equal (c, ids). */
+  private static Iterator<Row> sets(Iterator<Row> rows, Groups groups) {
+    return new Iterator<>() {
+      private Row pending = rows.hasNext() ? rows.next() : null;
+
+      @Override
+      public boolean hasNext() {
+        return pending != null;
+      }
+
+      @Override
+      public Row next() {
+        int c = pending.getInt(0);
+        byte[] ids = (byte[]) pending.get(2);
+        List<Row> members = new ArrayList<>();
+        while (pending != null && pending.getInt(0) == c && Arrays.equals((byte[]) pending.get(2), ids)) {
+          members.add(pending);
+          pending = rows.hasNext() ? rows.next() : null;
+        }
+        return toSet(c, ids, members, groups).toRow();
+      }
+    };
   }
 
   private static Iterator<Row> examples(Row doc, Groups groups, List<Integer> lengths) {
@@ -81,19 +106,19 @@ public final class ContextSets {
     return ContextSet.intsToBytes(Arrays.copyOf(copy, n));
   }
 
-  /** One set's (context, group, count) members to its per-slice training, held-out and distinct counts. */
-  static ContextSet toSet(Row r, Groups groups) {
-    int[] ids = ContextSet.bytesToInts((byte[]) r.get(1));
+  /** One set's (c, context, ids, group, count) members to its per-slice training, held-out and distinct counts. */
+  static ContextSet toSet(int c, byte[] packedIds, List<Row> members, Groups groups) {
+    int[] ids = ContextSet.bytesToInts(packedIds);
     TreeMap<Integer, long[]> perSlice = new TreeMap<>();
     java.util.Map<Long, java.util.Set<Integer>> trainingSlicesOfContext = new java.util.HashMap<>();
-    for (Row m : r.<Row>getList(2)) {
-      int group = m.getInt(1);
-      long n = m.getLong(2);
+    for (Row m : members) {
+      int group = m.getInt(3);
+      long n = m.getLong(4);
       boolean heldout = groups.heldout(group);
       for (int slice : groups.slices(group)) {
         perSlice.computeIfAbsent(slice, k -> new long[3])[heldout ? 1 : 0] += n;
         if (!heldout) {
-          trainingSlicesOfContext.computeIfAbsent(m.getLong(0), k -> new java.util.HashSet<>()).add(slice);
+          trainingSlicesOfContext.computeIfAbsent(m.getLong(1), k -> new java.util.HashSet<>()).add(slice);
         }
       }
     }
@@ -115,6 +140,6 @@ public final class ContextSets {
       distinct[i] = e.getValue()[2];
       i++;
     }
-    return new ContextSet(r.getInt(0), ids, slices, train, heldout, distinct);
+    return new ContextSet(c, ids, slices, train, heldout, distinct);
   }
 }

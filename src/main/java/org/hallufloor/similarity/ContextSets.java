@@ -59,24 +59,18 @@ public final class ContextSets {
 
   /** Rows of (c, context, ids, grp, n) sorted by (c, ids) to one set row per run of equal (c, ids). */
   private static Iterator<Row> sets(Iterator<Row> rows, Groups groups) {
+    SortedRuns runs = new SortedRuns(rows,
+        (a, b) -> a.getInt(0) == b.getInt(0) && Arrays.equals((byte[]) a.get(2), (byte[]) b.get(2)));
     return new Iterator<>() {
-      private Row pending = rows.hasNext() ? rows.next() : null;
-
       @Override
       public boolean hasNext() {
-        return pending != null;
+        return runs.hasNext();
       }
 
       @Override
       public Row next() {
-        int c = pending.getInt(0);
-        byte[] ids = (byte[]) pending.get(2);
-        List<Row> members = new ArrayList<>();
-        while (pending != null && pending.getInt(0) == c && Arrays.equals((byte[]) pending.get(2), ids)) {
-          members.add(pending);
-          pending = rows.hasNext() ? rows.next() : null;
-        }
-        return toSet(c, ids, members, groups).toRow();
+        List<Row> members = runs.next();
+        return toSet(members.get(0).getInt(0), (byte[]) members.get(0).get(2), members, groups).toRow();
       }
     };
   }

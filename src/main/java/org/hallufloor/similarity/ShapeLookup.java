@@ -240,32 +240,31 @@ final class ShapeLookup {
 
   /** Rows sorted by (query, slice) to one partial per query, a query's rows at a time. */
   private static Iterator<Row> perQuery(Iterator<Row> rows, double tau) {
+    SortedRuns queries = new SortedRuns(rows, 0);
     return new Iterator<>() {
-      private Row pending = rows.hasNext() ? rows.next() : null;
-
       @Override
       public boolean hasNext() {
-        return pending != null;
+        return queries.hasNext();
       }
 
       @Override
       public Row next() {
-        long query = pending.getLong(0);
+        List<Row> run = queries.next();
         List<Integer> slices = new ArrayList<>();
         List<Double> evidence = new ArrayList<>();
         long similar = 0;
-        while (pending != null && pending.getLong(0) == query) {
-          int slice = pending.getInt(1);
-          int c = pending.getInt(2);
-          Neighbours n = new Neighbours(pending.getInt(3), c);
-          long self = pending.getLong(4);
-          while (pending != null && pending.getLong(0) == query && pending.getInt(1) == slice) {
+        for (int at = 0; at < run.size(); ) {
+          Row first = run.get(at);
+          int slice = first.getInt(1);
+          int c = first.getInt(2);
+          Neighbours n = new Neighbours(first.getInt(3), c);
+          for (; at < run.size() && run.get(at).getInt(1) == slice; at++) {
+            Row r = run.get(at);
             for (int b = 1; b <= c; b++) {
-              n.add(pending.getInt(5), b, pending.getLong(4 + 2 * b), pending.getLong(5 + 2 * b));
+              n.add(r.getInt(5), b, r.getLong(4 + 2 * b), r.getLong(5 + 2 * b));
             }
-            pending = rows.hasNext() ? rows.next() : null;
           }
-          double[] found = n.of(tau, self);
+          double[] found = n.of(tau, first.getLong(4));
           slices.add(slice);
           evidence.add(found[0]);
           // Every set similar to q is a training set of the whole corpus's slice: the most any slice counts.
@@ -277,7 +276,7 @@ final class ShapeLookup {
         partial.evidence = evidence.stream().mapToDouble(Double::doubleValue).toArray();
         partial.candidates = similar;
         partial.verified = similar;
-        return partial.toRow(query);
+        return partial.toRow(run.get(0).getLong(0));
       }
     };
   }

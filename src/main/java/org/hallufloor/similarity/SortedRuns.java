@@ -1,5 +1,6 @@
 package org.hallufloor.similarity;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -7,17 +8,27 @@ import java.util.NoSuchElementException;
 import org.apache.spark.sql.Row;
 
 /**
- * The rows of a partition sorted by a long column, handed on one run of equal keys at a time:
- * a bucket, or every partial of one query. Only one run is held in memory.
+ * The rows of a partition sorted by a key, handed on one run of equal keys at a time: a
+ * bucket, every partial of one query, every member of one set. Only one run is held in memory.
  */
 final class SortedRuns implements Iterator<List<Row>> {
+  /** Whether two neighbouring rows belong to the same run. */
+  interface SameRun extends Serializable {
+    boolean test(Row a, Row b);
+  }
+
   private final Iterator<Row> rows;
-  private final int keyColumn;
+  private final SameRun sameRun;
   private Row pending;
 
+  /** Runs of equal values of a long column. */
   SortedRuns(Iterator<Row> rows, int keyColumn) {
+    this(rows, (a, b) -> a.getLong(keyColumn) == b.getLong(keyColumn));
+  }
+
+  SortedRuns(Iterator<Row> rows, SameRun sameRun) {
     this.rows = rows;
-    this.keyColumn = keyColumn;
+    this.sameRun = sameRun;
     this.pending = rows.hasNext() ? rows.next() : null;
   }
 
@@ -31,13 +42,13 @@ final class SortedRuns implements Iterator<List<Row>> {
     if (pending == null) {
       throw new NoSuchElementException();
     }
-    long key = pending.getLong(keyColumn);
+    Row first = pending;
     List<Row> run = new ArrayList<>();
     run.add(pending);
     pending = null;
     while (rows.hasNext()) {
       Row r = rows.next();
-      if (r.getLong(keyColumn) != key) {
+      if (!sameRun.test(first, r)) {
         pending = r;
         break;
       }

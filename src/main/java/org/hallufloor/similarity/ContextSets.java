@@ -59,20 +59,9 @@ public final class ContextSets {
 
   /** Rows of (c, context, ids, grp, n) sorted by (c, ids) to one set row per run of equal (c, ids). */
   private static Iterator<Row> sets(Iterator<Row> rows, Groups groups) {
-    SortedRuns runs = new SortedRuns(rows,
-        (a, b) -> a.getInt(0) == b.getInt(0) && Arrays.equals((byte[]) a.get(2), (byte[]) b.get(2)));
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return runs.hasNext();
-      }
-
-      @Override
-      public Row next() {
-        List<Row> members = runs.next();
-        return toSet(members.get(0).getInt(0), (byte[]) members.get(0).get(2), members, groups).toRow();
-      }
-    };
+    return new SortedRuns(rows,
+        (a, b) -> a.getInt(0) == b.getInt(0) && Arrays.equals((byte[]) a.get(2), (byte[]) b.get(2)))
+        .map(members -> toSet(members.get(0).getInt(0), (byte[]) members.get(0).get(2), members, groups).toRow());
   }
 
   private static Iterator<Row> examples(Row doc, Groups groups, List<Integer> lengths) {

@@ -200,22 +200,15 @@ public final class JaccardJoin {
 
   /** Each query's partials, merged into one. */
   private static Iterator<Partial> merged(SortedRuns runs) {
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return runs.hasNext();
+    return runs.map(run -> {
+      Partial merged = new Partial();
+      for (Row r : run) {
+        merged.merge(Partial.of(r));
       }
-
-      @Override
-      public Partial next() {
-        Partial merged = new Partial();
-        for (Row r : runs.next()) {
-          merged.merge(Partial.of(r));
-        }
-        return merged;
-      }
-    };
+      return merged;
+    });
   }
+
 
   /** A set in one band's bucket. */
   record Member(int band, ContextSet set, boolean query) {}

@@ -27,6 +27,7 @@ final class PrefixIndex {
   private final int[] sizes;
   private final int[] seen;
   private int stamp;
+  private static final long ABSENT = -1;
 
   PrefixIndex(List<ContextSet> pool, double tau) {
     this.tau = tau;
@@ -106,17 +107,17 @@ final class PrefixIndex {
     long[] order = new long[set.length];
     for (int j = 0; j < set.length; j++) {
       int k = Arrays.binarySearch(ids, set[j]);
-      // Frequency then id, as one sortable number: ids are non-negative token ids.
-      order[j] = ((long) (k >= 0 ? frequency[k] : 0) << 32) | (set[j] & 0xffffffffL);
+      // Frequency, then position in the sorted ids (the id's own order), as one sortable number;
+      // an absent id has frequency 0 and no position (ABSENT), so it sorts first and is dropped.
+      order[j] = k >= 0 ? ((long) frequency[k] << 32) | k : ABSENT;
     }
     Arrays.sort(order);
     int length = Math.min(set.length, set.length - (int) Math.ceil(tau * set.length - 1e-12) + 1);
     int[] out = new int[length];
     int n = 0;
     for (int j = 0; j < length; j++) {
-      int k = Arrays.binarySearch(ids, (int) order[j]);
-      if (k >= 0) {
-        out[n++] = k;
+      if (order[j] != ABSENT) {
+        out[n++] = (int) order[j];
       }
     }
     return Arrays.copyOf(out, n);

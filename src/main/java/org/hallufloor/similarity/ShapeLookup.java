@@ -240,44 +240,34 @@ final class ShapeLookup {
 
   /** Rows sorted by (query, slice) to one partial per query, a query's rows at a time. */
   private static Iterator<Row> perQuery(Iterator<Row> rows, double tau) {
-    SortedRuns queries = new SortedRuns(rows, 0);
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return queries.hasNext();
-      }
-
-      @Override
-      public Row next() {
-        List<Row> run = queries.next();
-        List<Integer> slices = new ArrayList<>();
-        List<Double> evidence = new ArrayList<>();
-        long similar = 0;
-        for (int at = 0; at < run.size(); ) {
-          Row first = run.get(at);
-          int slice = first.getInt(1);
-          int c = first.getInt(2);
-          Neighbours n = new Neighbours(first.getInt(3), c);
-          for (; at < run.size() && run.get(at).getInt(1) == slice; at++) {
-            Row r = run.get(at);
-            for (int b = 1; b <= c; b++) {
-              n.add(r.getInt(5), b, r.getLong(4 + 2 * b), r.getLong(5 + 2 * b));
-            }
+    return new SortedRuns(rows, 0).map(run -> {
+      List<Integer> slices = new ArrayList<>();
+      List<Double> evidence = new ArrayList<>();
+      long similar = 0;
+      for (int at = 0; at < run.size(); ) {
+        Row first = run.get(at);
+        int slice = first.getInt(1);
+        int c = first.getInt(2);
+        Neighbours n = new Neighbours(first.getInt(3), c);
+        for (; at < run.size() && run.get(at).getInt(1) == slice; at++) {
+          Row r = run.get(at);
+          for (int b = 1; b <= c; b++) {
+            n.add(r.getInt(5), b, r.getLong(4 + 2 * b), r.getLong(5 + 2 * b));
           }
-          double[] found = n.of(tau, first.getLong(4));
-          slices.add(slice);
-          evidence.add(found[0]);
-          // Every set similar to q is a training set of the whole corpus's slice: the most any slice counts.
-          similar = Math.max(similar, (long) found[1]);
         }
-        Partial partial = new Partial();
-        partial.lookedUp = true;
-        partial.slices = slices.stream().mapToInt(Integer::intValue).toArray();
-        partial.evidence = evidence.stream().mapToDouble(Double::doubleValue).toArray();
-        partial.candidates = similar;
-        partial.verified = similar;
-        return partial.toRow(run.get(0).getLong(0));
+        double[] found = n.of(tau, first.getLong(4));
+        slices.add(slice);
+        evidence.add(found[0]);
+        // Every set similar to q is a training set of the whole corpus's slice: the most any slice counts.
+        similar = Math.max(similar, (long) found[1]);
       }
-    };
+      Partial partial = new Partial();
+      partial.lookedUp = true;
+      partial.slices = slices.stream().mapToInt(Integer::intValue).toArray();
+      partial.evidence = evidence.stream().mapToDouble(Double::doubleValue).toArray();
+      partial.candidates = similar;
+      partial.verified = similar;
+      return partial.toRow(run.get(0).getLong(0));
+    });
   }
 }

@@ -32,6 +32,21 @@ final class SortedRuns implements Iterator<List<Row>> {
     this.pending = rows.hasNext() ? rows.next() : null;
   }
 
+  /** Each run turned into one value, lazily: a run is read only when its value is asked for. */
+  <T> Iterator<T> map(java.util.function.Function<List<Row>, T> f) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return SortedRuns.this.hasNext();
+      }
+
+      @Override
+      public T next() {
+        return f.apply(SortedRuns.this.next());
+      }
+    };
+  }
+
   @Override
   public boolean hasNext() {
     return pending != null;

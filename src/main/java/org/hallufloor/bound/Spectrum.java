@@ -105,7 +105,9 @@ public final class Spectrum {
   /** {@code P(Evid < m)}. */
   public double fractionBelow(double m) {
     int i = firstIndexAtLeast(m);
-    return 1 - share(tail[i]);
+    // A tail equal to the total in real numbers can come out a rounding above it (weights
+    // added in another order): a fraction stays in [0, 1].
+    return Math.max(0, 1 - share(tail[i]));
   }
 
   /** {@code log10 P(Evid <= e)}, exact near 1 (log1p of the tail share). */

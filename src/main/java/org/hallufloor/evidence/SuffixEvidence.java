@@ -1,9 +1,6 @@
 package org.hallufloor.evidence;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.sum;
 
 import java.io.Serializable;
@@ -34,13 +31,14 @@ import org.hallufloor.context.Cells;
  * Evidence under the back-off kernel {@code suffix(lambda)} (THEORY 1), exactly, from the counts
  * of every suffix of every training context (no pairwise join): see {@link SuffixKernel}.
  *
- * <p>Seen suffixes form a tree (a suffix's parent is itself without its first token). Contexts
- * are written last token first, so in sorted order a suffix's contexts are contiguous and a
- * suffix sorts just before them: partitioned by (last token, slice, c) and sorted, one scan
- * with a stack of depth c per (slice, c) sums each tree node's count when its contexts end, a
- * local re-sort puts each node before its contexts, and a second scan hands every context its
- * longest seen suffix's evidence. One shuffle; memory per task is the stacks, whatever the
- * tree's size.
+ * <p>Seen suffixes form a tree per slice and length (a suffix's parent is itself without its
+ * first token). Contexts are written last token first, so in sorted order a suffix's contexts
+ * are contiguous. Contexts counted per group cross one shuffle, by (c, last token), and are
+ * sorted by their ids; one scan merges each context's groups into its slices and, with a stack
+ * of depth c per (slice, c), sums each node's count and writes the node when its contexts end
+ * (post-order). Post-order read backwards puts every node before what is under it, so a second
+ * walk over those records, last first ({@link ReversedRecords}), hands every context its
+ * longest seen suffix's evidence. No second sort; memory per task is the stacks and one block.
  *
  * <p>A context of the {@code N_V^c} space takes the evidence of its longest suffix seen in
  * training, so the uniform distribution is one cell per tree node: its evidence and the share
@@ -49,22 +47,20 @@ import org.hallufloor.context.Cells;
 public final class SuffixEvidence {
   private static final StructType CELLS = Cells.SOFT;
 
-  private static final StructType CONTEXTS = new StructType()
-      .add("c", DataTypes.IntegerType, false)
-      .add("rev", DataTypes.BinaryType, false)
-      .add("grp", DataTypes.IntegerType, false);
-
   /**
-   * A context (kind LEAF: n = training examples, held = held-out examples) or a seen suffix
-   * (kind NODE: n = N_m, children), under one binary sort key (see {@link Key}).
+   * A context's ids, last token first ({@link PackedIds}) in three sort columns (the first 16
+   * bytes as two longs, the rest as bytes), its length and last token, a group and its examples there.
    */
-  private static final StructType ROWS = new StructType()
-      .add("key", DataTypes.BinaryType, false)
-      .add("n", DataTypes.LongType, false)
-      .add("children", DataTypes.LongType, false)
-      .add("held", DataTypes.LongType, false);
+  static final StructType CONTEXTS = new StructType()
+      .add("k1", DataTypes.LongType, false)
+      .add("k2", DataTypes.LongType, false)
+      .add("rest", DataTypes.BinaryType, false)
+      .add("c", DataTypes.IntegerType, false)
+      .add("last", DataTypes.IntegerType, false)
+      .add("grp", DataTypes.IntegerType, false)
+      .add("n", DataTypes.LongType, false);
 
-  /** A node sorts before the context of the same ids (a seen context is also its own node). */
+  /** Kinds of scan records: a seen suffix (n = N_m, children) or a context (training and held-out examples). */
   private static final byte NODE = 0;
   private static final byte LEAF = 1;
 
@@ -88,15 +84,8 @@ public final class SuffixEvidence {
     // The cells are lazy: the caller destroys this once the tables that read them are written.
     owned.add(shared);
     TrainingExamples examples = TrainingExamples.write(examples(tokenized, params), params.scratch() + "/examples");
-    Dataset<Row> sorted = contexts(tokenized, shared)
-        // By (last token, slice, c): spark.sql.shuffle.partitions tasks (coalesced by adaptive
-        // execution), each sorting its share.
-        .repartition(substring(col("key"), 1, 4), substring(col("key"), -6, 5))
-        .sortWithinPartitions("key");
-    Dataset<Row> cells = sorted
-        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new NodeScan(rows), Encoders.row(ROWS))
-        .sortWithinPartitions("key")
-        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new CellScan(rows, shared.value(), examples),
+    Dataset<Row> cells = sorted(contexts(tokenized, shared))
+        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Scan(shared.value(), examples).cells(rows),
             Encoders.row(CELLS));
     // The root (the empty suffix) covers the space less its children, each of which takes
     // N_V^-1 off it in the scan: here the whole space at the root's evidence, lambda^c |D|,
@@ -111,6 +100,18 @@ public final class SuffixEvidence {
     }, Encoders.row(CELLS));
     // Summed on the executors; the estimate reads them once into its kept rows.
     return Cells.sum(cells.union(roots));
+  }
+
+  /**
+   * Rows of {@link #CONTEXTS} by (c, last token) over spark.sql.shuffle.partitions tasks
+   * (coalesced by adaptive execution), sorted within each so that a context's rows are
+   * contiguous and each length's contexts are in id order, last token first. Groups are
+   * expanded to slices after the shuffle, by the scan. Spark's sort prefix is k1; ties on it
+   * compare k2 as a long before any bytes are copied. c comes last: a context and a longer one
+   * whose further ids pack to zero bits (id 0) tie on the packed columns.
+   */
+  static Dataset<Row> sorted(Dataset<Row> contexts) {
+    return contexts.repartition(col("c"), col("last")).sortWithinPartitions("k1", "k2", "rest", "c");
   }
 
   /**
@@ -137,92 +138,165 @@ public final class SuffixEvidence {
         .filter(col("n").gt(0));
   }
 
-  /** Distinct contexts per (c, group) with their examples, then one row per slice (unmerged: the scan merges). */
+  /**
+   * Each example's context with its group, last token first, counted within the task in
+   * bounded chunks (short contexts repeat; the scan after the shuffle merges the rest).
+   */
   private static Dataset<Row> contexts(Dataset<Row> tokenized, Broadcast<Params> shared) {
     return tokenized.select("slices", "heldout", "ids")
-        .flatMap((FlatMapFunction<Row, Row>) doc -> contexts(doc, shared.value()), Encoders.row(CONTEXTS))
-        .groupBy("c", "rev", "grp").agg(count(lit(1)).as("n"))
-        .flatMap((FlatMapFunction<Row, Row>) r -> {
-          Groups groups = shared.value().groups();
-          int group = r.getInt(2);
-          long n = r.getLong(3);
-          boolean heldout = groups.heldout(group);
-          List<Row> out = new ArrayList<>();
-          for (int slice : groups.slices(group)) {
-            out.add(RowFactory.create(Key.of(slice, r.getInt(0), (byte[]) r.get(1), LEAF), heldout ? 0L : n, 0L,
-                heldout ? n : 0L));
-          }
-          return out.iterator();
-        }, Encoders.row(ROWS));
-  }
-
-  /** Each example's context, last token first, as {@link Key} writes ids. */
-  private static Iterator<Row> contexts(Row doc, Params params) {
-    int group = params.groups().id(doc.getList(0), doc.getBoolean(1));
-    int[] ids = Examples.ids(doc.getList(2));
-    List<Row> out = new ArrayList<>();
-    for (int c : params.contextLengths()) {
-      for (int i = c; i < ids.length; i++) {
-        ByteBuffer b = ByteBuffer.allocate(4 * c);
-        for (int j = i - 1; j >= i - c; j--) {
-          b.putInt(ids[j] | Key.ID_BIT);
-        }
-        out.add(RowFactory.create(c, b.array(), group));
-      }
-    }
-    return out.iterator();
+        .mapPartitions((MapPartitionsFunction<Row, Row>) docs -> new Combiner(docs, shared.value()),
+            Encoders.row(CONTEXTS));
   }
 
   /**
-   * The sort key: the ids last token first (4 bytes each, big-endian, top bit set), a 0 byte,
-   * slice (4 bytes), c (1), kind (1). A suffix is a prefix of its contexts' ids and its 0 byte
-   * sorts before any next id, so each node sorts before the contexts under it; at equal ids
-   * the node's kind sorts first. Slices and lengths interleave (the scans keep a state for
-   * each), and the key begins with the ids, so Spark's 8-byte sort prefix (the last two
-   * tokens) settles most comparisons.
+   * A context's ids, last token first, as the shuffle carries and sorts them: each id in the
+   * fewest bits that hold N_V ids (at least 8), big-endian and packed, so byte order is id order
+   * and Spark's 8-byte sort prefix holds three or more ids, not two (ties in the prefix fall to
+   * a comparison of whole rows, the sort's costliest step).
    */
-  static final class Key {
-    static final int ID_BIT = 0x80000000;
-    private static final int TAIL = 7;
+  static final class PackedIds {
+    private final int width;
 
-    static byte[] of(int slice, int c, byte[] rev, byte kind) {
-      return ByteBuffer.allocate(rev.length + TAIL).put(rev).put((byte) 0).putInt(slice).put((byte) c).put(kind)
-          .array();
-    }
-
-    static byte[] of(int slice, int c, int[] ids, int depth, byte kind) {
-      ByteBuffer b = ByteBuffer.allocate(4 * depth + TAIL);
-      for (int d = 0; d < depth; d++) {
-        b.putInt(ids[d] | ID_BIT);
+    PackedIds(long nVocab) {
+      this.width = Math.max(8, 64 - Long.numberOfLeadingZeros(Math.max(1, nVocab - 1)));
+      if (width > 32) {
+        throw new IllegalArgumentException("N_V = " + nVocab + " needs more than 32 bits per id");
       }
-      return b.put((byte) 0).putInt(slice).put((byte) c).put(kind).array();
     }
 
-    static int slice(byte[] key) {
-      return ByteBuffer.wrap(key).getInt(key.length - 6);
-    }
-
-    static int c(byte[] key) {
-      return key[key.length - 2];
-    }
-
-    static byte kind(byte[] key) {
-      return key[key.length - 1];
-    }
-
-    /** The ids into {@code into}; returns how many. */
-    static int ids(byte[] key, int[] into) {
-      int m = (key.length - TAIL) / 4;
-      ByteBuffer b = ByteBuffer.wrap(key);
-      for (int d = 0; d < m; d++) {
-        into[d] = b.getInt(4 * d) & ~ID_BIT;
+    /** The context of length {@code c} ending before {@code end}. */
+    byte[] pack(int[] ids, int end, int c) {
+      byte[] out = new byte[(c * width + 7) / 8];
+      long bits = 0;
+      int held = 0;
+      int at = 0;
+      for (int j = end - 1; j >= end - c; j--) {
+        if (ids[j] >>> width != 0) {
+          throw new IllegalStateException("token id " + ids[j] + " is not below N_V (2^" + width + " at most)");
+        }
+        bits = bits << width | ids[j];
+        held += width;
+        while (held >= 8) {
+          out[at++] = (byte) (bits >>> (held - 8));
+          held -= 8;
+        }
       }
-      return m;
+      if (held > 0) {
+        out[at] = (byte) (bits << (8 - held));
+      }
+      return out;
     }
 
-    /** Same ids, slice and c (the kind aside). */
-    static boolean sameContext(byte[] a, byte[] b) {
-      return a.length == b.length && java.util.Arrays.equals(a, 0, a.length - 1, b, 0, b.length - 1);
+    /** A row of {@link #CONTEXTS}: the packed ids split into the sort columns. */
+    static Row row(byte[] packed, int c, int last, int group, long n) {
+      byte[] rest = packed.length <= 16 ? new byte[0] : java.util.Arrays.copyOfRange(packed, 16, packed.length);
+      return RowFactory.create(word(packed, 0), word(packed, 8), rest, c, last, group, n);
+    }
+
+    /** Bytes [from, from + 8), zero-padded, big-endian, sign bit flipped so signed order is byte order. */
+    static long word(byte[] packed, int from) {
+      long w = 0;
+      for (int i = from; i < from + 8; i++) {
+        w = w << 8 | (i < packed.length ? packed[i] & 0xFF : 0);
+      }
+      return w ^ Long.MIN_VALUE;
+    }
+
+    /** The packed ids back from the sort columns (zero padding included: unpack reads only c ids). */
+    static byte[] join(long k1, long k2, byte[] rest) {
+      ByteBuffer b = ByteBuffer.allocate(16 + rest.length);
+      return b.putLong(k1 ^ Long.MIN_VALUE).putLong(k2 ^ Long.MIN_VALUE).put(rest).array();
+    }
+
+    void unpack(byte[] key, int c, int[] into) {
+      long bits = 0;
+      int held = 0;
+      int at = 0;
+      long mask = (1L << width) - 1;
+      for (int d = 0; d < c; d++) {
+        while (held < width) {
+          bits = bits << 8 | (key[at++] & 0xFF);
+          held += 8;
+        }
+        into[d] = (int) ((bits >>> (held - width)) & mask);
+        held -= width;
+      }
+    }
+  }
+
+  /**
+   * Counts (context, group) within a task in chunks of {@link #HELD} distinct ones per length.
+   * Short contexts repeat and combine well; long ones barely repeat, and hashing them cost a
+   * third of the stage for a tenth fewer rows, so a length whose chunk held more than
+   * {@link #WORTH} distinct contexts per example goes through uncombined from then on.
+   */
+  private static final class Combiner extends RowScan {
+    static final int HELD = 1 << 17;
+    static final double WORTH = 0.5;
+    private final Params params;
+    private final PackedIds packed;
+    private final int[] lengths;
+    private final List<Map<GroupedContext, long[]>> counts = new ArrayList<>();
+    private final long[] added;
+    private final boolean[] direct;
+
+    Combiner(Iterator<Row> docs, Params params) {
+      super(docs);
+      this.params = params;
+      this.packed = new PackedIds(params.nVocab());
+      this.lengths = params.contextLengths().stream().mapToInt(Integer::intValue).toArray();
+      this.added = new long[lengths.length];
+      this.direct = new boolean[lengths.length];
+      for (int l = 0; l < lengths.length; l++) {
+        counts.add(new HashMap<>());
+      }
+    }
+
+    @Override
+    protected void accept(Row doc) {
+      int group = params.groups().id(doc.getList(0), doc.getBoolean(1));
+      int[] ids = Examples.ids(doc.getList(2));
+      for (int l = 0; l < lengths.length; l++) {
+        int c = lengths[l];
+        Map<GroupedContext, long[]> held = counts.get(l);
+        for (int i = c; i < ids.length; i++) {
+          if (direct[l]) {
+            ready.add(PackedIds.row(packed.pack(ids, i, c), c, ids[i - 1], group, 1L));
+          } else {
+            held.computeIfAbsent(new GroupedContext(packed.pack(ids, i, c), c, ids[i - 1], group), x -> new long[1])[0]++;
+          }
+        }
+        added[l] += Math.max(0, ids.length - c);
+        if (held.size() >= HELD) {
+          direct[l] = held.size() > WORTH * added[l];
+          flush(l);
+        }
+      }
+    }
+
+    private void flush(int l) {
+      counts.get(l).forEach((k, n) -> ready.add(PackedIds.row(k.ids, k.c, k.last, k.group, n[0])));
+      counts.get(l).clear();
+      added[l] = 0;
+    }
+
+    @Override
+    protected void finish() {
+      for (int l = 0; l < lengths.length; l++) {
+        flush(l);
+      }
+    }
+  }
+
+  private record GroupedContext(byte[] ids, int c, int last, int group) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof GroupedContext g && g.group == group && g.c == c && java.util.Arrays.equals(g.ids, ids);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * (31 * java.util.Arrays.hashCode(ids) + c) + group;
     }
   }
 
@@ -234,62 +308,183 @@ public final class SuffixEvidence {
     return p;
   }
 
+  /** A (slice, c) as one long, for the scans' tables. */
+  private static long tree(int slice, int c) {
+    return (long) slice << 7 | c;
+  }
+
   /**
-   * Sorted context rows (one per slice and group) to merged contexts and the seen-suffix tree's
-   * nodes: a stack of the open nodes along the current context's path, each summing its
-   * training examples and counting its children, written when a context leaves it.
+   * One task's sorted contexts to its cells, in two walks. The first merges each context's
+   * groups into its slices and writes, per (slice, c), the context and the seen-suffix nodes
+   * its arrival closes (post-order: a node when its contexts have passed, with their examples
+   * and its number of children; a chain of nodes each the only child of the one above is one
+   * record, as they share their count). The second reads those records last first, so every
+   * node comes before what is under it: a node's evidence extends its parent's by its own
+   * count, and a context takes the evidence of the deepest open node that is one of its suffixes.
    */
-  private static final class NodeScan extends RowScan {
-    /** The open path of each (slice, c) tree: its rows interleave with other slices' and lengths'. */
-    private final Map<Integer, Tree> trees = new HashMap<>();
-    /** The context being merged (rows of one context from several groups arrive together). */
-    private byte[] pending;
-    private long train;
-    private long held;
+  private static final class Scan {
+    /** Record: kind, c, slice, depths low and high, ids[0, high), then two longs. */
+    private static final int RECORD = 8 + 16;
+    private final Params params;
+    private final TrainingExamples examples;
+    private final PackedIds packed;
+    private LongTable<Tree> trees = new LongTable<>();
+    private final LongTable<Stack> stacks = new LongTable<>();
+    private final CellMap cells = new CellMap();
+    private ReversedRecords records;
     private final int[] ids = new int[64];
+    /** The context being merged: its groups' examples by slice (unmerged: a slice may repeat). */
+    private boolean pending;
+    private long pendingK1;
+    private long pendingK2;
+    private byte[] pendingRest;
+    private int pendingC;
+    private int[] slices = new int[16];
+    private long[] train = new long[16];
+    private long[] held = new long[16];
+    private int entries;
 
-    NodeScan(Iterator<Row> in) {
-      super(in);
+    Scan(Params params, TrainingExamples examples) {
+      this.params = params;
+      this.examples = examples;
+      this.packed = new PackedIds(params.nVocab());
     }
 
-    @Override
-    protected void accept(Row r) {
-      byte[] key = (byte[]) r.get(0);
-      if (pending != null && Key.sameContext(key, pending)) {
-        train += r.getLong(1);
-        held += r.getLong(3);
-        return;
+    /**
+     * The first walk at once, then the second as the rows are asked for: cells are emitted
+     * (partial; Cells.sum adds them up) whenever {@link CountEvidence#FLUSH_CELLS} are held, as
+     * a task whose last tokens are common holds cells of nearly every slice.
+     */
+    Iterator<Row> cells(Iterator<Row> sorted) {
+      ReversedRecords written = new ReversedRecords();
+      records = written;
+      org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+      if (task != null) {
+        task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> written.close());
       }
-      flushContext();
-      pending = key;
-      train = r.getLong(1);
-      held = r.getLong(3);
+      try {
+        while (sorted.hasNext()) {
+          Row r = sorted.next();
+          long k1 = r.getLong(0);
+          long k2 = r.getLong(1);
+          byte[] rest = (byte[]) r.get(2);
+          int c = r.getInt(3);
+          if (pending && (k1 != pendingK1 || k2 != pendingK2 || c != pendingC
+              || !java.util.Arrays.equals(rest, pendingRest))) {
+            flushContext();
+          }
+          pending = true;
+          pendingK1 = k1;
+          pendingK2 = k2;
+          pendingRest = rest;
+          pendingC = c;
+          addGroup(r.getInt(5), r.getLong(6));
+        }
+        flushContext();
+        trees.forEach(t -> t.close(0));
+        trees = null;
+      } catch (RuntimeException | Error e) {
+        written.close();
+        throw e;
+      }
+      ReversedRecords.Reader reader = written.reversed();
+      return new Iterator<>() {
+        private final java.util.ArrayDeque<Row> ready = new java.util.ArrayDeque<>();
+        private boolean read;
+
+        @Override
+        public boolean hasNext() {
+          while (ready.isEmpty() && !read) {
+            ByteBuffer b = reader.next();
+            for (; b != null; b = reader.next()) {
+              evidence(b);
+              if (cells.size() >= CountEvidence.FLUSH_CELLS) {
+                break;
+              }
+            }
+            if (b == null) {
+              read = true;
+              written.close();
+            }
+            cells.forEach((k, contexts, occurrences, heldout, amount) -> ready.add(RowFactory.create(
+                (int) (k >>> 33), (int) (k >>> 5) & 0x7F, (int) k & 0x1F,
+                Double.longBitsToDouble((k >>> 12 & 0x1FFFFF) << 42), (long) contexts, (long) occurrences,
+                (long) heldout, amount)));
+            cells.clear();
+          }
+          return !ready.isEmpty();
+        }
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          return ready.poll();
+        }
+      };
     }
 
-    @Override
-    protected void finish() {
-      flushContext();
-      trees.values().forEach(t -> t.close(0));
+    private void addGroup(int group, long n) {
+      boolean heldout = params.groups().heldout(group);
+      for (int slice : params.groups().slices(group)) {
+        if (entries == slices.length) {
+          slices = java.util.Arrays.copyOf(slices, 2 * entries);
+          train = java.util.Arrays.copyOf(train, 2 * entries);
+          held = java.util.Arrays.copyOf(held, 2 * entries);
+        }
+        slices[entries] = slice;
+        train[entries] = heldout ? 0 : n;
+        held[entries] = heldout ? n : 0;
+        entries++;
+      }
     }
 
+    /** The pending context, once per slice: its groups' entries merged by sorting them by slice. */
     private void flushContext() {
-      if (pending == null) {
+      if (!pending) {
         return;
       }
-      ready.add(RowFactory.create(pending, train, 0L, held));
-      if (train > 0) {
-        int slice = Key.slice(pending);
-        int c = Key.c(pending);
-        Key.ids(pending, ids);
-        trees.computeIfAbsent(slice * 128 + c, k -> new Tree(slice, c)).add(ids, train);
+      int c = pendingC;
+      packed.unpack(PackedIds.join(pendingK1, pendingK2, pendingRest), c, ids);
+      long[] order = new long[entries];
+      for (int e = 0; e < entries; e++) {
+        order[e] = (long) slices[e] << 32 | e;
       }
-      pending = null;
+      java.util.Arrays.sort(order);
+      for (int at = 0; at < entries;) {
+        int slice = (int) (order[at] >>> 32);
+        long t = 0;
+        long h = 0;
+        for (; at < entries && (int) (order[at] >>> 32) == slice; at++) {
+          int e = (int) order[at];
+          t += train[e];
+          h += held[e];
+        }
+        Tree tree = trees.computeIfAbsent(tree(slice, c), k -> new Tree(slice, c));
+        if (tree.examples > 0) {
+          tree.add(ids, t, h);
+        }
+      }
+      entries = 0;
+      pending = false;
     }
 
-    /** One (slice, c): the nodes along the last context's path, each summing examples and counting children. */
+    private void write(byte kind, int c, int slice, int low, int high, int[] idsOf, long a, long b) {
+      ByteBuffer r = records.begin(RECORD + 4 * high);
+      r.put(kind).put((byte) c).putInt(slice).put((byte) low).put((byte) high);
+      for (int d = 0; d < high; d++) {
+        r.putInt(idsOf[d]);
+      }
+      r.putLong(a).putLong(b);
+      records.end();
+    }
+
+    /** One (slice, c) in the first walk: the nodes along the last training context's path. */
     private final class Tree {
       private final int slice;
       private final int c;
+      final long examples;
       private final int[] path;
       private final long[] n;
       private final long[] children;
@@ -298,81 +493,81 @@ public final class SuffixEvidence {
       Tree(int slice, int c) {
         this.slice = slice;
         this.c = c;
+        this.examples = Scan.this.examples.of(slice, c);
         this.path = new int[c];
         this.n = new long[c + 1];
         this.children = new long[c + 1];
       }
 
-      void add(int[] context, long examples) {
-        int p = commonPrefix(path, open, context, c);
-        close(p);
-        for (int d = p + 1; d <= c; d++) {
+      /**
+       * Closes the nodes off the context's path (no later context is under them: later ones
+       * sort after it), writes the context, and for a training context opens its nodes.
+       */
+      void add(int[] context, long train, long heldout) {
+        close(commonPrefix(path, open, context, c));
+        write(LEAF, c, slice, c, c, context, train, heldout);
+        if (train == 0) {
+          return;
+        }
+        for (int d = open + 1; d <= c; d++) {
           path[d - 1] = context[d - 1];
           n[d] = 0;
           children[d] = 0;
         }
         open = c;
         for (int d = 1; d <= c; d++) {
-          n[d] += examples;
+          n[d] += train;
         }
       }
 
-      /** Writes the open nodes deeper than {@code depth}, deepest first, each a child of the one above. */
+      /**
+       * Writes the open nodes deeper than {@code depth}, deepest first, each a child of the one
+       * above; a node whose only child is the one closed below it has that child's count and
+       * joins its record.
+       */
       void close(int depth) {
         for (int d = open; d > depth; d--) {
-          ready.add(RowFactory.create(Key.of(slice, c, path, d, NODE), n[d], children[d], 0L));
+          int high = d;
           children[d - 1]++;
+          while (d - 1 > depth && children[d - 1] == 1) {
+            d--;
+            children[d - 1]++;
+          }
+          write(NODE, c, slice, d, high, path, n[high], children[high]);
         }
         open = Math.min(open, depth);
       }
     }
-  }
 
-  /**
-   * Nodes and contexts in tree order (each node just before what is under it) to cells: a
-   * node's evidence extends its parent's by its own count; a context takes the evidence of the
-   * deepest node on the stack that is one of its suffixes (itself, when it was seen in training).
-   */
-  private static final class CellScan extends RowScan {
-    private final Params params;
-    private final TrainingExamples examples;
-    /** The open path of each (slice, c): its rows interleave with other slices' and lengths'. */
-    private final Map<Integer, Stack> stacks = new HashMap<>();
-    private final int[] ids = new int[64];
-    private final Map<CellKey, double[]> cells = new HashMap<>();
-
-    CellScan(Iterator<Row> in, Params params, TrainingExamples examples) {
-      super(in);
-      this.params = params;
-      this.examples = examples;
-    }
-
-    @Override
-    protected void accept(Row r) {
-      byte[] key = (byte[]) r.get(0);
-      int slice = Key.slice(key);
-      int c = Key.c(key);
-      Stack stack = stacks.computeIfAbsent(slice * 128 + c, k -> new Stack(slice, c));
-      if (stack.examples == 0) {
-        return; // held-out documents only: no training evidence to measure against
+    /** A record of the first walk, in the second: nodes open on their (slice, c) stack, a context takes its evidence. */
+    private void evidence(ByteBuffer r) {
+      byte kind = r.get();
+      int c = r.get();
+      int slice = r.getInt();
+      int low = r.get();
+      int high = r.get();
+      for (int d = 0; d < high; d++) {
+        ids[d] = r.getInt();
       }
-      int m = Key.ids(key, ids);
-      if (Key.kind(key) == NODE) {
-        double e = stack.push(ids, m, r.getLong(1));
-        uniform(slice, c, e, SuffixKernel.spaceShare(params.nVocab(), c, m, r.getLong(2)));
+      long a = r.getLong();
+      long b = r.getLong();
+      Stack stack = stacks.computeIfAbsent(tree(slice, c), k -> new Stack(slice, c));
+      if (kind == LEAF) {
+        add(slice, c, Kinds.EVIDENCE, Cells.roundUp(stack.evidenceOf(ids, high)), a > 0 ? 1 : 0, a, b, 0);
+        return;
+      }
+      stack.open(ids, high);
+      for (int m = low; m <= high; m++) {
+        double e = stack.extend(m, a);
+        uniform(slice, c, e, SuffixKernel.spaceShare(params.nVocab(), c, m, m < high ? 1 : b));
         if (m == 1) {
           uniform(slice, c, stack.evidence[0], -1.0 / params.nVocab());
         }
-        return;
       }
-      long train = r.getLong(1);
-      add(slice, c, Kinds.EVIDENCE, Cells.roundUp(stack.evidenceOf(ids, m)), train > 0 ? 1 : 0, train,
-          r.getLong(3), 0);
     }
 
-    /** One (slice, c): the open nodes' ids and evidence, root (the empty suffix) at depth 0. */
+    /** One (slice, c) in the second walk: the open nodes' ids and evidence, root (the empty suffix) at depth 0. */
     private final class Stack {
-      final long examples;
       final double[] evidence;
       private final int c;
       private final int[] path;
@@ -380,16 +575,19 @@ public final class SuffixEvidence {
 
       Stack(int slice, int c) {
         this.c = c;
-        this.examples = CellScan.this.examples.of(slice, c);
         this.evidence = new double[c + 1];
         this.path = new int[c];
-        evidence[0] = SuffixKernel.evidence(params.lambda(), c, examples, new long[0], 0);
+        evidence[0] = SuffixKernel.evidence(params.lambda(), c, examples.of(slice, c), new long[0], 0);
       }
 
-      /** A node at depth m: its parent is open at m - 1 (tree order); returns its evidence. */
-      double push(int[] node, int m, long count) {
-        System.arraycopy(node, 0, path, 0, m);
-        depth = m;
+      /** Nodes down to depth {@code high}, whose parents are open above them (read last first). */
+      void open(int[] node, int high) {
+        System.arraycopy(node, 0, path, 0, high);
+        depth = high;
+      }
+
+      /** The evidence of the node at depth m of the path, from its parent's and its count. */
+      double extend(int m, long count) {
         evidence[m] = evidence[m - 1] + SuffixKernel.step(params.lambda(), c, m, count);
         return evidence[m];
       }
@@ -406,23 +604,14 @@ public final class SuffixEvidence {
       add(slice, c, Kinds.UNIFORM_MEAN, 0, 0, 0, 0, e * share);
     }
 
-    /** Cells are summed within the task: a few thousand keys however many contexts pass. */
+    /**
+     * Cells are summed within the task, under one long: slice (31 bits), the rounded value's
+     * top 21 bits (sign 0, exponent, 10 significant bits: the rest is 0), c (7), kind (5).
+     */
     private void add(int slice, int c, int kind, double value, long contexts, long occurrences, long heldout,
         double amount) {
-      double[] sums = cells.computeIfAbsent(new CellKey(slice, c, kind, value), k -> new double[4]);
-      sums[0] += contexts;
-      sums[1] += occurrences;
-      sums[2] += heldout;
-      sums[3] += amount;
-    }
-
-    @Override
-    protected void finish() {
-      cells.forEach((k, v) -> ready.add(RowFactory.create(k.slice(), k.c(), k.kind(), k.value(),
-          (long) v[0], (long) v[1], (long) v[2], v[3])));
-      cells.clear();
+      long key = (long) slice << 33 | (Double.doubleToRawLongBits(value) >>> 42) << 12 | (long) c << 5 | kind;
+      cells.add(key, contexts, occurrences, heldout, amount);
     }
   }
-
-  private record CellKey(int slice, int c, int kind, double value) {}
 }

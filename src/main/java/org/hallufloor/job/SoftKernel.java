@@ -10,8 +10,8 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.hallufloor.bound.SuffixKernel;
 import org.hallufloor.config.Settings;
 import org.hallufloor.corpus.Documents;
@@ -90,17 +90,17 @@ public final class SoftKernel {
     progress.begin("counting the suffixes of every context for " + kernel.label());
     List<Broadcast<?>> owned = new ArrayList<>();
     // context-sample-rate thins the exact rows only: suffix counts need all examples.
-    // Counted now, under this step's job group, and kept on the executors (not the driver)
-    // until the estimate has read them.
-    Dataset<Row> cells = SuffixEvidence.cells(tokenized, new SuffixEvidence.Params(kernel.lambda(), (int) params.nVocab(),
-        settings.contextLengths(), evidence.groups(), scratch), owned).persist(StorageLevel.MEMORY_AND_DISK());
-    cells.count();
+    // Counted now, under this step's job group, and written to the run's scratch (not cached:
+    // a cached plan keeps all spark.sql.shuffle.partitions of its last shuffle, 200 tasks per
+    // job for a few thousand cells) until the estimate has read them.
+    Dataset<Row> summed = SuffixEvidence.cells(tokenized, new SuffixEvidence.Params(kernel.lambda(),
+        (int) params.nVocab(), settings.contextLengths(), evidence.groups(), scratch), owned);
+    String cellsPath = scratch + "/suffix-cells";
+    summed.write().mode(SaveMode.Overwrite).parquet(cellsPath);
+    owned.forEach(Broadcast::destroy);
+    Dataset<Row> cells = spark.read().schema(summed.schema()).parquet(cellsPath);
     SliceBounds.Result soft = SliceBounds.compute(spark, evidence.slices(), cells,
-        params.withKernel(kernel.label(), 1.0), new SliceBounds.Suffix(kernel.lambda()))
-        .alsoReleasing(() -> {
-          cells.unpersist(false);
-          owned.forEach(Broadcast::destroy);
-        });
+        params.withKernel(kernel.label(), 1.0), new SliceBounds.Suffix(kernel.lambda()));
     progress.done("counted the suffixes of every context", tokens, "tokens");
     for (int c : settings.contextLengths()) {
       progress.note(String.format(Locale.ROOT, "c=%d: Sbar = 10^%.3f (closed form over the N_V^c space)", c,

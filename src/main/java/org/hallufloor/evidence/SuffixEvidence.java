@@ -33,12 +33,13 @@ import org.hallufloor.context.Cells;
  *
  * <p>Seen suffixes form a tree per slice and length (a suffix's parent is itself without its
  * first token). Contexts are written last token first, so in sorted order a suffix's contexts
- * are contiguous. Contexts counted per group cross one shuffle, by (c, last token), and are
- * sorted by their ids; one scan merges each context's groups into its slices and, with a stack
+ * are contiguous. Contexts counted per group cross one shuffle, by (c, last token, slice
+ * bucket), and are sorted by their ids; one scan merges each context's groups into its slices and, with a stack
  * of depth c per (slice, c), sums each node's count and writes the node when its contexts end
  * (post-order). Post-order read backwards puts every node before what is under it, so a second
  * walk over those records, last first ({@link ReversedRecords}), hands every context its
- * longest seen suffix's evidence. No second sort; memory per task is the stacks and one block.
+ * longest seen suffix's evidence. No second sort; memory per task is one last token's stacks
+ * (of its buckets' slices), one block and a bounded number of cells.
  *
  * <p>A context of the {@code N_V^c} space takes the evidence of its longest suffix seen in
  * training, so the uniform distribution is one cell per tree node: its evidence and the share
@@ -58,15 +59,35 @@ public final class SuffixEvidence {
       .add("c", DataTypes.IntegerType, false)
       .add("last", DataTypes.IntegerType, false)
       .add("grp", DataTypes.IntegerType, false)
-      .add("n", DataTypes.LongType, false);
+      .add("n", DataTypes.LongType, false)
+      .add("bucket", DataTypes.IntegerType, false);
+
+  /**
+   * Slices are taken 2^12 at a time by default ({@code slice >>> bucketBits}): a context's row goes once
+   * per bucket its group's slices fall in, and each task scans the slices of its buckets only.
+   * A task keeps a small state per (slice, c) it meets within one last token's contexts, so
+   * with a slice per document a common last token no longer brings every slice to one task.
+   * A run with at most 4,096 slices has one bucket, and rows as before.
+   */
+  static final int BUCKET_BITS = 12;
 
   /** Kinds of scan records: a seen suffix (n = N_m, children) or a context (training and held-out examples). */
   private static final byte NODE = 0;
   private static final byte LEAF = 1;
 
   /** @param scratch a folder of the run's own for the examples per (slice, c) ({@link TrainingExamples}) */
-  public record Params(double lambda, long nVocab, List<Integer> contextLengths, Groups groups, String scratch)
-      implements Serializable {}
+  public record Params(double lambda, long nVocab, List<Integer> contextLengths, Groups groups, String scratch,
+      int bucketBits) implements Serializable {
+    public Params {
+      if (bucketBits < 0 || bucketBits > 30) {
+        throw new IllegalArgumentException("slices per bucket must be 2^0 to 2^30: 2^" + bucketBits);
+      }
+    }
+
+    public Params(double lambda, long nVocab, List<Integer> contextLengths, Groups groups, String scratch) {
+      this(lambda, nVocab, contextLengths, groups, scratch, BUCKET_BITS);
+    }
+  }
 
   private SuffixEvidence() {}
 
@@ -111,7 +132,7 @@ public final class SuffixEvidence {
    * whose further ids pack to zero bits (id 0) tie on the packed columns.
    */
   static Dataset<Row> sorted(Dataset<Row> contexts) {
-    return contexts.repartition(col("c"), col("last")).sortWithinPartitions("k1", "k2", "rest", "c");
+    return contexts.repartition(col("c"), col("last"), col("bucket")).sortWithinPartitions("k1", "k2", "rest", "c");
   }
 
   /**
@@ -188,9 +209,9 @@ public final class SuffixEvidence {
     }
 
     /** A row of {@link #CONTEXTS}: the packed ids split into the sort columns. */
-    static Row row(byte[] packed, int c, int last, int group, long n) {
+    static Row row(byte[] packed, int c, int last, int group, long n, int bucket) {
       byte[] rest = packed.length <= 16 ? new byte[0] : java.util.Arrays.copyOfRange(packed, 16, packed.length);
-      return RowFactory.create(word(packed, 0), word(packed, 8), rest, c, last, group, n);
+      return RowFactory.create(word(packed, 0), word(packed, 8), rest, c, last, group, n, bucket);
     }
 
     /** Bytes [from, from + 8), zero-padded, big-endian, sign bit flipped so signed order is byte order. */
@@ -261,7 +282,7 @@ public final class SuffixEvidence {
         Map<GroupedContext, long[]> held = counts.get(l);
         for (int i = c; i < ids.length; i++) {
           if (direct[l]) {
-            ready.add(PackedIds.row(packed.pack(ids, i, c), c, ids[i - 1], group, 1L));
+            emit(packed.pack(ids, i, c), c, ids[i - 1], group, 1L);
           } else {
             held.computeIfAbsent(new GroupedContext(packed.pack(ids, i, c), c, ids[i - 1], group), x -> new long[1])[0]++;
           }
@@ -275,9 +296,21 @@ public final class SuffixEvidence {
     }
 
     private void flush(int l) {
-      counts.get(l).forEach((k, n) -> ready.add(PackedIds.row(k.ids, k.c, k.last, k.group, n[0])));
+      counts.get(l).forEach((k, n) -> emit(k.ids, k.c, k.last, k.group, n[0]));
       counts.get(l).clear();
       added[l] = 0;
+    }
+
+    /** Once per bucket of the group's slices (sorted, so a bucket's slices are together). */
+    private void emit(byte[] ids, int c, int last, int group, long n) {
+      int previous = -1;
+      for (int slice : params.groups().slices(group)) {
+        int bucket = slice >>> params.bucketBits();
+        if (bucket != previous) {
+          ready.add(PackedIds.row(ids, c, last, group, n, bucket));
+          previous = bucket;
+        }
+      }
     }
 
     @Override
@@ -329,7 +362,7 @@ public final class SuffixEvidence {
     private final TrainingExamples examples;
     private final PackedIds packed;
     private LongTable<Tree> trees = new LongTable<>();
-    private final LongTable<Stack> stacks = new LongTable<>();
+    private LongTable<Stack> stacks = new LongTable<>();
     private final CellMap cells = new CellMap();
     private ReversedRecords records;
     private final int[] ids = new int[64];
@@ -339,6 +372,9 @@ public final class SuffixEvidence {
     private long pendingK2;
     private byte[] pendingRest;
     private int pendingC;
+    /** The last token of the contexts being walked (first walk) and read (second walk). */
+    private int runToken = -1;
+    private int stackToken = -1;
     private int[] slices = new int[16];
     private long[] train = new long[16];
     private long[] held = new long[16];
@@ -378,10 +414,10 @@ public final class SuffixEvidence {
           pendingK2 = k2;
           pendingRest = rest;
           pendingC = c;
-          addGroup(r.getInt(5), r.getLong(6));
+          addGroup(r.getInt(5), r.getLong(6), r.getInt(7));
         }
         flushContext();
-        trees.forEach(t -> t.close(0));
+        endRun();
         trees = null;
       } catch (RuntimeException | Error e) {
         written.close();
@@ -425,9 +461,22 @@ public final class SuffixEvidence {
       };
     }
 
-    private void addGroup(int group, long n) {
+    /**
+     * Closes every tree at the end of a last token's contexts (no later context shares a node
+     * with them) and forgets them: a task holds trees of one last token's slices at a time.
+     */
+    private void endRun() {
+      trees.forEach(t -> t.close(0));
+      trees = new LongTable<>();
+    }
+
+    /** A row's group: its slices in the row's bucket (the group's other buckets are other rows). */
+    private void addGroup(int group, long n, int bucket) {
       boolean heldout = params.groups().heldout(group);
       for (int slice : params.groups().slices(group)) {
+        if (slice >>> params.bucketBits() != bucket) {
+          continue;
+        }
         if (entries == slices.length) {
           slices = java.util.Arrays.copyOf(slices, 2 * entries);
           train = java.util.Arrays.copyOf(train, 2 * entries);
@@ -447,6 +496,10 @@ public final class SuffixEvidence {
       }
       int c = pendingC;
       packed.unpack(PackedIds.join(pendingK1, pendingK2, pendingRest), c, ids);
+      if (ids[0] != runToken) {
+        endRun();
+        runToken = ids[0];
+      }
       long[] order = new long[entries];
       for (int e = 0; e < entries; e++) {
         order[e] = (long) slices[e] << 32 | e;
@@ -551,6 +604,12 @@ public final class SuffixEvidence {
       }
       long a = r.getLong();
       long b = r.getLong();
+      if (ids[0] != stackToken) {
+        // Records of one last token are together (the first walk closed every tree between
+        // tokens): the stacks of the token read before are done with.
+        stacks = new LongTable<>();
+        stackToken = ids[0];
+      }
       Stack stack = stacks.computeIfAbsent(tree(slice, c), k -> new Stack(slice, c));
       if (kind == LEAF) {
         add(slice, c, Kinds.EVIDENCE, Cells.roundUp(stack.evidenceOf(ids, high)), a > 0 ? 1 : 0, a, b, 0);

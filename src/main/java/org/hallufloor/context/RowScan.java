@@ -23,9 +23,21 @@ public abstract class RowScan implements Iterator<Row> {
 
   protected abstract void finish();
 
+  /**
+   * Goes on with the row last accepted, a bounded piece at a time, and says whether any of it
+   * was left: a scan whose one row can yield millions (a whole document) keeps {@link #ready}
+   * small by doing the row in pieces. Without pieces, there is never any left.
+   */
+  protected boolean resume() {
+    return false;
+  }
+
   @Override
   public boolean hasNext() {
     while (ready.isEmpty()) {
+      if (resume()) {
+        continue;
+      }
       if (in.hasNext()) {
         accept(in.next());
       } else if (!finished) {

@@ -50,17 +50,24 @@ public final class SuffixEvidence {
 
   /**
    * A context's ids, last token first ({@link PackedIds}) in three sort columns (the first 16
-   * bytes as two longs, the rest as bytes), its length and last token, a group and its examples there.
+   * bytes as two longs, the rest as bytes), its length, a group, its examples there and the
+   * bucket of the group's slices the row counts for.
    */
   static final StructType CONTEXTS = new StructType()
       .add("k1", DataTypes.LongType, false)
       .add("k2", DataTypes.LongType, false)
       .add("rest", DataTypes.BinaryType, false)
       .add("c", DataTypes.IntegerType, false)
-      .add("last", DataTypes.IntegerType, false)
       .add("grp", DataTypes.IntegerType, false)
       .add("n", DataTypes.LongType, false)
       .add("bucket", DataTypes.IntegerType, false);
+  private static final int K1 = CONTEXTS.fieldIndex("k1");
+  private static final int K2 = CONTEXTS.fieldIndex("k2");
+  private static final int REST = CONTEXTS.fieldIndex("rest");
+  private static final int LENGTH = CONTEXTS.fieldIndex("c");
+  private static final int GROUP = CONTEXTS.fieldIndex("grp");
+  private static final int EXAMPLES = CONTEXTS.fieldIndex("n");
+  private static final int BUCKET = CONTEXTS.fieldIndex("bucket");
 
   /**
    * Slices are taken 2^12 at a time by default ({@code slice >>> bucketBits}): a context's row goes once
@@ -75,17 +82,27 @@ public final class SuffixEvidence {
   private static final byte NODE = 0;
   private static final byte LEAF = 1;
 
-  /** @param scratch a folder of the run's own for the examples per (slice, c) ({@link TrainingExamples}) */
+  /**
+   * @param scratch a folder of the run's own for the examples per (slice, c) ({@link TrainingExamples})
+   * @param bucketBits log2 of the slices a bucket holds
+   * @param combineChunk distinct (context, group) a task counts per length before it emits them
+   * @param flushCells cells a task holds before it emits them as partial sums
+   */
   public record Params(double lambda, long nVocab, List<Integer> contextLengths, Groups groups, String scratch,
-      int bucketBits) implements Serializable {
+      int bucketBits, int combineChunk, int flushCells) implements Serializable {
     public Params {
       if (bucketBits < 0 || bucketBits > 30) {
         throw new IllegalArgumentException("slices per bucket must be 2^0 to 2^30: 2^" + bucketBits);
       }
+      if (combineChunk < 1 || flushCells < 1) {
+        throw new IllegalArgumentException("chunks of contexts and of cells must hold at least one: "
+            + combineChunk + ", " + flushCells);
+      }
     }
 
+    /** The defaults: buckets of 2^12 slices, chunks of 2^17 contexts, CountEvidence's flush of cells. */
     public Params(double lambda, long nVocab, List<Integer> contextLengths, Groups groups, String scratch) {
-      this(lambda, nVocab, contextLengths, groups, scratch, BUCKET_BITS);
+      this(lambda, nVocab, contextLengths, groups, scratch, BUCKET_BITS, 1 << 17, CountEvidence.FLUSH_CELLS);
     }
   }
 
@@ -102,10 +119,10 @@ public final class SuffixEvidence {
     SparkSession spark = tokenized.sparkSession();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<Params> shared = jsc.broadcast(params);
-    // The cells are lazy: the caller destroys this once the tables that read them are written.
+    // The cells are lazy: the caller destroys this once it has computed them.
     owned.add(shared);
     TrainingExamples examples = TrainingExamples.write(examples(tokenized, params), params.scratch() + "/examples");
-    Dataset<Row> cells = sorted(contexts(tokenized, shared))
+    Dataset<Row> cells = sorted(contexts(tokenized, shared), new PackedIds(params.nVocab()))
         .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Scan(shared.value(), examples).cells(rows),
             Encoders.row(CELLS));
     // The root (the empty suffix) covers the space less its children, each of which takes
@@ -124,15 +141,16 @@ public final class SuffixEvidence {
   }
 
   /**
-   * Rows of {@link #CONTEXTS} by (c, last token) over spark.sql.shuffle.partitions tasks
+   * Rows of {@link #CONTEXTS} by (c, last token, bucket) over spark.sql.shuffle.partitions tasks
    * (coalesced by adaptive execution), sorted within each so that a context's rows are
    * contiguous and each length's contexts are in id order, last token first. Groups are
    * expanded to slices after the shuffle, by the scan. Spark's sort prefix is k1; ties on it
    * compare k2 as a long before any bytes are copied. c comes last: a context and a longer one
    * whose further ids pack to zero bits (id 0) tie on the packed columns.
    */
-  static Dataset<Row> sorted(Dataset<Row> contexts) {
-    return contexts.repartition(col("c"), col("last"), col("bucket")).sortWithinPartitions("k1", "k2", "rest", "c");
+  static Dataset<Row> sorted(Dataset<Row> contexts, PackedIds packed) {
+    return contexts.repartition(col("c"), packed.lastToken(col("k1")), col("bucket"))
+        .sortWithinPartitions("k1", "k2", "rest", "c");
   }
 
   /**
@@ -209,9 +227,17 @@ public final class SuffixEvidence {
     }
 
     /** A row of {@link #CONTEXTS}: the packed ids split into the sort columns. */
-    static Row row(byte[] packed, int c, int last, int group, long n, int bucket) {
-      byte[] rest = packed.length <= 16 ? new byte[0] : java.util.Arrays.copyOfRange(packed, 16, packed.length);
-      return RowFactory.create(word(packed, 0), word(packed, 8), rest, c, last, group, n, bucket);
+    static Row row(byte[] packed, int c, int group, long n, int bucket) {
+      return RowFactory.create(word(packed, 0), word(packed, 8), rest(packed), c, group, n, bucket);
+    }
+
+    private static byte[] rest(byte[] packed) {
+      return packed.length <= 16 ? new byte[0] : java.util.Arrays.copyOfRange(packed, 16, packed.length);
+    }
+
+    /** The last token, as a column: k1's top bits (the flipped sign bit hashes as well as any). */
+    org.apache.spark.sql.Column lastToken(org.apache.spark.sql.Column k1) {
+      return org.apache.spark.sql.functions.shiftrightunsigned(k1, 64 - width);
     }
 
     /** Bytes [from, from + 8), zero-padded, big-endian, sign bit flipped so signed order is byte order. */
@@ -223,43 +249,60 @@ public final class SuffixEvidence {
       return w ^ Long.MIN_VALUE;
     }
 
-    /** The packed ids back from the sort columns (zero padding included: unpack reads only c ids). */
-    static byte[] join(long k1, long k2, byte[] rest) {
-      ByteBuffer b = ByteBuffer.allocate(16 + rest.length);
-      return b.putLong(k1 ^ Long.MIN_VALUE).putLong(k2 ^ Long.MIN_VALUE).put(rest).array();
+    void unpack(byte[] packed, int c, int[] into) {
+      unpack(word(packed, 0), word(packed, 8), rest(packed), c, into);
     }
 
-    void unpack(byte[] key, int c, int[] into) {
+    /** The ids straight from the sort columns, with no array made per context. */
+    void unpack(long k1, long k2, byte[] rest, int c, int[] into) {
       long bits = 0;
       int held = 0;
       int at = 0;
       long mask = (1L << width) - 1;
       for (int d = 0; d < c; d++) {
         while (held < width) {
-          bits = bits << 8 | (key[at++] & 0xFF);
+          bits = bits << 8 | byteAt(k1, k2, rest, at++);
           held += 8;
         }
         into[d] = (int) ((bits >>> (held - width)) & mask);
         held -= width;
       }
     }
+
+    private static int byteAt(long k1, long k2, byte[] rest, int i) {
+      if (i < 16) {
+        long w = (i < 8 ? k1 : k2) ^ Long.MIN_VALUE;
+        return (int) (w >>> (56 - 8 * (i & 7))) & 0xFF;
+      }
+      return rest[i - 16] & 0xFF;
+    }
   }
 
   /**
-   * Counts (context, group) within a task in chunks of {@link #HELD} distinct ones per length.
+   * Counts (context, group) within a task in chunks of the params' combineChunk distinct ones
+   * per length, a document a step of {@link #STEP} examples at a time (a document of millions of
+   * tokens never sits whole in a chunk or in the rows ready to go).
    * Short contexts repeat and combine well; long ones barely repeat, and hashing them cost a
    * third of the stage for a tenth fewer rows, so a length whose chunk held more than
    * {@link #WORTH} distinct contexts per example goes through uncombined from then on.
    */
   private static final class Combiner extends RowScan {
-    static final int HELD = 1 << 17;
     static final double WORTH = 0.5;
+    /** Examples taken per refill: a document of millions of tokens is walked a step at a time. */
+    static final int STEP = 1 << 12;
     private final Params params;
     private final PackedIds packed;
     private final int[] lengths;
     private final List<Map<GroupedContext, long[]>> counts = new ArrayList<>();
     private final long[] added;
     private final boolean[] direct;
+    /** The document being walked: its ids and group, the length index and the next position. */
+    private int[] ids = new int[0];
+    private int group;
+    private int length;
+    private int at;
+    private int bucketsGroup = -1;
+    private int[] bucketsOfGroup;
 
     Combiner(Iterator<Row> docs, Params params) {
       super(docs);
@@ -268,6 +311,7 @@ public final class SuffixEvidence {
       this.lengths = params.contextLengths().stream().mapToInt(Integer::intValue).toArray();
       this.added = new long[lengths.length];
       this.direct = new boolean[lengths.length];
+      this.length = lengths.length;
       for (int l = 0; l < lengths.length; l++) {
         counts.add(new HashMap<>());
       }
@@ -275,42 +319,19 @@ public final class SuffixEvidence {
 
     @Override
     protected void accept(Row doc) {
-      int group = params.groups().id(doc.getList(0), doc.getBoolean(1));
-      int[] ids = Examples.ids(doc.getList(2));
-      for (int l = 0; l < lengths.length; l++) {
-        int c = lengths[l];
-        Map<GroupedContext, long[]> held = counts.get(l);
-        for (int i = c; i < ids.length; i++) {
-          if (direct[l]) {
-            emit(packed.pack(ids, i, c), c, ids[i - 1], group, 1L);
-          } else {
-            held.computeIfAbsent(new GroupedContext(packed.pack(ids, i, c), c, ids[i - 1], group), x -> new long[1])[0]++;
-          }
-        }
-        added[l] += Math.max(0, ids.length - c);
-        if (held.size() >= HELD) {
-          direct[l] = held.size() > WORTH * added[l];
-          flush(l);
-        }
-      }
+      group = params.groups().id(doc.getList(0), doc.getBoolean(1));
+      ids = Examples.ids(doc.getList(2));
+      length = 0;
+      at = lengths[0];
     }
 
-    private void flush(int l) {
-      counts.get(l).forEach((k, n) -> emit(k.ids, k.c, k.last, k.group, n[0]));
-      counts.get(l).clear();
-      added[l] = 0;
-    }
-
-    /** Once per bucket of the group's slices (sorted, so a bucket's slices are together). */
-    private void emit(byte[] ids, int c, int last, int group, long n) {
-      int previous = -1;
-      for (int slice : params.groups().slices(group)) {
-        int bucket = slice >>> params.bucketBits();
-        if (bucket != previous) {
-          ready.add(PackedIds.row(ids, c, last, group, n, bucket));
-          previous = bucket;
-        }
+    @Override
+    protected boolean resume() {
+      if (length < lengths.length) {
+        step();
+        return true;
       }
+      return false;
     }
 
     @Override
@@ -319,9 +340,57 @@ public final class SuffixEvidence {
         flush(l);
       }
     }
+
+    /** Up to STEP examples of the current length; a full chunk decides whether the length stays combined. */
+    private void step() {
+      int c = lengths[length];
+      Map<GroupedContext, long[]> held = counts.get(length);
+      int end = Math.min(ids.length, at + STEP);
+      for (; at < end; at++) {
+        if (direct[length]) {
+          emit(packed.pack(ids, at, c), c, group, 1L);
+        } else {
+          held.computeIfAbsent(new GroupedContext(packed.pack(ids, at, c), c, group),
+              x -> new long[1])[0]++;
+          added[length]++;
+          if (held.size() >= params.combineChunk()) {
+            direct[length] = held.size() > WORTH * added[length];
+            flush(length);
+          }
+        }
+      }
+      if (at >= ids.length) {
+        length++;
+        at = length < lengths.length ? lengths[length] : 0;
+      }
+    }
+
+    private void flush(int l) {
+      counts.get(l).forEach((k, n) -> emit(k.ids, k.c, k.group, n[0]));
+      counts.get(l).clear();
+      added[l] = 0;
+    }
+
+    /** Once per bucket of the group's slices (sorted, so a bucket's slices are together). */
+    private void emit(byte[] ids, int c, int group, long n) {
+      for (int bucket : buckets(group)) {
+        ready.add(PackedIds.row(ids, c, group, n, bucket));
+      }
+    }
+
+    /** The buckets of a group's slices, kept for the last group asked (a document's examples share it). */
+    private int[] buckets(int group) {
+      if (group != bucketsGroup) {
+        bucketsOfGroup = java.util.Arrays.stream(params.groups().slices(group)).map(s -> s >>> params.bucketBits())
+            .distinct().toArray();
+        bucketsGroup = group;
+      }
+      return bucketsOfGroup;
+    }
+
   }
 
-  private record GroupedContext(byte[] ids, int c, int last, int group) {
+  private record GroupedContext(byte[] ids, int c, int group) {
     @Override
     public boolean equals(Object o) {
       return o instanceof GroupedContext g && g.group == group && g.c == c && java.util.Arrays.equals(g.ids, ids);
@@ -366,7 +435,7 @@ public final class SuffixEvidence {
     private final CellMap cells = new CellMap();
     private ReversedRecords records;
     private final int[] ids = new int[64];
-    /** The context being merged: its groups' examples by slice (unmerged: a slice may repeat). */
+    /** The context being merged: its groups' examples by slice (a slice repeats until merged). */
     private boolean pending;
     private long pendingK1;
     private long pendingK2;
@@ -379,6 +448,11 @@ public final class SuffixEvidence {
     private long[] train = new long[16];
     private long[] held = new long[16];
     private int entries;
+    /** The merge's (slice, entry) pairs and where it writes the merged entries (swapped in after). */
+    private long[] order = new long[16];
+    private int[] mergedSlices = new int[16];
+    private long[] mergedTrain = new long[16];
+    private long[] mergedHeld = new long[16];
 
     Scan(Params params, TrainingExamples examples) {
       this.params = params;
@@ -388,7 +462,7 @@ public final class SuffixEvidence {
 
     /**
      * The first walk at once, then the second as the rows are asked for: cells are emitted
-     * (partial; Cells.sum adds them up) whenever {@link CountEvidence#FLUSH_CELLS} are held, as
+     * (partial; Cells.sum adds them up) whenever the params' flushCells are held, as
      * a task whose last tokens are common holds cells of nearly every slice.
      */
     Iterator<Row> cells(Iterator<Row> sorted) {
@@ -401,10 +475,10 @@ public final class SuffixEvidence {
       try {
         while (sorted.hasNext()) {
           Row r = sorted.next();
-          long k1 = r.getLong(0);
-          long k2 = r.getLong(1);
-          byte[] rest = (byte[]) r.get(2);
-          int c = r.getInt(3);
+          long k1 = r.getLong(K1);
+          long k2 = r.getLong(K2);
+          byte[] rest = (byte[]) r.get(REST);
+          int c = r.getInt(LENGTH);
           if (pending && (k1 != pendingK1 || k2 != pendingK2 || c != pendingC
               || !java.util.Arrays.equals(rest, pendingRest))) {
             flushContext();
@@ -414,7 +488,7 @@ public final class SuffixEvidence {
           pendingK2 = k2;
           pendingRest = rest;
           pendingC = c;
-          addGroup(r.getInt(5), r.getLong(6), r.getInt(7));
+          addGroup(r.getInt(GROUP), r.getLong(EXAMPLES), r.getInt(BUCKET));
         }
         flushContext();
         endRun();
@@ -434,7 +508,7 @@ public final class SuffixEvidence {
             ByteBuffer b = reader.next();
             for (; b != null; b = reader.next()) {
               evidence(b);
-              if (cells.size() >= CountEvidence.FLUSH_CELLS) {
+              if (cells.size() >= params.flushCells()) {
                 break;
               }
             }
@@ -442,10 +516,8 @@ public final class SuffixEvidence {
               read = true;
               written.close();
             }
-            cells.forEach((k, contexts, occurrences, heldout, amount) -> ready.add(RowFactory.create(
-                (int) (k >>> 33), (int) (k >>> 5) & 0x7F, (int) k & 0x1F,
-                Double.longBitsToDouble((k >>> 12 & 0x1FFFFF) << 42), (long) contexts, (long) occurrences,
-                (long) heldout, amount)));
+            cells.forEach((k, contexts, occurrences, heldout, amount) -> ready.add(
+                cellRow(k, contexts, occurrences, heldout, amount)));
             cells.clear();
           }
           return !ready.isEmpty();
@@ -478,9 +550,12 @@ public final class SuffixEvidence {
           continue;
         }
         if (entries == slices.length) {
-          slices = java.util.Arrays.copyOf(slices, 2 * entries);
-          train = java.util.Arrays.copyOf(train, 2 * entries);
-          held = java.util.Arrays.copyOf(held, 2 * entries);
+          // A context in every document of a per-document dimension arrives once per group:
+          // merged by slice, its entries are at most the distinct slices it meets in this task.
+          merge();
+          if (2 * entries > slices.length) {
+            grow();
+          }
         }
         slices[entries] = slice;
         train[entries] = heldout ? 0 : n;
@@ -489,22 +564,13 @@ public final class SuffixEvidence {
       }
     }
 
-    /** The pending context, once per slice: its groups' entries merged by sorting them by slice. */
-    private void flushContext() {
-      if (!pending) {
-        return;
-      }
-      int c = pendingC;
-      packed.unpack(PackedIds.join(pendingK1, pendingK2, pendingRest), c, ids);
-      if (ids[0] != runToken) {
-        endRun();
-        runToken = ids[0];
-      }
-      long[] order = new long[entries];
+    /** The entries merged by slice, in slice order. */
+    private void merge() {
       for (int e = 0; e < entries; e++) {
         order[e] = (long) slices[e] << 32 | e;
       }
-      java.util.Arrays.sort(order);
+      java.util.Arrays.sort(order, 0, entries);
+      int merged = 0;
       for (int at = 0; at < entries;) {
         int slice = (int) (order[at] >>> 32);
         long t = 0;
@@ -514,9 +580,51 @@ public final class SuffixEvidence {
           t += train[e];
           h += held[e];
         }
+        mergedSlices[merged] = slice;
+        mergedTrain[merged] = t;
+        mergedHeld[merged] = h;
+        merged++;
+      }
+      int[] si = slices;
+      slices = mergedSlices;
+      mergedSlices = si;
+      long[] tr = train;
+      train = mergedTrain;
+      mergedTrain = tr;
+      long[] he = held;
+      held = mergedHeld;
+      mergedHeld = he;
+      entries = merged;
+    }
+
+    private void grow() {
+      int n = 2 * slices.length;
+      slices = java.util.Arrays.copyOf(slices, n);
+      train = java.util.Arrays.copyOf(train, n);
+      held = java.util.Arrays.copyOf(held, n);
+      order = new long[n];
+      mergedSlices = new int[n];
+      mergedTrain = new long[n];
+      mergedHeld = new long[n];
+    }
+
+    /** The pending context, once per slice: its groups' entries merged by slice. */
+    private void flushContext() {
+      if (!pending) {
+        return;
+      }
+      int c = pendingC;
+      packed.unpack(pendingK1, pendingK2, pendingRest, c, ids);
+      if (ids[0] != runToken) {
+        endRun();
+        runToken = ids[0];
+      }
+      merge();
+      for (int e = 0; e < entries; e++) {
+        int slice = slices[e];
         Tree tree = trees.computeIfAbsent(tree(slice, c), k -> new Tree(slice, c));
         if (tree.examples > 0) {
-          tree.add(ids, t, h);
+          tree.add(ids, train[e], held[e]);
         }
       }
       entries = 0;
@@ -671,6 +779,13 @@ public final class SuffixEvidence {
         double amount) {
       long key = (long) slice << 33 | (Double.doubleToRawLongBits(value) >>> 42) << 12 | (long) c << 5 | kind;
       cells.add(key, contexts, occurrences, heldout, amount);
+    }
+
+    /** A cell of {@link Cells#SOFT} from its key, as {@link #add} packs it, and its sums. */
+    private static Row cellRow(long key, double contexts, double occurrences, double heldout, double amount) {
+      return RowFactory.create((int) (key >>> 33), (int) (key >>> 5) & 0x7F, (int) key & 0x1F,
+          Double.longBitsToDouble((key >>> 12 & 0x1FFFFF) << 42), (long) contexts, (long) occurrences,
+          (long) heldout, amount);
     }
   }
 }

@@ -43,8 +43,8 @@ class PackedIdsTest extends SparkTestBase {
             packed.unpack(keys.get(keys.size() - 1), c, back);
             assertArrayEquals(reversed, back, tokenizer + " round trip");
             // Through the shuffle's sort columns and back.
-            Row row = SuffixEvidence.PackedIds.row(keys.get(keys.size() - 1), c, reversed[0], 0, 1, 0);
-            packed.unpack(SuffixEvidence.PackedIds.join(row.getLong(0), row.getLong(1), (byte[]) row.get(2)), c, back);
+            Row row = SuffixEvidence.PackedIds.row(keys.get(keys.size() - 1), c, 0, 1, 0);
+            packed.unpack(row.getLong(0), row.getLong(1), (byte[]) row.get(2), c, back);
             assertArrayEquals(reversed, back, tokenizer + " round trip through the sort columns");
             rows.add(row);
           }
@@ -84,25 +84,31 @@ class PackedIdsTest extends SparkTestBase {
         for (int i = c; i < ids.length; i++) {
           zeros += c == 2 && ids[i - 2] == 0 ? 1 : 0;
           for (int group = 0; group < 2; group++) {
-            rows.add(SuffixEvidence.PackedIds.row(packed.pack(ids, i, c), c, ids[i - 1], group, 1, 0));
+            rows.add(SuffixEvidence.PackedIds.row(packed.pack(ids, i, c), c, group, 1, 0));
           }
         }
       }
     }
     Assertions.assertTrue(zeros >= 5, "contexts [a, 0]: " + zeros);
     java.util.Collections.shuffle(rows, new java.util.Random(1));
-    List<List<Row>> tasks = SuffixEvidence.sorted(spark().createDataFrame(rows, SuffixEvidence.CONTEXTS))
+    List<List<Row>> tasks = SuffixEvidence.sorted(spark().createDataFrame(rows, SuffixEvidence.CONTEXTS), packed)
         .javaRDD().glom().collect();
     int contexts = 0;
-    for (List<Row> task : tasks) {
+    // A last token's contexts of one length in one task: the scan's tree of that token is whole there.
+    java.util.Map<String, Integer> taskOfToken = new java.util.HashMap<>();
+    for (int at = 0; at < tasks.size(); at++) {
+      List<Row> task = tasks.get(at);
+      int here = at;
       java.util.Map<Integer, int[]> previous = new java.util.HashMap<>();
       java.util.Set<String> done = new java.util.HashSet<>();
       String current = null;
       for (Row r : task) {
         int c = r.getInt(3);
         int[] ctx = new int[c];
-        packed.unpack(SuffixEvidence.PackedIds.join(r.getLong(0), r.getLong(1), (byte[]) r.get(2)), c, ctx);
+        packed.unpack(r.getLong(0), r.getLong(1), (byte[]) r.get(2), c, ctx);
         String key = c + Arrays.toString(ctx);
+        Assertions.assertEquals(at, (int) taskOfToken.computeIfAbsent(c + ":" + ctx[0], k -> here),
+            "contexts of length " + c + " ending in " + ctx[0] + " in two tasks");
         if (!key.equals(current)) {
           Assertions.assertTrue(done.add(key), key + " arrives twice, apart");
           int[] before = previous.put(c, ctx);

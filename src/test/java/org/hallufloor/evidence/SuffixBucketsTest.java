@@ -23,10 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The suffix stage alone, on 80 real Europarl documents (cl100k, c = 1, 2, 4), each its own
- * slice besides the whole corpus, every fifth held out. With 4 slices a bucket the contexts
- * cross the shuffle once per bucket of their group's slices and each task scans its buckets'
- * slices only; the cells must equal those of one bucket for all 81 slices, whose scan
- * {@code SuffixEvidenceTest} checks against the pairwise definition.
+ * slice besides the whole corpus, every fifth held out, against the same stage with the
+ * defaults (one bucket for all 81 slices, whose scan {@code SuffixEvidenceTest} checks against
+ * the pairwise definition). Each bounded-memory mechanism, alone, must give the same cells:
+ * buckets of 4 slices (contexts cross the shuffle once per bucket of their group's slices and
+ * each task scans its buckets' slices only); cells emitted as partial sums every 64; contexts
+ * counted in chunks of 256 per length, so every length soon goes through uncombined.
  */
 class SuffixBucketsTest extends SparkTestBase {
   private static final int DOCS = 80;
@@ -35,7 +37,7 @@ class SuffixBucketsTest extends SparkTestBase {
   Path dir;
 
   @Test
-  void manyBucketsGiveTheCellsOfOne() {
+  void bucketsFlushesAndChunksGiveTheCellsOfTheDefaults() {
     var tokenizer = Tokenizers.get(TokenizerSpec.of("cl100k_base"));
     StructType schema = new StructType()
         .add("slices", DataTypes.createArrayType(new StructType()
@@ -55,28 +57,46 @@ class SuffixBucketsTest extends SparkTestBase {
     }
     Groups groups = Groups.inMemory(directory);
     Dataset<Row> tokenized = spark().createDataFrame(docs, schema).repartition(3);
-    Map<String, double[]> one = cells(tokenized, groups, SuffixEvidence.BUCKET_BITS, "one");
-    Map<String, double[]> many = cells(tokenized, groups, 2, "many");
+    var defaults = new SuffixEvidence.Params(0.5, 100_256, List.of(1, 2, 4), groups, dir.resolve("one").toString());
+    Map<String, double[]> one = cells(tokenized, defaults);
     Assertions.assertTrue(one.keySet().stream().filter(k -> k.startsWith("80 ")).count() > 10,
         "cells of the last document's slice, in the 21st bucket of 4: " + one.size());
-    assertEquals(one.keySet(), many.keySet());
-    one.forEach((k, a) -> {
-      double[] b = many.get(k);
+    Assertions.assertTrue(one.size() > 4 * 64, "cells: " + one.size());
+    assertSame(one, cells(tokenized, with(defaults, "buckets", 2, defaults.combineChunk(), defaults.flushCells())),
+        "buckets of 4 slices");
+    assertSame(one, cells(tokenized, with(defaults, "flush", defaults.bucketBits(), defaults.combineChunk(), 64)),
+        "cells flushed every 64");
+    assertSame(one, cells(tokenized, with(defaults, "chunks", defaults.bucketBits(), 256, defaults.flushCells())),
+        "contexts combined in chunks of 256");
+  }
+
+  private SuffixEvidence.Params with(SuffixEvidence.Params p, String name, int bucketBits, int combineChunk,
+      int flushCells) {
+    return new SuffixEvidence.Params(p.lambda(), p.nVocab(), p.contextLengths(), p.groups(),
+        dir.resolve(name).toString(), bucketBits, combineChunk, flushCells);
+  }
+
+  private static void assertSame(Map<String, double[]> expected, Map<String, double[]> actual, String how) {
+    assertEquals(expected.keySet(), actual.keySet(), how);
+    expected.forEach((k, a) -> {
+      double[] b = actual.get(k);
       for (int i = 0; i < 3; i++) {
-        assertEquals(a[i], b[i], 0, k + " count " + i);
+        assertEquals(a[i], b[i], 0, how + ": " + k + " count " + i);
       }
-      assertEquals(a[3], b[3], 1e-12 * Math.max(1, Math.abs(a[3])), k + " amount");
+      assertEquals(a[3], b[3], 1e-12 * Math.max(1, Math.abs(a[3])), how + ": " + k + " amount");
     });
   }
 
   /** Cells by (slice, c, kind, value): contexts, occurrences, held-out examples, amount. */
-  private Map<String, double[]> cells(Dataset<Row> tokenized, Groups groups, int bucketBits, String name) {
-    SuffixEvidence.Params params = new SuffixEvidence.Params(0.5, 100_256, List.of(1, 2, 4), groups,
-        dir.resolve(name).toString(), bucketBits);
+  private Map<String, double[]> cells(Dataset<Row> tokenized, SuffixEvidence.Params params) {
     Map<String, double[]> out = new TreeMap<>();
     for (Row r : SuffixEvidence.cells(tokenized, params, new ArrayList<>()).collectAsList()) {
-      out.put(r.getInt(0) + " " + r.getInt(1) + " " + r.getInt(2) + " " + r.getDouble(3),
-          new double[] {r.getLong(4), r.getLong(5), r.getLong(6), r.getDouble(7)});
+      double[] sums = out.computeIfAbsent(r.getInt(0) + " " + r.getInt(1) + " " + r.getInt(2) + " " + r.getDouble(3),
+          k -> new double[4]);
+      sums[0] += r.getLong(4);
+      sums[1] += r.getLong(5);
+      sums[2] += r.getLong(6);
+      sums[3] += r.getDouble(7);
     }
     return out;
   }

@@ -58,11 +58,22 @@ public final class Stages {
   public static String scratch() {
     try {
       java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("hallufloor-scratch");
-      dir.toFile().deleteOnExit();
+      // deleteOnExit removes only empty folders, and the stage fills this one: delete the tree at exit.
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir.toFile())));
       return dir.resolve("groups").toString();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  private static void deleteTree(java.io.File f) {
+    java.io.File[] children = f.listFiles();
+    if (children != null) {
+      for (java.io.File c : children) {
+        deleteTree(c);
+      }
+    }
+    f.delete();
   }
 
   /** The exact estimate's rows and the slice totals they came from; {@link #release} when read. */

@@ -532,16 +532,19 @@ public final class SliceBounds {
 
   private static Row joinRow(Slice slice, int c, SliceEvidence ev, SampledSbar sbar, Params params, Join join) {
     long auditPairs = (long) joinCount(ev, "audit_pairs");
+    Double recall = auditPairs == 0 ? null : joinCount(ev, "audit_found") / auditPairs;
+    Double recallLow = recall == null ? null : SampledSbar.wilsonLow(recall, auditPairs);
     boolean banded = join.method(c).equals("minhash");
     return RowFactory.create(slice.dim(), slice.value(), c, params.kernel(), banded ? join.bands() : 0,
         banded ? join.rows() : 0,
         join.sampleRate(), (long) joinCount(ev, "query_contexts"), (long) joinCount(ev, "candidate_pairs"),
         (long) joinCount(ev, "verified_pairs"), sbar.estimate(), sbar.ciLow(), sbar.ciHigh(), auditPairs,
-        auditPairs == 0 ? null : joinCount(ev, "audit_found") / auditPairs, join.seconds(), join.tau(),
+        recall, join.seconds(), join.tau(),
         (long) joinCount(ev, "query_sets"), 0L, 0L,
         (long) joinCount(ev, "audit_queries"), (long) joinCount(ev, "audit_found_not_true"), sbar.standardError(),
         joinCount(ev, "audit_weight") == 0 ? null : joinCount(ev, "audit_weight_found") / joinCount(ev, "audit_weight"),
-        join.method(c));
+        join.method(c), recallLow,
+        Tables.recallStatus(auditPairs, recall == null ? 0 : recall, recallLow == null ? 0 : recallLow));
   }
 
   private static void check(List<String> violations, boolean ok, String message) {

@@ -103,7 +103,10 @@ public final class Tables {
    * that brute force did not find: always 0 unless something is wrong); s_bar_standard_error;
    * audit_recall_weighted (recall of the audited pairs' evidence, n(p) x J per pair, which sets
    * the upper end of the Sbar interval); method ({@code lookup}: the length's pairs found exactly by
-   * subset lookups, bands and rows 0, candidate pairs = verified pairs; {@code minhash}: banded).
+   * subset lookups, bands and rows 0, candidate pairs = verified pairs; {@code minhash}: banded);
+   * audit_recall_ci_low (Wilson's 95% lower limit of audit_recall over audit_pairs) and
+   * audit_recall_status, what the audit shows against {@link #RECALL_TARGET}: a recall of 0.97
+   * over 40 pairs does not show 0.95, and a dashboard should say so rather than show 0.97 alone.
    */
   public static final StructType SIMILARITY_JOIN = new StructType()
       .add("slice_dim", DataTypes.StringType, false)
@@ -130,7 +133,28 @@ public final class Tables {
       .add("audit_found_not_true", DataTypes.LongType, false)
       .add("s_bar_standard_error", DataTypes.DoubleType, false)
       .add("audit_recall_weighted", DataTypes.DoubleType, true)
-      .add("method", DataTypes.StringType, false);
+      .add("method", DataTypes.StringType, false)
+      .add("audit_recall_ci_low", DataTypes.DoubleType, true)
+      .add("audit_recall_status", DataTypes.StringType, false);
+
+  /** The recall the join is built to reach; audit_recall_status says whether the audit shows it. */
+  public static final double RECALL_TARGET = 0.95;
+
+  /**
+   * What an audit of {@code pairs} similar pairs with {@code recall} found, at 95%:
+   * {@code unmeasured} (no similar pair audited), {@code below_target} (the recall itself is under
+   * the target), {@code too_few_pairs} (at or above it, but its lower limit is not),
+   * {@code at_target} (the lower limit reaches it).
+   */
+  public static String recallStatus(long pairs, double recall, double ciLow) {
+    if (pairs == 0) {
+      return "unmeasured";
+    }
+    if (recall < RECALL_TARGET) {
+      return "below_target";
+    }
+    return ciLow < RECALL_TARGET ? "too_few_pairs" : "at_target";
+  }
 
   /** The slice_dim (and slice_value) of the whole corpus. */
   public static final String ALL = "all";

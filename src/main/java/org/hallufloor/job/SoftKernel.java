@@ -117,11 +117,12 @@ public final class SoftKernel {
         "query sets");
     for (Row r : whole) {
       progress.note(String.format(Locale.ROOT,
-          "c=%d (%s): %,d candidate pairs, %,d similar; Sbar %.4g [%.4g, %.4g]; audit recall %s over %,d pairs",
+          "c=%d (%s): %,d candidate pairs, %,d similar; Sbar %.4g [%.4g, %.4g]; audit recall %s over %,d pairs (%s)",
           r.<Integer>getAs("context_len"), r.<String>getAs("method"), r.<Long>getAs("candidate_pairs"), r.<Long>getAs("verified_pairs"),
           r.<Double>getAs("s_bar"), r.<Double>getAs("s_bar_ci_low"), r.<Double>getAs("s_bar_ci_high"),
-          r.isNullAt(r.fieldIndex("audit_recall")) ? "-" : String.format(Locale.ROOT, "%.4f",
-              r.<Double>getAs("audit_recall")), r.<Long>getAs("audit_pairs")));
+          r.isNullAt(r.fieldIndex("audit_recall")) ? "-" : String.format(Locale.ROOT, "%.4f, at least %.4f",
+              r.<Double>getAs("audit_recall"), r.<Double>getAs("audit_recall_ci_low")), r.<Long>getAs("audit_pairs"),
+          r.<String>getAs("audit_recall_status")));
     }
   }
 }

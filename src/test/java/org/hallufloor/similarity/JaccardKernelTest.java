@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.hallufloor.corpus.DocumentHash;
@@ -82,6 +84,7 @@ class JaccardKernelTest extends SparkTestBase {
     Map<String, Map<Integer, Truth>> truth = Truth.of(lines);
     List<Row> rows = join.collectAsList();
     int audited = 0;
+    Set<String> statuses = new TreeSet<>();
     Coverage coverage = new Coverage();
     Assertions.assertTrue(rows.size() >= 6, "all and at least two years, at c = 2 and 4: " + rows.size());
     for (Row r : rows) {
@@ -91,7 +94,19 @@ class JaccardKernelTest extends SparkTestBase {
       Assertions.assertTrue(t.sbar() > 1.0001, where + ": the kernel sees similar contexts (Sbar " + t.sbar() + ")");
       Assertions.assertEquals(0L, (long) r.getAs("audit_found_not_true"), where);
       Assertions.assertEquals("lookup", r.getAs("method"), where);
-      if ((long) r.getAs("audit_pairs") > 0) {
+      long pairs = r.getAs("audit_pairs");
+      if (pairs == 0) {
+        Assertions.assertEquals("unmeasured", r.getAs("audit_recall_status"), where);
+        Assertions.assertNull(r.getAs("audit_recall_ci_low"), where);
+      } else {
+        // At a recall of 1, Wilson's lower limit is n / (n + z^2) (the square root term is z / 2n),
+        // which reaches 0.95 from n >= 19 z^2 = 72.99: 73 pairs show the target, 72 do not.
+        double z2 = 1.959963984540054 * 1.959963984540054;
+        Assertions.assertEquals(pairs / (pairs + z2), (double) r.getAs("audit_recall_ci_low"), 1e-12, where);
+        Assertions.assertEquals(pairs >= 73 ? "at_target" : "too_few_pairs", r.getAs("audit_recall_status"), where);
+        statuses.add(r.getAs("audit_recall_status"));
+      }
+      if (pairs > 0) {
         Assertions.assertEquals(1.0, (double) r.getAs("audit_recall"), where);
         // Null where the audited pairs have no training examples in this slice (nothing to weigh).
         if (r.getAs("audit_recall_weighted") != null) {
@@ -105,6 +120,8 @@ class JaccardKernelTest extends SparkTestBase {
     }
     // c = 2 has few similar pairs (a set of two ids is only similar to one of its own ids); c = 4 has many.
     Assertions.assertTrue(audited >= 1, "the audit met at least 100 similar pairs at some c");
+    // Both sides of the 73-pair threshold occur here, so the status is checked on each.
+    Assertions.assertEquals(Set.of("at_target", "too_few_pairs"), statuses, "statuses of measured rows");
     coverage.assertCovers();
   }
 

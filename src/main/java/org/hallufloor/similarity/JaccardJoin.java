@@ -3,12 +3,12 @@ package org.hallufloor.similarity;
 import static org.apache.spark.sql.functions.col;
 
 import java.io.Serializable;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -140,10 +140,12 @@ public final class JaccardJoin {
         auditRates.put(c, n == 0 ? 0 : Math.min(p.sampleRate(), (double) p.auditQueries() / n));
       }
       int partitions = (int) Math.max(2L * jsc.defaultParallelism(), Math.min(100_000, total * p.bands() / 2_000_000));
-      Broadcast<Map<Long, Similar>> truePairs = jsc.broadcast(bruteForce(jsc, kept, auditRates, p));
+      // The audit queries are few (at most auditQueries per length); their similar sets are not,
+      // so those stay on the executors and meet their query in the cells' shuffle.
+      Broadcast<List<ContextSet>> audited = jsc.broadcast(kept.filter(s -> s.sampled(auditRates.get(s.c))).collect());
       Broadcast<Map<Integer, Double>> audit = jsc.broadcast(auditRates);
       Broadcast<BloomFilter> queryKeys = jsc.broadcast(queryKeys(kept, queryKeyCount, minHash, p));
-      used.addAll(List.of(truePairs, audit, queryKeys));
+      used.addAll(List.of(audited, audit, queryKeys));
 
       JavaRDD<Row> memberRows = kept.flatMap(s -> {
         List<Row> out = new ArrayList<>();
@@ -177,12 +179,18 @@ public final class JaccardJoin {
           }, Encoders.row(Partial.SCHEMA));
       Dataset<Row> selves = spark.createDataFrame(kept.filter(s -> s.sampled(p.sampleRate()))
           .map(s -> Partial.self(s).toRow(s.hash)), Partial.SCHEMA);
-      Dataset<Row> partialCells = fromBuckets.union(selves)
+      JavaRDD<Row> partials = fromBuckets.union(selves)
           .union(ShapeLookup.partials(spark, kept, p, partitions, queryKeys))
           .repartition(partitions, col("query"))
-          .sortWithinPartitions("query")
-          .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> cells(merged(new SortedRuns(rows, 0)), audit.value(),
-              truePairs.value()), Encoders.row(CELLS));
+          .sortWithinPartitions("query").javaRDD();
+      // Partitioned by the same expression into as many partitions (a repartition to a number,
+      // which adaptive execution leaves as it is), so partition i of both holds the same queries.
+      JavaRDD<Row> truth = spark.createDataFrame(truePairs(kept, audited, p)
+              .map(t -> RowFactory.create(t._1(), t._2().hash(), t._2().toBytes())), TRUTH)
+          .repartition(partitions, col("query"))
+          .sortWithinPartitions("query", "hash").javaRDD();
+      Dataset<Row> partialCells = spark.createDataFrame(partials.zipPartitions(truth, (rows, similar) ->
+          cells(merged(new SortedRuns(rows, 0)), audit.value(), new TruthRuns(similar))), CELLS);
       Dataset<Row> summed = Cells.sum(partialCells).persist(StorageLevel.MEMORY_AND_DISK());
       // Counting computes every cell once (the join's time) and keeps them.
       summed.count();
@@ -322,6 +330,27 @@ public final class JaccardJoin {
       int i = java.util.Arrays.binarySearch(slices, slice);
       return i >= 0 ? train[i] : 0;
     }
+
+    byte[] toBytes() {
+      ByteBuffer b = ByteBuffer.allocate(8 + 4 + slices.length * 12);
+      b.putDouble(jaccard).putInt(slices.length);
+      for (int i = 0; i < slices.length; i++) {
+        b.putInt(slices[i]).putLong(train[i]);
+      }
+      return b.array();
+    }
+
+    static Neighbour of(long hash, byte[] bytes) {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      double jaccard = b.getDouble();
+      int[] slices = new int[b.getInt()];
+      long[] train = new long[slices.length];
+      for (int i = 0; i < slices.length; i++) {
+        slices[i] = b.getInt();
+        train[i] = b.getLong();
+      }
+      return new Neighbour(hash, jaccard, slices, train);
+    }
   }
 
   /**
@@ -331,19 +360,64 @@ public final class JaccardJoin {
    */
   record Similar(long[] hashes, Neighbour[] neighbours) implements Serializable {}
 
+  /** An audit query's similar set: the query's hash, the set's hash, and the rest ({@link Neighbour#toBytes}). */
+  static final StructType TRUTH = new StructType()
+      .add("query", DataTypes.LongType, false)
+      .add("hash", DataTypes.LongType, false)
+      .add("data", DataTypes.BinaryType, false);
+
+  /**
+   * The audit's similar sets of one partition, sorted by (query, hash), handed to the cells'
+   * walk over the same partition's queries in the same order: one query's sets held at a time.
+   */
+  static final class TruthRuns {
+    private final Iterator<Row> rows;
+    private Row pending;
+
+    TruthRuns(Iterator<Row> rows) {
+      this.rows = rows;
+      this.pending = rows.hasNext() ? rows.next() : null;
+    }
+
+    /** The similar sets of audit query {@code query} (none if it has none); queries asked for in ascending order. */
+    Similar of(long query) {
+      if (pending != null && pending.getLong(0) < query) {
+        throw new IllegalStateException("the audit's similar sets of query " + pending.getLong(0)
+            + " met no partial of that query in their partition: the two shuffles are not partitioned alike");
+      }
+      List<Neighbour> run = new ArrayList<>();
+      while (pending != null && pending.getLong(0) == query) {
+        long hash = pending.getLong(1);
+        if (run.isEmpty() || run.get(run.size() - 1).hash() != hash) {
+          run.add(Neighbour.of(hash, pending.getAs(2)));
+        }
+        pending = rows.hasNext() ? rows.next() : null;
+      }
+      return new Similar(run.stream().mapToLong(Neighbour::hash).toArray(), run.toArray(new Neighbour[0]));
+    }
+
+    /** Called when the partition's queries are done: a similar set left over belongs to no query here. */
+    void assertDone() {
+      of(Long.MAX_VALUE);
+      if (pending != null) {
+        throw new IllegalStateException("the audit's similar sets of query " + pending.getLong(0)
+            + " met no partial of that query in their partition");
+      }
+    }
+  }
+
   /**
    * Every training set similar to an audit query, exactly and without hashing: each task
    * indexes the audit queries of each length by their prefixes ({@link PrefixIndex}, which
    * loses no pair with J >= tau) and looks every training set up in it; a set made of ids no
-   * query holds meets none. Returns, per audit query's hash, its similar sets other than itself.
+   * query holds meets none. Returns (audit query's hash, a similar set other than itself), on the
+   * executors: their number grows with the corpus.
    */
-  static Map<Long, Similar> bruteForce(JavaSparkContext jsc, JavaRDD<ContextSet> sets, Map<Integer, Double> auditRates,
+  static JavaRDD<Tuple2<Long, Neighbour>> truePairs(JavaRDD<ContextSet> sets, Broadcast<List<ContextSet>> audited,
       Params p) {
-    List<ContextSet> audited = sets.filter(s -> s.sampled(auditRates.get(s.c))).collect();
-    Broadcast<List<ContextSet>> shared = jsc.broadcast(audited);
-    List<Tuple2<Long, Neighbour>> pairs = sets.filter(ContextSet::inPool).mapPartitions(pool -> {
+    return sets.filter(ContextSet::inPool).mapPartitions(pool -> {
       Map<Integer, List<ContextSet>> byLength = new HashMap<>();
-      for (ContextSet q : shared.value()) {
+      for (ContextSet q : audited.value()) {
         byLength.computeIfAbsent(q.c, k -> new ArrayList<>()).add(q);
       }
       Map<Integer, PrefixIndex> indexes = new HashMap<>();
@@ -361,34 +435,21 @@ public final class JaccardJoin {
         }
       }
       return out.iterator();
-    }).collect();
-    shared.destroy();
-    Map<Long, TreeMap<Long, Neighbour>> grouped = new HashMap<>();
-    for (ContextSet q : audited) {
-      grouped.put(q.hash, new TreeMap<>());
-    }
-    for (Tuple2<Long, Neighbour> pair : pairs) {
-      grouped.get(pair._1()).put(pair._2().hash(), pair._2());
-    }
-    Map<Long, Similar> out = new HashMap<>();
-    grouped.forEach((q, similar) -> out.put(q, new Similar(similar.keySet().stream().mapToLong(Long::longValue).toArray(),
-        similar.values().toArray(new Neighbour[0]))));
-    return out;
+    });
   }
 
   /**
    * Each query's evidence per slice, its Sbar terms and its join counts, summed into cells within
    * the task: evidence cells by (slice, c, value), the Sbar and join sums in one array per (slice, c).
    */
-  static Iterator<Row> cells(Iterator<Partial> queries, Map<Integer, Double> auditRates,
-      Map<Long, Similar> truePairs) {
+  static Iterator<Row> cells(Iterator<Partial> queries, Map<Integer, Double> auditRates, TruthRuns truth) {
     Map<List<Object>, double[]> evidenceCells = new HashMap<>();
     Map<Long, double[]> sums = new HashMap<>();
     int nSbar = SBAR_SUMS.size();
     while (queries.hasNext()) {
       Partial q = queries.next();
       ContextSet set = q.query;
-      Similar similar = set.sampled(auditRates.get(set.c)) ? truePairs.get(set.hash) : null;
+      Similar similar = set.sampled(auditRates.get(set.c)) ? truth.of(set.hash) : null;
       long foundTrue = 0;
       long foundNotTrue = 0;
       boolean[] isFound = similar == null ? null : new boolean[similar.hashes().length];
@@ -450,6 +511,7 @@ public final class JaccardJoin {
         }
       }
     }
+    truth.assertDone();
     List<Row> rows = new ArrayList<>(evidenceCells.size() + sums.size() * (nSbar + JOIN_COUNTS.size()));
     evidenceCells.forEach((k, v) -> rows.add(RowFactory.create(k.get(0), k.get(1), EVIDENCE, k.get(2), (long) v[0],
         (long) v[1], (long) v[2], 0.0)));

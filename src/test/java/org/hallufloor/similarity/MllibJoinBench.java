@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FilterFunction;
 import org.apache.spark.api.java.function.MapFunction;
@@ -108,9 +109,15 @@ public final class MllibJoinBench {
     // MLlib: the audit's true pairs by the same brute force, then its own join.
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Map<Integer, Double> auditRates = Map.of(c, auditRate);
-    Map<Long, JaccardJoin.Similar> truth = JaccardJoin.bruteForce(jsc, sets.javaRDD().map(r -> ContextSet.of(r, 0)),
-        auditRates, params);
-    long truePairs = truth.values().stream().mapToLong(s -> s.hashes().length).sum();
+    JavaRDD<ContextSet> kept = sets.javaRDD().map(r -> ContextSet.of(r, 0));
+    Broadcast<List<ContextSet>> auditedSets = jsc.broadcast(kept.filter(s -> s.sampled(auditRates.get(s.c))).collect());
+    // A bench's audit (a few hundred queries on at most a few thousand documents) fits the driver.
+    Map<Long, Set<Long>> truth = new HashMap<>();
+    auditedSets.value().forEach(q -> truth.put(q.hash, new HashSet<>()));
+    for (scala.Tuple2<Long, JaccardJoin.Neighbour> pair : JaccardJoin.truePairs(kept, auditedSets, params).collect()) {
+      truth.get(pair._1()).add(pair._2().hash());
+    }
+    long truePairs = truth.values().stream().mapToLong(Set::size).sum();
     int tables = 1;
     while (1 - Math.pow(1 - tau, tables) < 0.95) {
       tables++;
@@ -145,9 +152,9 @@ public final class MllibJoinBench {
       found.computeIfAbsent(r.getLong(0), k -> new HashSet<>()).add(r.getLong(1));
     }
     long mllibFound = 0;
-    for (Map.Entry<Long, JaccardJoin.Similar> e : truth.entrySet()) {
+    for (Map.Entry<Long, Set<Long>> e : truth.entrySet()) {
       Set<Long> f = found.getOrDefault(e.getKey(), Set.of());
-      for (long h : e.getValue().hashes()) {
+      for (long h : e.getValue()) {
         if (f.contains(h)) {
           mllibFound++;
         }

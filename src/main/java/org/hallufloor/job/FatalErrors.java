@@ -50,6 +50,44 @@ final class FatalErrors {
     }, "hallufloor-shutdown-timer"));
   }
 
+  /** The logger Spark's executor handler reports a task's fatal error on, just before it calls System.exit. */
+  static final String SPARK_HANDLER_LOGGER = "org.apache.spark.util.SparkUncaughtExceptionHandler";
+
+  /**
+   * In local mode a task's fatal error (out of memory in a task thread) never reaches the
+   * default handler: Spark's executor hands it to its own handler, which logs it and exits with
+   * code 52 after a stack trace, not exit 1 and a line. Its log event is the one moment the
+   * process can see the error first, so an appender on that logger halts as the handler above
+   * does. Called once the session exists: Spark may replace log4j's configuration as it starts.
+   */
+  static void watchSparkExecutors() {
+    org.apache.logging.log4j.core.LoggerContext context =
+        (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+    org.apache.logging.log4j.core.config.Configuration config = context.getConfiguration();
+    org.apache.logging.log4j.core.Appender appender = new org.apache.logging.log4j.core.appender.AbstractAppender(
+        "hallufloor-fatal", null, null, true, org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+      @Override
+      public void append(org.apache.logging.log4j.core.LogEvent event) {
+        if (event.getThrown() instanceof Error error) {
+          halt(error, "in thread '" + event.getThreadName() + "'");
+        }
+      }
+    };
+    appender.start();
+    org.apache.logging.log4j.core.config.LoggerConfig logger = config.getLoggerConfig(SPARK_HANDLER_LOGGER);
+    if (!logger.getName().equals(SPARK_HANDLER_LOGGER)) {
+      // Its own entry, so a quiet level set for org.apache.spark (or the root) does not hide the event.
+      logger = new org.apache.logging.log4j.core.config.LoggerConfig(SPARK_HANDLER_LOGGER,
+          org.apache.logging.log4j.Level.ERROR, true);
+      config.addLogger(SPARK_HANDLER_LOGGER, logger);
+    }
+    if (!logger.getLevel().isLessSpecificThan(org.apache.logging.log4j.Level.ERROR)) {
+      logger.setLevel(org.apache.logging.log4j.Level.ERROR);
+    }
+    logger.addAppender(appender, org.apache.logging.log4j.Level.ERROR, null);
+    context.updateLoggers();
+  }
+
   /** The code the process ends with if its shutdown has to be cut short. */
   static void exitingWith(int code) {
     exitCode = code;

@@ -81,6 +81,7 @@ public final class HallufloorJob {
       return BAD_CONFIG;
     }
     SparkSession spark = session(settings);
+    FatalErrors.watchSparkExecutors();
     // An Error skips the stop: the caller ends the process, and a stop on a broken heap can hang.
     int code = execute(spark, settings, arguments.quiet(), out, err);
     spark.stop();

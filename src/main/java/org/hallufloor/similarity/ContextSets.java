@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -67,13 +66,9 @@ public final class ContextSets {
   private static Iterator<Row> examples(Row doc, Groups groups, List<Integer> lengths) {
     int group = groups.id(doc.getList(0), doc.getBoolean(1));
     int[] ids = Examples.ids(doc.getList(2));
-    List<Row> out = new ArrayList<>();
-    for (int c : lengths) {
-      for (int i = c; i < ids.length; i++) {
-        out.add(RowFactory.create(c, ContextHash.of(ids, i - c, c), idSet(ids, i - c, c), group));
-      }
-    }
-    return out.iterator();
+    // Lazily: a document of a million tokens would otherwise be millions of rows at once.
+    return Concat.of(lengths.iterator(), c -> java.util.stream.IntStream.range(c, ids.length)
+        .mapToObj(i -> RowFactory.create(c, ContextHash.of(ids, i - c, c), idSet(ids, i - c, c), group)).iterator());
   }
 
   /** The sorted distinct ids of {@code ids[from .. from + c - 1]}, packed (4 bytes each) for a binary column. */

@@ -169,14 +169,11 @@ public final class JaccardJoin {
       });
       Dataset<Row> fromBuckets = spark.createDataFrame(memberRows, MEMBERS)
           .repartition(partitions, col("key")).sortWithinPartitions("key")
-          .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
+          .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> Concat.of(new SortedRuns(rows, 0), members -> {
             List<Row> out = new ArrayList<>();
-            SortedRuns buckets = new SortedRuns(rows, 0);
-            while (buckets.hasNext()) {
-              bucket(buckets.next(), minHash, p, audit.value(), out);
-            }
+            bucket(members, minHash, p, audit.value(), out);
             return out.iterator();
-          }, Encoders.row(Partial.SCHEMA));
+          }), Encoders.row(Partial.SCHEMA));
       Dataset<Row> selves = spark.createDataFrame(kept.filter(s -> s.sampled(p.sampleRate()))
           .map(s -> Partial.self(s).toRow(s.hash)), Partial.SCHEMA);
       JavaRDD<Row> partials = fromBuckets.union(selves)
@@ -422,9 +419,8 @@ public final class JaccardJoin {
       }
       Map<Integer, PrefixIndex> indexes = new HashMap<>();
       byLength.forEach((c, queries) -> indexes.put(c, new PrefixIndex(queries, p.tau())));
-      List<Tuple2<Long, Neighbour>> out = new ArrayList<>();
-      while (pool.hasNext()) {
-        ContextSet s = pool.next();
+      return Concat.of(pool, s -> {
+        List<Tuple2<Long, Neighbour>> out = new ArrayList<>();
         PrefixIndex index = indexes.get(s.c);
         for (int i : index == null ? new int[0] : index.candidates(s.ids)) {
           ContextSet q = byLength.get(s.c).get(i);
@@ -433,8 +429,8 @@ public final class JaccardJoin {
             out.add(new Tuple2<>(q.hash, new Neighbour(s.hash, j, s.slices, s.train)));
           }
         }
-      }
-      return out.iterator();
+        return out.iterator();
+      });
     });
   }
 

@@ -127,6 +127,14 @@ public final class ContextSet implements Serializable {
     return new ContextSet(c, hash, ids, slices, train, null, null);
   }
 
+  /**
+   * The set as an audit query is indexed by: its length, hash and ids only. Its counts per slice
+   * (as many as the slice values it occurs in, a million for a common set) stay with its partial.
+   */
+  ContextSet forAudit() {
+    return new ContextSet(c, hash, ids, new int[0], new long[0], null, null);
+  }
+
   static byte[] intsToBytes(int[] a) {
     ByteBuffer b = ByteBuffer.allocate(4 * a.length);
     for (int v : a) {

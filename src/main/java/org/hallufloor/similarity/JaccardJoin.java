@@ -140,9 +140,11 @@ public final class JaccardJoin {
         auditRates.put(c, n == 0 ? 0 : Math.min(p.sampleRate(), (double) p.auditQueries() / n));
       }
       int partitions = (int) Math.max(2L * jsc.defaultParallelism(), Math.min(100_000, total * p.bands() / 2_000_000));
-      // The audit queries are few (at most auditQueries per length); their similar sets are not,
-      // so those stay on the executors and meet their query in the cells' shuffle.
-      Broadcast<List<ContextSet>> audited = jsc.broadcast(kept.filter(s -> s.sampled(auditRates.get(s.c))).collect());
+      // The audit queries are few (about auditQueries per length) and go out as their ids alone;
+      // their similar sets are not few, so those stay on the executors and meet their query in
+      // the cells' shuffle.
+      Broadcast<List<ContextSet>> audited = jsc.broadcast(kept.filter(s -> s.sampled(auditRates.get(s.c)))
+          .map(ContextSet::forAudit).collect());
       Broadcast<Map<Integer, Double>> audit = jsc.broadcast(auditRates);
       Broadcast<BloomFilter> queryKeys = jsc.broadcast(queryKeys(kept, queryKeyCount, minHash, p));
       used.addAll(List.of(audited, audit, queryKeys));
@@ -337,16 +339,26 @@ public final class JaccardJoin {
       return b.array();
     }
 
-    static Neighbour of(long hash, byte[] bytes) {
+    /**
+     * Decoded with its counts in the query's slices only ({@code keep}, sorted): the only ones its
+     * weight is read in, so a set common to a million slices costs a rare query a few entries.
+     */
+    static Neighbour of(long hash, byte[] bytes, int[] keep) {
       ByteBuffer b = ByteBuffer.wrap(bytes);
       double jaccard = b.getDouble();
-      int[] slices = new int[b.getInt()];
+      int n = b.getInt();
+      int[] slices = new int[Math.min(n, keep.length)];
       long[] train = new long[slices.length];
-      for (int i = 0; i < slices.length; i++) {
-        slices[i] = b.getInt();
-        train[i] = b.getLong();
+      int kept = 0;
+      for (int i = 0; i < n; i++) {
+        int slice = b.getInt();
+        long count = b.getLong();
+        if (java.util.Arrays.binarySearch(keep, slice) >= 0) {
+          slices[kept] = slice;
+          train[kept++] = count;
+        }
       }
-      return new Neighbour(hash, jaccard, slices, train);
+      return new Neighbour(hash, jaccard, java.util.Arrays.copyOf(slices, kept), java.util.Arrays.copyOf(train, kept));
     }
   }
 
@@ -376,17 +388,19 @@ public final class JaccardJoin {
       this.pending = rows.hasNext() ? rows.next() : null;
     }
 
-    /** The similar sets of audit query {@code query} (none if it has none); queries asked for in ascending order. */
-    Similar of(long query) {
+    /**
+     * The similar sets of audit query {@code query} (none if it has none), with their counts in
+     * the query's {@code slices}; queries asked for in ascending order.
+     */
+    Similar of(long query, int[] slices) {
       if (pending != null && pending.getLong(0) < query) {
-        throw new IllegalStateException("the audit's similar sets of query " + pending.getLong(0)
-            + " met no partial of that query in their partition: the two shuffles are not partitioned alike");
+        throw orphan();
       }
       List<Neighbour> run = new ArrayList<>();
       while (pending != null && pending.getLong(0) == query) {
         long hash = pending.getLong(1);
         if (run.isEmpty() || run.get(run.size() - 1).hash() != hash) {
-          run.add(Neighbour.of(hash, pending.getAs(2)));
+          run.add(Neighbour.of(hash, pending.getAs(2), slices));
         }
         pending = rows.hasNext() ? rows.next() : null;
       }
@@ -395,11 +409,14 @@ public final class JaccardJoin {
 
     /** Called when the partition's queries are done: a similar set left over belongs to no query here. */
     void assertDone() {
-      of(Long.MAX_VALUE);
       if (pending != null) {
-        throw new IllegalStateException("the audit's similar sets of query " + pending.getLong(0)
-            + " met no partial of that query in their partition");
+        throw orphan();
       }
+    }
+
+    private IllegalStateException orphan() {
+      return new IllegalStateException("the audit's similar sets of query " + pending.getLong(0)
+          + " met no partial of that query in their partition: the two shuffles are not partitioned alike");
     }
   }
 
@@ -445,7 +462,7 @@ public final class JaccardJoin {
     while (queries.hasNext()) {
       Partial q = queries.next();
       ContextSet set = q.query;
-      Similar similar = set.sampled(auditRates.get(set.c)) ? truth.of(set.hash) : null;
+      Similar similar = set.sampled(auditRates.get(set.c)) ? truth.of(set.hash, set.slices) : null;
       long foundTrue = 0;
       long foundNotTrue = 0;
       boolean[] isFound = similar == null ? null : new boolean[similar.hashes().length];

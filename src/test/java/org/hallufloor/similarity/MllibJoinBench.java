@@ -110,7 +110,8 @@ public final class MllibJoinBench {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Map<Integer, Double> auditRates = Map.of(c, auditRate);
     JavaRDD<ContextSet> kept = sets.javaRDD().map(r -> ContextSet.of(r, 0));
-    Broadcast<List<ContextSet>> auditedSets = jsc.broadcast(kept.filter(s -> s.sampled(auditRates.get(s.c))).collect());
+    Broadcast<List<ContextSet>> auditedSets = jsc.broadcast(kept.filter(s -> s.sampled(auditRates.get(s.c)))
+        .map(ContextSet::forAudit).collect());
     // A bench's audit (a few hundred queries on at most a few thousand documents) fits the driver.
     Map<Long, Set<Long>> truth = new HashMap<>();
     auditedSets.value().forEach(q -> truth.put(q.hash, new HashSet<>()));

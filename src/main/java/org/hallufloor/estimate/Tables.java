@@ -46,6 +46,9 @@ public final class Tables {
       .add("beta_source", DataTypes.StringType, false)
       .add("rates_kernel", DataTypes.StringType, true);
 
+  /** The kernel column of the exact kernel's rows, which every run writes. */
+  public static final String EXACT = "exact";
+
   /**
    * The rates of exact identity (THEORY 5: singletons, monofacts, held-out unseen), counted by
    * the exact kernel. A soft kernel's rows carry the exact kernel's rates of the same run, and

@@ -2,12 +2,9 @@ package org.hallufloor.job;
 
 import static org.apache.spark.sql.functions.col;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -37,17 +34,8 @@ import org.hallufloor.tokenize.TokenizerSpec;
  */
 public final class HallufloorRun {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HallufloorRun.class);
-  public static final String SLICE_STATS = "slice_stats";
-  public static final String BAD_RECORDS = "bad_records";
-  public static final String SLICE_BOUNDS = "slice_bounds";
-  public static final String F_CURVE = "f_curve";
-  public static final String EVIDENCE_HISTOGRAM = "evidence_histogram";
-  public static final String SIMILARITY_JOIN = "similarity_join";
-  public static final String FITTED_SCALE = "fitted_scale";
   private static final int BAD_RECORDS_SHOWN = 5;
   private static final int VIOLATIONS_SHOWN = 20;
-  /** The kernel column of the exact rows, which every run writes. */
-  public static final String EXACT = "exact";
 
   private final SparkSession spark;
   private final Settings settings;
@@ -77,7 +65,7 @@ public final class HallufloorRun {
      * {@code output().readRun("slice_stats")} as a Dataset.
      */
     public List<Row> sliceStats() {
-      return output.readRun(SLICE_STATS).select("slice_dim", "slice_value", "documents", "tokens", "heldout_documents",
+      return output.readRun(RunOutput.SLICE_STATS).select("slice_dim", "slice_value", "documents", "tokens", "heldout_documents",
           "heldout_tokens").orderBy("slice_dim", "slice_value").collectAsList();
     }
   }
@@ -121,20 +109,19 @@ public final class HallufloorRun {
       step(EVIDENCE, "THEORY 1-3 and 5: evidence per context, then spectra, k and bounds per slice and c");
       // Bad records ride along in the kept rows with no ids; every later stage reads documents only.
       estimate = estimate(kept.filter(col("bad").isNull()), totals, tokens, output.scratch("kernel"));
-      output.stage(SLICE_BOUNDS, estimate.sliceBounds());
+      output.stage(RunOutput.SLICE_BOUNDS, estimate.sliceBounds());
       progress.done("counted evidence and bounds", tokens, "tokens");
       step(TABLES, "the run's tables staged and committed");
       long violationCount = estimate.violations().count();
       List<String> violations = estimate.violations().limit(VIOLATIONS_SHOWN).collectAsList().stream()
           .map(r -> r.getString(0)).toList();
       violations.forEach(v -> LOG.warn("invariant violated: {}", v));
-      output.stage(F_CURVE, estimate.fCurve());
-      output.stage(EVIDENCE_HISTOGRAM, estimate.evidenceHistogram());
-      output.stage(SIMILARITY_JOIN, estimate.similarityJoin());
-      output.stage(FITTED_SCALE, estimate.fittedScale());
-      output.stage(SLICE_STATS, totals.slices().stats());
-      output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null, violationCount),
-          version()));
+      output.stage(RunOutput.F_CURVE, estimate.fCurve());
+      output.stage(RunOutput.EVIDENCE_HISTOGRAM, estimate.evidenceHistogram());
+      output.stage(RunOutput.SIMILARITY_JOIN, estimate.similarityJoin());
+      output.stage(RunOutput.FITTED_SCALE, estimate.fittedScale());
+      output.stage(RunOutput.SLICE_STATS, totals.slices().stats());
+      output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null, violationCount)));
       List<RunOutput.Committed> committed = output.commit();
       new ShowRun(spark, settings, out).show(new ShowRun.Facts(startedAt, listing.files().size(), listing.bytes(),
           documentCount, tokens, badRecords), totals.slices(), estimate, committed);
@@ -190,7 +177,7 @@ public final class HallufloorRun {
       throw new BadInputException(badRecords + " bad record(s) and hallufloor.bad-records = fail; first: "
           + BadRecord.describe(shown));
     }
-    output.stage(BAD_RECORDS, settings.badRecords() == BadRecordPolicy.QUARANTINE ? bad
+    output.stage(RunOutput.BAD_RECORDS, settings.badRecords() == BadRecordPolicy.QUARANTINE ? bad
         : spark.createDataFrame(List.of(), RunsTable.BAD_RECORDS_SCHEMA));
   }
 
@@ -240,22 +227,10 @@ public final class HallufloorRun {
   private void recordFailure(Exception e) {
     try {
       RunOutput output = new RunOutput(spark, settings.output(), settings.runId());
-      output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("FAILED", null, String.valueOf(e.getMessage()), null), version()));
+      output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("FAILED", null, String.valueOf(e.getMessage()), null)));
       output.commit();
     } catch (RuntimeException suppressed) {
       e.addSuppressed(suppressed);
-    }
-  }
-
-  static String version() {
-    try (InputStream in = HallufloorRun.class.getResourceAsStream("/org/hallufloor/version.properties")) {
-      Properties p = new Properties();
-      if (in != null) {
-        p.load(in);
-      }
-      return p.getProperty("version", "unknown");
-    } catch (IOException e) {
-      return "unknown";
     }
   }
 }

@@ -18,7 +18,9 @@ import org.hallufloor.corpus.Documents;
 import org.hallufloor.evidence.SliceTotals;
 import org.hallufloor.corpus.BadRecordPolicy;
 import org.hallufloor.estimate.SliceBounds;
+import org.hallufloor.estimate.Tables;
 import org.hallufloor.output.RunOutput;
+import org.hallufloor.output.RunsTable;
 import org.hallufloor.report.RunReport;
 import org.hallufloor.report.RunSummary;
 
@@ -48,12 +50,12 @@ final class ShowRun {
     List<Row> shownSlices = RunSummary.shown(candidates(slices));
     // One read of the kept rows: the first configured pair's rows, and the occurrence rows at
     // the fitted scale (THEORY 5) with its table's rows.
-    List<Row> shownBounds = shown(estimate.sliceBounds(), shownSlices).filter(col("kernel").equalTo(HallufloorRun.EXACT)
+    List<Row> shownBounds = shown(estimate.sliceBounds(), shownSlices).filter(col("kernel").equalTo(Tables.EXACT)
         .and(col("beta_source").equalTo(SliceBounds.FITTED).and(col("distribution").equalTo("occurrence"))
             .or(col("beta_source").equalTo(SliceBounds.CONFIG).and(firstPairOnly())))).collectAsList();
     List<Row> firstPair = shownBounds.stream().filter(r -> SliceBounds.CONFIG.equals(r.getAs("beta_source"))).toList();
     List<Row> fittedBounds = shownBounds.stream().filter(r -> SliceBounds.FITTED.equals(r.getAs("beta_source"))).toList();
-    List<Row> fits = shown(estimate.fittedScale(), shownSlices).filter(col("kernel").equalTo(HallufloorRun.EXACT))
+    List<Row> fits = shown(estimate.fittedScale(), shownSlices).filter(col("kernel").equalTo(Tables.EXACT))
         .collectAsList();
     RunSummary.print(out, "Run " + settings.runId() + " committed (" + settings.tokenizer() + ", beta_s = "
         + settings.betaS().get(0) + ", T = " + settings.temperatures().get(0) + "):",
@@ -95,7 +97,7 @@ final class ShowRun {
     if (badRecords > 0) {
       out.println();
       out.println(badRecords + " bad record(s) " + (settings.badRecords() == BadRecordPolicy.QUARANTINE
-          ? "quarantined in " + committed.stream().filter(c -> c.table().equals(HallufloorRun.BAD_RECORDS))
+          ? "quarantined in " + committed.stream().filter(c -> c.table().equals(RunOutput.BAD_RECORDS))
               .findFirst().orElse(null)
           : "skipped"));
     }
@@ -115,17 +117,17 @@ final class ShowRun {
               facts.badRecords())},
           new String[] {"tokens", String.format(Locale.ROOT, "%,d", facts.tokens())},
           new String[] {"tokenizer", settings.tokenizer()},
-          new String[] {"kernel", settings.kernel().name().equals(HallufloorRun.EXACT) ? HallufloorRun.EXACT
-              : HallufloorRun.EXACT + " and " + settings.kernel().label() + " (charts: exact)"},
+          new String[] {"kernel", settings.kernel().name().equals(Tables.EXACT) ? Tables.EXACT
+              : Tables.EXACT + " and " + settings.kernel().label() + " (charts: exact)"},
           new String[] {"context lengths", settings.contextLengths().toString()},
           new String[] {"beta_S, T", settings.betaS().get(0) + ", " + settings.temperatures().get(0)
               + (settings.betaS().size() * settings.temperatures().size() > 1 ? " (first pair; the tables hold all)" : "")},
-          new String[] {"hallufloor", HallufloorRun.version()});
+          new String[] {"hallufloor", RunsTable.version()});
       Path dir = RunReport.write(spark.sparkContext().hadoopConfiguration(), settings.outputRoot(), settings.runId(),
           new RunReport.Metadata(meta, settings.configJson()), shownSlices, firstPair, fitted,
-          shown(estimate.fCurve(), shownSlices).filter(col("kernel").equalTo(HallufloorRun.EXACT))
+          shown(estimate.fCurve(), shownSlices).filter(col("kernel").equalTo(Tables.EXACT))
               .filter(firstPairOnly()).collectAsList(),
-          shown(estimate.evidenceHistogram(), shownSlices).filter(col("kernel").equalTo(HallufloorRun.EXACT))
+          shown(estimate.evidenceHistogram(), shownSlices).filter(col("kernel").equalTo(Tables.EXACT))
               .collectAsList());
       out.println();
       out.println("Report: " + dir + "/index.html");

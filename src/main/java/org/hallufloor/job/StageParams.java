@@ -86,7 +86,7 @@ public final class StageParams {
 
   /** The run-wide inputs of the estimate: the (beta_S, T) pairs, eps0 grid and sample rate. */
   public static SliceBounds.Params estimate(Settings settings, int nVocab) {
-    return new SliceBounds.Params(settings.tokenizer(), nVocab, HallufloorRun.EXACT, settings.betaS(),
+    return new SliceBounds.Params(settings.tokenizer(), nVocab, org.hallufloor.estimate.Tables.EXACT, settings.betaS(),
         settings.temperatures(), settings.eps0Grid(), settings.contextSampleRate(), Timestamp.from(Instant.now()),
         settings.fittedScale());
   }

@@ -27,7 +27,15 @@ import static org.apache.spark.sql.functions.lit;
  * commit's, not the run's.
  */
 public final class RunOutput {
+  /** The run's tables (INTERFACE.md), each staged by the run and committed by {@link #commit}. */
   public static final String RUNS = "runs";
+  public static final String SLICE_STATS = "slice_stats";
+  public static final String BAD_RECORDS = "bad_records";
+  public static final String SLICE_BOUNDS = "slice_bounds";
+  public static final String F_CURVE = "f_curve";
+  public static final String EVIDENCE_HISTOGRAM = "evidence_histogram";
+  public static final String SIMILARITY_JOIN = "similarity_join";
+  public static final String FITTED_SCALE = "fitted_scale";
 
   /** The table format of output.format. */
   public enum Format { PARQUET, ICEBERG }

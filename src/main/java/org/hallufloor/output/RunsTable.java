@@ -42,10 +42,23 @@ public final class RunsTable {
       Long inputFiles, Long inputBytes, Long documents, Long badRecords, String tokenizer, String error,
       Long invariantViolations) {}
 
-  public static Dataset<Row> of(SparkSession spark, RunRecord r, String version) {
+  public static Dataset<Row> of(SparkSession spark, RunRecord r) {
     Row row = RowFactory.create(r.status(), Timestamp.from(r.startedAt()), Timestamp.from(r.finishedAt()),
         r.configJson(), r.inputFiles(), r.inputBytes(), r.documents(), r.badRecords(), r.tokenizer(),
-        spark.version(), version, spark.sparkContext().applicationId(), spark.sparkContext().master(), r.error(), r.invariantViolations());
+        spark.version(), version(), spark.sparkContext().applicationId(), spark.sparkContext().master(), r.error(), r.invariantViolations());
     return spark.createDataFrame(List.of(row), SCHEMA).coalesce(1);
+  }
+
+  /** hallufloor's version, as the build wrote it into the jar ("unknown" off a build). */
+  public static String version() {
+    try (java.io.InputStream in = RunsTable.class.getResourceAsStream("/org/hallufloor/version.properties")) {
+      java.util.Properties p = new java.util.Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "unknown");
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
   }
 }

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the text run's numbers; ids the vocabulary does not have are bad records.
  */
 class PreTokenizedTest extends SparkTestBase {
-  private static final int DOCUMENTS = 600;
+  private static final int DOCUMENTS = 300;
   /** cl100k's <|endoftext|>: encodeOrdinary never produces it from text. */
   private static final int EOS = 100257;
   private static final StructType IDS = new StructType()
@@ -108,7 +108,7 @@ class PreTokenizedTest extends SparkTestBase {
   @Test
   void megatronAndNumpyTokenFilesGiveTheTextRunsNumbers() throws Exception {
     List<Europarl.Doc> docs = Europarl.first(DOCUMENTS);
-    int firstShard = 360;
+    int firstShard = 180;
     var cl100k = Tokenizers.get(TokenizerSpec.of("cl100k_base"));
     List<String> side = new ArrayList<>();
     List<Row> sideRows = new ArrayList<>();

@@ -39,9 +39,19 @@ final class SecondMethod {
     private long examples = -1;
 
     long evidence(List<Integer> context) {
-      Map<Integer, Long> m = train.get(context);
-      return m == null ? 0 : m.values().stream().mapToLong(Long::longValue).sum();
+      return evidenceByContext().getOrDefault(context, 0L);
     }
+
+    /** Each training context's next-token counts summed, once: checks ask for every context's evidence per row. */
+    private synchronized Map<List<Integer>, Long> evidenceByContext() {
+      if (evidenceByContext == null) {
+        evidenceByContext = new HashMap<>();
+        train.forEach((x, m) -> evidenceByContext.put(x, m.values().stream().mapToLong(Long::longValue).sum()));
+      }
+      return evidenceByContext;
+    }
+
+    private Map<List<Integer>, Long> evidenceByContext;
 
     /** Training examples whose context occurs in exactly one training document (THEORY 5). */
     synchronized long documentSingletonExamples() {
@@ -243,9 +253,9 @@ final class SecondMethod {
       return inSamplePh.computeIfAbsent(a, k -> {
         double sum = 0;
         for (Map.Entry<List<Integer>, Map<Integer, Long>> x : train.entrySet()) {
-          double[] w = weights(x.getValue(), k);
+          double[] others = hallucinations(weights(x.getValue(), k));
           for (Map.Entry<Integer, Long> f : x.getValue().entrySet()) {
-            sum += f.getValue() * hallucination(w, f.getKey());
+            sum += f.getValue() * others[f.getKey()];
           }
         }
         return sum / examples();
@@ -257,9 +267,9 @@ final class SecondMethod {
       return heldoutPh.computeIfAbsent(a, k -> {
         double sum = 0;
         for (Map.Entry<List<Integer>, List<Integer>> x : heldoutByContext().entrySet()) {
-          double[] w = weights(train.getOrDefault(x.getKey(), Map.of()), k);
+          double[] others = hallucinations(weights(train.getOrDefault(x.getKey(), Map.of()), k));
           for (int y : x.getValue()) {
-            sum += hallucination(w, y);
+            sum += others[y];
           }
         }
         return sum / heldoutContexts.size();
@@ -283,17 +293,23 @@ final class SecondMethod {
       return w;
     }
 
-    /** 1 - P(y): the weights of every other id summed one by one (no 1 - p cancellation), over all. */
-    private static double hallucination(double[] w, int y) {
-      double z = 0;
-      double others = 0;
+    /**
+     * 1 - P(y) for every id y: the weights of every other id, summed as those below y then those
+     * above it (no 1 - p cancellation), over all of them. Both partial sums are sums of positive
+     * terms, so they differ from a loop per y only in rounding (relative 1e-13 at N_V = 256).
+     */
+    private static double[] hallucinations(double[] w) {
+      double[] below = new double[N_V + 1];
       for (int v = 0; v < N_V; v++) {
-        z += w[v];
-        if (v != y) {
-          others += w[v];
-        }
+        below[v + 1] = below[v] + w[v];
       }
-      return others / z;
+      double[] out = new double[N_V];
+      double above = 0;
+      for (int v = N_V - 1; v >= 0; v--) {
+        out[v] = (below[v] + above) / below[N_V];
+        above += w[v];
+      }
+      return out;
     }
   }
 

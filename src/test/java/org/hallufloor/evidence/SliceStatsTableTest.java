@@ -96,8 +96,7 @@ class SliceStatsTableTest extends SparkTestBase {
     RunOutput output = new RunOutput(spark(), dir.resolve("out").toString(), "r1");
     output.stage("slice_stats", table);
     output.stage(RunOutput.RUNS, org.hallufloor.output.RunsTable.of(spark(), new org.hallufloor.output.RunsTable.RunRecord(
-        "SUCCEEDED", java.time.Instant.now(), java.time.Instant.now(), "{}", 1L, 1L, (long) DOCS, 0L, "bytes", null, 0L),
-        "test"));
+        "SUCCEEDED", java.time.Instant.now(), java.time.Instant.now(), "{}", 1L, 1L, (long) DOCS, 0L, "bytes", null, 0L)));
     output.commit();
     totals.release();
     documents.unpersist();

@@ -32,7 +32,7 @@ class MultiJvmTest extends SparkTestBase {
   @TempDir Path dir;
 
   private Path shard() {
-    return Shards.europarl(dir.resolve("europarl-800.txt.gz"), Europarl.first(800));
+    return Shards.europarl(dir.resolve("europarl-400.txt.gz"), Europarl.first(400));
   }
 
   private static String[] overrides(Path shard) {

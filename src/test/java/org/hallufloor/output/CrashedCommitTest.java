@@ -42,7 +42,7 @@ class CrashedCommitTest extends SparkTestBase {
       out.stage(table, spark().createDataFrame(List.of(RowFactory.create(attempt)), SCHEMA));
     }
     out.stage(RunOutput.RUNS, RunsTable.of(spark(), new RunsTable.RunRecord("SUCCEEDED", Instant.now(), Instant.now(),
-        "{}", 1L, 1L, 1L, 0L, "bytes", attempt, 0L), "test"));
+        "{}", 1L, 1L, 1L, 0L, "bytes", attempt, 0L)));
     return out;
   }
 

@@ -40,7 +40,7 @@ class IcebergCatalogTest extends SparkTestBase {
       out.stage("slice_bounds", spark().createDataFrame(List.of(RowFactory.create("all", bound),
           RowFactory.create("year", bound / 2)), SCHEMA));
       out.stage(RunOutput.RUNS, RunsTable.of(spark(), new RunsTable.RunRecord("SUCCEEDED", Instant.now(), Instant.now(),
-          "{}", 1L, 1L, 2L, 0L, "bytes", null, 0L), "test"));
+          "{}", 1L, 1L, 2L, 0L, "bytes", null, 0L)));
       List<RunOutput.Committed> committed = out.commit();
       assertEquals(List.of("slice_bounds", "runs"), committed.stream().map(RunOutput.Committed::table).toList());
       Assertions.assertTrue(committed.get(0).location().startsWith("iceberg lake_test.ml.floors.slice_bounds"),

@@ -1,7 +1,5 @@
 package org.hallufloor.similarity;
 
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,59 +22,77 @@ final class BruteForceJaccard {
   record Join(Map<List<Integer>, Double> evidence, long similarPairs) {}
 
   static Join join(Map<List<Integer>, Long> pool, Iterable<List<Integer>> queries, double tau) {
+    // Sets become int arrays numbered in the pool's order, so posting lists, and with them the
+    // order in which each query's evidence is summed, follow the pool as a map walk would.
+    int n = pool.size();
+    int[][] sets = new int[n][];
+    long[] counts = new long[n];
     Map<Integer, Integer> frequency = new HashMap<>();
-    for (List<Integer> y : pool.keySet()) {
-      for (int id : y) {
+    int next = 0;
+    for (Map.Entry<List<Integer>, Long> e : pool.entrySet()) {
+      sets[next] = ids(e.getKey());
+      counts[next++] = e.getValue();
+      for (int id : sets[next - 1]) {
         frequency.merge(id, 1, Integer::sum);
       }
     }
-    Comparator<Integer> rarestFirst = Comparator.<Integer>comparingInt(id -> frequency.getOrDefault(id, 0))
-        .thenComparingInt(id -> id);
-    Map<Integer, List<List<Integer>>> index = new HashMap<>();
-    for (List<Integer> y : pool.keySet()) {
-      for (int id : prefix(y, tau, rarestFirst)) {
-        index.computeIfAbsent(id, k -> new ArrayList<>()).add(y);
+    Map<Integer, IntList> postings = new HashMap<>();
+    for (int y = 0; y < n; y++) {
+      for (int id : prefix(sets[y], tau, frequency)) {
+        postings.computeIfAbsent(id, k -> new IntList()).add(y);
       }
     }
     // Queries are independent: each runs on a core of its own (the test's second method, not the job).
     Map<List<Integer>, Double> out = new java.util.concurrent.ConcurrentHashMap<>();
     java.util.concurrent.atomic.LongAdder pairs = new java.util.concurrent.atomic.LongAdder();
+    ThreadLocal<Seen> seenByThread = ThreadLocal.withInitial(() -> new Seen(n));
     java.util.stream.StreamSupport.stream(queries.spliterator(), false).distinct().toList().parallelStream()
-        .forEach(x -> {
-          // Index entries are the pool's own set objects: each is seen once per query by identity.
-          java.util.Set<List<Integer>> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        .forEach(query -> {
+          int[] x = ids(query);
+          Seen seen = seenByThread.get().next();
           double evidence = 0;
-          for (int id : prefix(x, tau, rarestFirst)) {
-            for (List<Integer> y : index.getOrDefault(id, List.of())) {
+          for (int id : prefix(x, tau, frequency)) {
+            IntList candidates = postings.get(id);
+            for (int k = 0; candidates != null && k < candidates.size; k++) {
+              int y = candidates.values[k];
+              int size = sets[y].length;
               // J <= min(|x|, |y|) / max(|x|, |y|): a size outside [tau |x|, |x| / tau] cannot reach tau.
-              if (y.size() >= tau * x.size() - 1e-12 && tau * y.size() <= x.size() + 1e-12 && seen.add(y)) {
-                double j = jaccard(x, y);
+              if (size >= tau * x.length - 1e-12 && tau * size <= x.length + 1e-12 && seen.add(y)) {
+                double j = jaccard(x, sets[y]);
                 if (j >= tau) {
-                  evidence += pool.get(y) * j;
-                  if (!y.equals(x)) {
+                  evidence += counts[y] * j;
+                  if (!java.util.Arrays.equals(sets[y], x)) {
                     pairs.increment();
                   }
                 }
               }
             }
           }
-          out.put(x, evidence);
+          out.put(query, evidence);
         });
     return new Join(out, pairs.sum());
   }
 
-  private static List<Integer> prefix(List<Integer> set, double tau, Comparator<Integer> order) {
-    List<Integer> sorted = new ArrayList<>(set);
-    sorted.sort(order);
-    int length = set.size() - (int) Math.ceil(tau * set.size() - 1e-12) + 1;
-    return sorted.subList(0, Math.min(set.size(), length));
+  /** The first {@code |s| - ceil(tau |s|) + 1} ids of a set, rarest in the pool first (ties by id). */
+  private static int[] prefix(int[] set, double tau, Map<Integer, Integer> frequency) {
+    long[] keys = new long[set.length];
+    for (int i = 0; i < set.length; i++) {
+      keys[i] = ((long) frequency.getOrDefault(set[i], 0) << 32) | (set[i] & 0xffffffffL);
+    }
+    java.util.Arrays.sort(keys);
+    int length = Math.min(set.length, set.length - (int) Math.ceil(tau * set.length - 1e-12) + 1);
+    int[] out = new int[length];
+    for (int i = 0; i < length; i++) {
+      out[i] = (int) keys[i];
+    }
+    return out;
   }
 
   /** J of two sets given as sorted distinct ids (see {@link #set}): common ids by one merge. */
-  static double jaccard(List<Integer> a, List<Integer> b) {
+  static double jaccard(int[] a, int[] b) {
     int common = 0;
-    for (int i = 0, j = 0; i < a.size() && j < b.size(); ) {
-      int cmp = Integer.compare(a.get(i), b.get(j));
+    for (int i = 0, j = 0; i < a.length && j < b.length; ) {
+      int cmp = Integer.compare(a[i], b[j]);
       if (cmp == 0) {
         common++;
         i++;
@@ -87,7 +103,47 @@ final class BruteForceJaccard {
         j++;
       }
     }
-    return (double) common / (a.size() + b.size() - common);
+    return (double) common / (a.length + b.length - common);
+  }
+
+  private static int[] ids(List<Integer> set) {
+    return set.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** A growing list of pool numbers. */
+  private static final class IntList {
+    int[] values = new int[4];
+    int size;
+
+    void add(int v) {
+      if (size == values.length) {
+        values = java.util.Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = v;
+    }
+  }
+
+  /** Which pool sets one query has met: a mark per set, cleared for the next query by a new generation. */
+  private static final class Seen {
+    private final int[] marks;
+    private int generation;
+
+    Seen(int n) {
+      marks = new int[n];
+    }
+
+    Seen next() {
+      generation++;
+      return this;
+    }
+
+    boolean add(int y) {
+      if (marks[y] == generation) {
+        return false;
+      }
+      marks[y] = generation;
+      return true;
+    }
   }
 
   /** The sorted distinct ids of a context. */

@@ -4,10 +4,8 @@ import java.io.Serializable;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -69,15 +67,6 @@ public final class Examples {
     return FactCombiner.next(meta);
   }
 
-  /** A document's {@code ids} column as a primitive array, read once per document. */
-  public static int[] ids(List<Integer> boxed) {
-    int[] ids = new int[boxed.size()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = boxed.get(i);
-    }
-    return ids;
-  }
-
   /**
    * Documents with {@code slices} (array of struct dim, value), {@code heldout} and {@code ids}.
    * The plan's broadcast is added to {@code owned}: the caller destroys it once nothing reads the facts.
@@ -85,19 +74,18 @@ public final class Examples {
   public static Dataset<Row> facts(Dataset<Row> tokenized, Plan plan, java.util.List<Broadcast<?>> owned) {
     Broadcast<Plan> shared = JavaSparkContext.fromSparkContext(tokenized.sparkSession().sparkContext()).broadcast(plan);
     owned.add(shared);
-    return tokenized.select("slices", "heldout", "ids")
-        .mapPartitions((MapPartitionsFunction<Row, Row>) docs -> new FactIterator(docs, shared.value(),
-            COMBINER_LOG2_CAPACITY), Encoders.row(FACTS));
+    return tokenized.sparkSession().createDataFrame(TokenizedDocs.of(tokenized)
+        .mapPartitions(docs -> new FactIterator(docs, shared.value(), COMBINER_LOG2_CAPACITY)), FACTS);
   }
 
   /** Feeds documents to the combiner and hands on its contents whenever it fills, and at the end. */
-  static final class FactIterator extends RowScan {
+  static final class FactIterator extends RowScan<TokenizedDocs.Doc> {
     private final Plan plan;
     private final FactCombiner combiner;
     private final int partition;
     private long ordinal;
 
-    FactIterator(Iterator<Row> docs, Plan plan, int log2Capacity) {
+    FactIterator(Iterator<TokenizedDocs.Doc> docs, Plan plan, int log2Capacity) {
       super(docs);
       this.plan = plan;
       this.combiner = new FactCombiner(log2Capacity);
@@ -106,7 +94,7 @@ public final class Examples {
     }
 
     @Override
-    protected void accept(Row doc) {
+    protected void accept(TokenizedDocs.Doc doc) {
       addDocument(doc);
     }
 
@@ -115,9 +103,9 @@ public final class Examples {
       drain();
     }
 
-    private void addDocument(Row doc) {
-      int group = plan.groups().id(doc.getList(0), doc.getBoolean(1));
-      int[] ids = ids(doc.getList(2));
+    private void addDocument(TokenizedDocs.Doc doc) {
+      int group = plan.groups().id(doc.slices(), doc.heldout());
+      int[] ids = doc.ids();
       long document = FactCombiner.documentTag(partition, ordinal++);
       double rate = plan.sampleRate();
       for (int c : plan.contextLengths()) {

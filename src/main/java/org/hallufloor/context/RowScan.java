@@ -6,20 +6,20 @@ import java.util.NoSuchElementException;
 import org.apache.spark.sql.Row;
 
 /**
- * A task's rows in, rows out, lazily: each input row may put any number of rows in
+ * A task's items in, rows out, lazily: each input item may put any number of rows in
  * {@link #ready}, and {@link #finish} once at the end may put more (what a scan still holds).
  * The shape of every per-task pass that keeps state between rows.
  */
-public abstract class RowScan implements Iterator<Row> {
-  private final Iterator<Row> in;
+public abstract class RowScan<T> implements Iterator<Row> {
+  private final Iterator<T> in;
   protected final ArrayDeque<Row> ready = new ArrayDeque<>();
   private boolean finished;
 
-  protected RowScan(Iterator<Row> in) {
+  protected RowScan(Iterator<T> in) {
     this.in = in;
   }
 
-  protected abstract void accept(Row r);
+  protected abstract void accept(T item);
 
   protected abstract void finish();
 

@@ -25,6 +25,7 @@ import org.hallufloor.bound.SuffixKernel;
 import org.hallufloor.context.Examples;
 import org.hallufloor.context.Groups;
 import org.hallufloor.context.RowScan;
+import org.hallufloor.context.TokenizedDocs;
 import org.hallufloor.context.Cells;
 
 /**
@@ -158,14 +159,15 @@ public final class SuffixEvidence {
    * documents has none), summed on the executors.
    */
   private static Dataset<Row> examples(Dataset<Row> tokenized, Params params) {
-    return tokenized.select("slices", "heldout", "ids")
+    // The length alone: reading ids through a Row would box every one of them.
+    return tokenized.select(col("slices"), col("heldout"), org.apache.spark.sql.functions.size(col("ids")))
         .flatMap((FlatMapFunction<Row, Row>) doc -> {
           List<Row> rows = new ArrayList<>();
           if (doc.getBoolean(1)) {
             return rows.iterator();
           }
           int group = params.groups().id(doc.getList(0), false);
-          int n = doc.getList(2).size();
+          int n = doc.getInt(2);
           for (int slice : params.groups().slices(group)) {
             for (int c : params.contextLengths()) {
               rows.add(RowFactory.create(slice, c, (long) Math.max(0, n - c)));
@@ -182,9 +184,8 @@ public final class SuffixEvidence {
    * bounded chunks (short contexts repeat; the scan after the shuffle merges the rest).
    */
   private static Dataset<Row> contexts(Dataset<Row> tokenized, Broadcast<Params> shared) {
-    return tokenized.select("slices", "heldout", "ids")
-        .mapPartitions((MapPartitionsFunction<Row, Row>) docs -> new Combiner(docs, shared.value()),
-            Encoders.row(CONTEXTS));
+    return tokenized.sparkSession().createDataFrame(TokenizedDocs.of(tokenized)
+        .mapPartitions(docs -> new Combiner(docs, shared.value())), CONTEXTS);
   }
 
   /**
@@ -286,7 +287,7 @@ public final class SuffixEvidence {
    * third of the stage for a tenth fewer rows, so a length whose chunk held more than
    * {@link #WORTH} distinct contexts per example goes through uncombined from then on.
    */
-  private static final class Combiner extends RowScan {
+  private static final class Combiner extends RowScan<TokenizedDocs.Doc> {
     static final double WORTH = 0.5;
     /** Examples taken per refill: a document of millions of tokens is walked a step at a time. */
     static final int STEP = 1 << 12;
@@ -304,7 +305,7 @@ public final class SuffixEvidence {
     private int bucketsGroup = -1;
     private int[] bucketsOfGroup;
 
-    Combiner(Iterator<Row> docs, Params params) {
+    Combiner(Iterator<TokenizedDocs.Doc> docs, Params params) {
       super(docs);
       this.params = params;
       this.packed = new PackedIds(params.nVocab());
@@ -318,9 +319,9 @@ public final class SuffixEvidence {
     }
 
     @Override
-    protected void accept(Row doc) {
-      group = params.groups().id(doc.getList(0), doc.getBoolean(1));
-      ids = Examples.ids(doc.getList(2));
+    protected void accept(TokenizedDocs.Doc doc) {
+      group = params.groups().id(doc.slices(), doc.heldout());
+      ids = doc.ids();
       length = 0;
       at = lengths[0];
     }

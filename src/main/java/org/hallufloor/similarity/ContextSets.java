@@ -9,7 +9,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.TreeMap;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -19,8 +18,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.hallufloor.context.ContextHash;
-import org.hallufloor.context.Examples;
 import org.hallufloor.context.Groups;
+import org.hallufloor.context.TokenizedDocs;
 
 /**
  * Tokenized documents to the distinct id sets of their contexts, each with its counts per
@@ -46,8 +45,8 @@ public final class ContextSets {
     Broadcast<Groups> shared = JavaSparkContext.fromSparkContext(tokenized.sparkSession().sparkContext()).broadcast(groups);
     owned.add(shared);
     List<Integer> lengths = List.copyOf(contextLengths);
-    Dataset<Row> examples = tokenized.select("slices", "heldout", "ids")
-        .flatMap((FlatMapFunction<Row, Row>) doc -> examples(doc, shared.value(), lengths), Encoders.row(EXAMPLES));
+    Dataset<Row> examples = tokenized.sparkSession().createDataFrame(TokenizedDocs.of(tokenized)
+        .flatMap(doc -> examples(doc, shared.value(), lengths)), EXAMPLES);
     Dataset<Row> perContext = examples.groupBy("c", "context", "ids", "grp").agg(sum(lit(1L)).as("n"));
     // By set, sorted and streamed a set at a time: a collect_list aggregation fell back to
     // sorting by the binary key anyway (JFR), and held every member as an object.
@@ -63,9 +62,9 @@ public final class ContextSets {
         .map(members -> toSet(members.get(0).getInt(0), (byte[]) members.get(0).get(2), members, groups).toRow());
   }
 
-  private static Iterator<Row> examples(Row doc, Groups groups, List<Integer> lengths) {
-    int group = groups.id(doc.getList(0), doc.getBoolean(1));
-    int[] ids = Examples.ids(doc.getList(2));
+  private static Iterator<Row> examples(TokenizedDocs.Doc doc, Groups groups, List<Integer> lengths) {
+    int group = groups.id(doc.slices(), doc.heldout());
+    int[] ids = doc.ids();
     // Lazily: a document of a million tokens would otherwise be millions of rows at once.
     return Concat.of(lengths.iterator(), c -> java.util.stream.IntStream.range(c, ids.length)
         .mapToObj(i -> RowFactory.create(c, ContextHash.of(ids, i - c, c), idSet(ids, i - c, c), group)).iterator());

@@ -93,8 +93,17 @@ final class FatalErrors {
     exitCode = code;
   }
 
+  /** Set by the first thread to halt: two tasks out of memory at once printed two lines. */
+  private static final AtomicBoolean HALTING = new AtomicBoolean();
+
   /** One line, then the process ends with exit 1 without running anything else. */
   static void halt(Throwable e, String where) {
+    if (!HALTING.compareAndSet(false, true)) {
+      // Another thread is printing its line and halting; this one waits for the end.
+      while (true) {
+        java.util.concurrent.locks.LockSupport.park();
+      }
+    }
     try {
       err.println("hallufloor: fatal " + describe(e) + " " + where + "; the run is abandoned (exit 1)");
       err.flush();

@@ -42,6 +42,30 @@ class FatalErrorsTest {
     }
   }
 
+  /** Two threads out of memory at the same moment, as two tasks of one stage were on a 1 GB heap. */
+  public static final class TwoAtOnce {
+    public static void main(String[] args) throws Exception {
+      FatalErrors.install(System.err);
+      java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+      List<Thread> workers = new java.util.ArrayList<>();
+      for (String name : List.of("first", "second")) {
+        workers.add(new Thread(() -> {
+          try {
+            together.await();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+          long[] tooLarge = new long[Integer.MAX_VALUE - 2];
+          tooLarge[0] = 1;
+        }, name));
+      }
+      workers.forEach(Thread::start);
+      for (Thread w : workers) {
+        w.join();
+      }
+    }
+  }
+
   /**
    * A real OutOfMemoryError in a Spark task thread of a local session, where Spark's executor
    * hands it to its own handler (which exits with 52 after a stack trace) instead of the
@@ -106,6 +130,14 @@ class FatalErrorsTest {
     assertEquals(1, lines.size(), lines.toString());
     Assertions.assertTrue(lines.get(0).startsWith("hallufloor: fatal out of memory")
         && lines.get(0).contains("in thread 'worker'"), lines.get(0));
+  }
+
+  @Test
+  void twoThreadsOutOfMemoryAtOnceGiveOneLine() throws Exception {
+    Ended e = child(TwoAtOnce.class, 30, "-Xmx64m");
+    assertEquals(HallufloorJob.FAILED, e.code());
+    assertEquals(1, e.lines().size(), e.lines().toString());
+    Assertions.assertTrue(e.lines().get(0).startsWith("hallufloor: fatal out of memory"), e.lines().get(0));
   }
 
   @Test

@@ -99,8 +99,22 @@ public final class ContextSet implements Serializable {
     return b.array();
   }
 
+  /** The set in one array: c, hash, then {@link #toBytes}; one object a set where a JVM holds many. */
+  static byte[] pack(Row r, int from) {
+    byte[] data = (byte[]) r.get(from + 2);
+    return ByteBuffer.allocate(12 + data.length).putInt(r.getInt(from)).putLong(r.getLong(from + 1)).put(data).array();
+  }
+
+  static ContextSet unpack(byte[] packed) {
+    ByteBuffer b = ByteBuffer.wrap(packed);
+    return read(b.getInt(), b.getLong(), b);
+  }
+
   static ContextSet fromBytes(int c, long hash, byte[] bytes) {
-    ByteBuffer b = ByteBuffer.wrap(bytes);
+    return read(c, hash, ByteBuffer.wrap(bytes));
+  }
+
+  private static ContextSet read(int c, long hash, ByteBuffer b) {
     int[] ids = new int[b.getInt()];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = b.getInt();

@@ -1,6 +1,7 @@
 package org.hallufloor.bound;
 
 import java.util.Arrays;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * The distribution of evidence under one of THEORY 2's context distributions: distinct
@@ -154,6 +155,17 @@ public final class Spectrum {
    * and {@code eps0 = sigmoid(-beta_S e / T)}; e = 0 stands for {@code eps0 -> 1/2}.
    */
   public Empirical empiricalBound(double betaS, double temperature) {
+    return empiricalBound(betaS, temperature, DoubleUnaryOperator.identity());
+  }
+
+  /**
+   * The same with each candidate's {@code eps0} taken at {@code least(e)}, the least exact value
+   * a (rounded-up) value e can stand for: an upper estimate of the empirical bound of the
+   * unrounded spectrum. Rounding is monotone, so an exact x that rounds to e has
+   * {@code P(Evid <= x) <= P(rounded Evid <= e)} and {@code sigmoid(-x) <= sigmoid(-least(e))}.
+   * With the identity it is the bound of the values as they are.
+   */
+  public Empirical empiricalBound(double betaS, double temperature, DoubleUnaryOperator least) {
     double bestLog = Double.NEGATIVE_INFINITY;
     double bestE = Double.NaN;
     // Mass not listed sits at 0; a total equal to the listed sum up to rounding has none.
@@ -164,7 +176,7 @@ public final class Spectrum {
       bestE = 0;
     }
     for (double e : values) {
-      double candidate = Logit.log10Eps0(betaS * e / temperature) + log10FractionAtMost(e);
+      double candidate = Logit.log10Eps0(betaS * least.applyAsDouble(e) / temperature) + log10FractionAtMost(e);
       if (candidate > bestLog) {
         bestLog = candidate;
         bestE = e;

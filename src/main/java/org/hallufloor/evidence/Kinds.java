@@ -82,6 +82,19 @@ public final class Kinds {
     return Math.min(up, (1L << (e + 1)) - 1);
   }
 
+  /**
+   * The least exact value a cell's value {@code v} can stand for: v itself where the kernel's
+   * values are kept exact (the exact kernel below {@link #EXACT_BELOW}), otherwise a little
+   * below {@code v (1 - 2^-10)}: both {@link #rounded} and a soft kernel's
+   * {@link org.hallufloor.context.Cells#roundUp} raise a value by less than 2^-10 of the result.
+   * The invariant "the empirical bound is never below the k-bound" holds for exact values; at
+   * rounded ones it is checked with this (a context seen 8 million times, alone in its slice,
+   * gave an empirical bound 10^-1550 below the k-bound from rounding alone).
+   */
+  public static double leastUnrounded(double v, boolean soft) {
+    return !soft && v < EXACT_BELOW ? v : v * (1 - 0x1p-10);
+  }
+
   /** The value of a {@link #ROUNDING} cell: the rounded kind and the weight column (1 contexts, 2 occurrences, 3 held out). */
   public static long roundingKey(int kind, int column) {
     return 4L * kind + column;

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
 import java.util.Set;
+import java.util.SplittableRandom;
+import org.hallufloor.bound.OptimisedBound;
+import org.hallufloor.bound.Spectrum;
+import org.hallufloor.context.Cells;
 import org.junit.jupiter.api.Test;
 
 /** Kinds.rounded: what the cells keep of an evidence or margin value. */
@@ -34,5 +38,49 @@ class RoundingTest {
       }
       assertTrue(kept.size() <= 1025, "octave 2^" + e + ": " + kept.size() + " values");
     }
+  }
+
+  /** Brute force over whole octaves (exact kernel) and over random reals (soft kernels): never above a value that rounds to it. */
+  @Test
+  void leastUnroundedIsNeverAboveAValueThatRoundsToIt() {
+    for (long v = 0; v < 1L << 21; v++) {
+      long r = Kinds.rounded(v);
+      assertTrue(Kinds.leastUnrounded(r, false) <= v, v + " -> " + r);
+    }
+    assertEquals(2047.0, Kinds.leastUnrounded(2047, false), "exact values stand for themselves");
+    // Generated reals: soft evidence takes any positive value, and real text gives no octave whole.
+    SplittableRandom random = new SplittableRandom(7);
+    for (int i = 0; i < 200_000; i++) {
+      double v = Math.scalb(1 + random.nextDouble(), random.nextInt(-20, 40));
+      double r = Cells.roundUp(v);
+      assertTrue(r >= v && Kinds.leastUnrounded(r, true) <= v, v + " -> " + r);
+    }
+  }
+
+  /**
+   * The hot context of a real run (a document of " a" 8 million times, in a slice of its own:
+   * one context at c = 1 seen 7,999,999 times): its exact empirical bound is above the k-bound,
+   * by log10(e (k + 1)) ~ 7.3 (THEORY 3's large-k form); rounded up to 8,003,584 its empirical
+   * bound falls 1,557 orders of magnitude below it, and the upper estimate from
+   * {@link Kinds#leastUnrounded} is back above the exact one.
+   */
+  @Test
+  void roundingAloneCanPutTheEmpiricalBoundBelowTheKBoundButNotItsUnroundedEstimate() {
+    long n = 7_999_999;
+    long r = Kinds.rounded(n);
+    assertEquals(977L * 8192, r, "[2^22, 2^23) keeps multiples of 8192: ceil(7,999,999 / 8192) = 977");
+    double log10K = Math.log10(n);
+    double kBound = OptimisedBound.ofLog10K(log10K).log10Bound();
+    double ln10 = Math.log(10);
+    // By hand: eps0 = sigmoid(-x) = e^-x / (1 + e^-x), log10 = -x / ln 10 (1 + e^-x = 1 in doubles).
+    double exact = Spectrum.of(new double[] {n}, new double[] {1}, Double.NaN).empiricalBound(1, 1).log10Bound();
+    assertEquals(-n / ln10, exact, 1e-6);
+    assertTrue(exact > kBound + 7, exact + " against the k-bound " + kBound);
+    Spectrum rounded = Spectrum.of(new double[] {r}, new double[] {1}, Double.NaN, n);
+    double low = rounded.empiricalBound(1, 1).log10Bound();
+    assertEquals(-r / ln10, low, 1e-6);
+    assertTrue(low < kBound - 1000, "rounding alone: " + low + " against " + kBound);
+    double estimate = rounded.empiricalBound(1, 1, v -> Kinds.leastUnrounded(v, false)).log10Bound();
+    assertTrue(estimate >= exact && estimate < exact + r / 1024.0 / ln10, estimate + " against the exact " + exact);
   }
 }

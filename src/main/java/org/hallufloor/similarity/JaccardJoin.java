@@ -367,22 +367,16 @@ public final class JaccardJoin {
     }
   }
 
-  /**
-   * An audit query's similar training sets, sorted by hash. Recall is measured on evidence per
-   * slice (each pair weighted by n_slice(p) x J), not only on pairs, because one very common
-   * set can carry more evidence than thousands of rare ones.
-   */
-  record Similar(long[] hashes, Neighbour[] neighbours) implements Serializable {}
-
-  /** An audit query's similar set: the query's hash, the set's hash, and the rest ({@link Neighbour#toBytes}). */
+  /** An audit query's similar training set, from {@link #truePairs}: its hash and {@link Neighbour#toBytes}. */
   static final StructType TRUTH = new StructType()
       .add("query", DataTypes.LongType, false)
       .add("hash", DataTypes.LongType, false)
       .add("data", DataTypes.BinaryType, false);
 
   /**
-   * The audit's similar sets of one partition, sorted by (query, hash), handed to the cells'
-   * walk over the same partition's queries in the same order: one query's sets held at a time.
+   * The audit's similar sets of one partition, sorted by (query, hash), walked beside the cells'
+   * walk over the same partition's queries in the same order, one similar set at a time: a query
+   * of a common id can have millions of them, and none is held.
    */
   static final class TruthRuns {
     private final Iterator<Row> rows;
@@ -394,22 +388,25 @@ public final class JaccardJoin {
     }
 
     /**
-     * The similar sets of audit query {@code query} (none if it has none), with their counts in
-     * the query's {@code slices}; queries asked for in ascending order.
+     * Hands each similar set of audit query {@code query} (none if it has none) to {@code visit},
+     * once, in hash order, with its counts in the query's {@code slices}; queries asked for in
+     * ascending order.
      */
-    Similar of(long query, int[] slices) {
+    void forEach(long query, int[] slices, java.util.function.Consumer<Neighbour> visit) {
       if (pending != null && pending.getLong(0) < query) {
         throw orphan();
       }
-      List<Neighbour> run = new ArrayList<>();
+      boolean any = false;
+      long last = 0;
       while (pending != null && pending.getLong(0) == query) {
         long hash = pending.getLong(1);
-        if (run.isEmpty() || run.get(run.size() - 1).hash() != hash) {
-          run.add(Neighbour.of(hash, pending.getAs(2), slices));
+        if (!any || hash != last) {
+          visit.accept(Neighbour.of(hash, pending.getAs(2), slices));
+          any = true;
+          last = hash;
         }
         pending = rows.hasNext() ? rows.next() : null;
       }
-      return new Similar(run.stream().mapToLong(Neighbour::hash).toArray(), run.toArray(new Neighbour[0]));
     }
 
     /** Called when the partition's queries are done: a similar set left over belongs to no query here. */
@@ -457,6 +454,63 @@ public final class JaccardJoin {
   }
 
   /**
+   * One audit query's similar sets folded in as they stream by: how many, how many the join
+   * found, and per slice of the query their weight {@code distinct x J x n_slice(p)}, all and
+   * found, and its squares (those two straight into the slice's sums, pair by pair).
+   */
+  private static final class AuditWalk implements java.util.function.Consumer<Neighbour> {
+    private final ContextSet set;
+    /** The sets the join found for the query, sorted; null for a lookup, which names none. */
+    private final long[] found;
+    private final double[][] sliceSums;
+    private final int nSbar;
+    final double[] weight;
+    long pairs;
+    long foundTrue;
+
+    AuditWalk(ContextSet set, long[] found, double[][] sliceSums, int nSbar) {
+      this.set = set;
+      this.found = found == null ? null : found.clone();
+      if (this.found != null) {
+        java.util.Arrays.sort(this.found);
+      }
+      this.sliceSums = sliceSums;
+      this.nSbar = nSbar;
+      this.weight = new double[set.slices.length];
+    }
+
+    @Override
+    public void accept(Neighbour n) {
+      long times = found == null ? 0 : occurrences(found, n.hash());
+      boolean isFound = times > 0;
+      pairs++;
+      foundTrue += times;
+      for (int i = 0; i < weight.length; i++) {
+        double w = set.distinct[i] * n.jaccard() * n.train(set.slices[i]);
+        weight[i] += w;
+        sliceSums[i][nSbar + AUDIT_WEIGHT_FOUND] += isFound ? w : 0;
+        sliceSums[i][nSbar + AUDIT_WEIGHT_SQUARES] += w * w;
+      }
+    }
+
+    private static long occurrences(long[] sorted, long v) {
+      int at = java.util.Arrays.binarySearch(sorted, v);
+      if (at < 0) {
+        return 0;
+      }
+      int lo = at;
+      int hi = at;
+      while (lo > 0 && sorted[lo - 1] == v) {
+        lo--;
+      }
+      while (hi < sorted.length - 1 && sorted[hi + 1] == v) {
+        hi++;
+      }
+      return hi - lo + 1;
+    }
+  }
+
+  /**
    * Each query's evidence per slice, its Sbar terms and its join counts, summed into cells within
    * the task: evidence cells by (slice, c, value), the Sbar and join sums in one array per (slice, c).
    */
@@ -467,21 +521,22 @@ public final class JaccardJoin {
     while (queries.hasNext()) {
       Partial q = queries.next();
       ContextSet set = q.query;
-      Similar similar = set.sampled(auditRates.get(set.c)) ? truth.of(set.hash, set.slices) : null;
+      double[][] sliceSums = new double[set.slices.length][];
+      for (int i = 0; i < sliceSums.length; i++) {
+        sliceSums[i] = sums.computeIfAbsent(((long) set.slices[i] << 8) | set.c, k -> new double[nSbar + JOIN_COUNTS.size()]);
+      }
+      AuditWalk audit = null;
+      if (set.sampled(auditRates.get(set.c))) {
+        audit = new AuditWalk(set, q.lookedUp ? null : q.found, sliceSums, nSbar);
+        truth.forEach(set.hash, set.slices, audit);
+      }
       long foundTrue = 0;
       long foundNotTrue = 0;
-      boolean[] isFound = similar == null ? null : new boolean[similar.hashes().length];
-      if (similar != null && q.lookedUp) {
-        foundTrue = Math.min(q.verified, similar.hashes().length);
+      if (audit != null && q.lookedUp) {
+        foundTrue = Math.min(q.verified, audit.pairs);
         foundNotTrue = q.verified - foundTrue;
-      } else if (similar != null) {
-        for (long f : q.found) {
-          int at = java.util.Arrays.binarySearch(similar.hashes(), f);
-          if (at >= 0) {
-            foundTrue++;
-            isFound[at] = true;
-          }
-        }
+      } else if (audit != null) {
+        foundTrue = audit.foundTrue;
         foundNotTrue = q.found.length - foundTrue;
       }
       for (int i = 0; i < set.slices.length; i++) {
@@ -493,7 +548,7 @@ public final class JaccardJoin {
         cell[0] += distinct;
         cell[1] += train;
         cell[2] += set.heldout[i];
-        double[] sum = sums.computeIfAbsent(((long) slice << 8) | set.c, k -> new double[nSbar + JOIN_COUNTS.size()]);
+        double[] sum = sliceSums[i];
         if (train > 0) {
           double x = train;
           double y = distinct * evid;
@@ -508,19 +563,14 @@ public final class JaccardJoin {
         sum[nSbar + QUERY_CONTEXTS] += distinct;
         sum[nSbar + CANDIDATE_PAIRS] += q.candidates;
         sum[nSbar + VERIFIED_PAIRS] += q.verified;
-        if (similar != null) {
-          // The audited pairs' share of y = distinct x evid in this slice, all and found.
+        if (audit != null) {
+          // The audited pairs' share of y = distinct x evid in this slice, all and found (the
+          // walk above added the found part and the squares pair by pair).
           sum[nSbar + AUDIT_QUERIES] += 1;
-          sum[nSbar + AUDIT_PAIRS] += similar.hashes().length;
+          sum[nSbar + AUDIT_PAIRS] += audit.pairs;
           sum[nSbar + AUDIT_FOUND] += foundTrue;
           sum[nSbar + AUDIT_FOUND_NOT_TRUE] += foundNotTrue;
-          double weight = 0;
-          for (int k = 0; k < isFound.length; k++) {
-            double w = distinct * similar.neighbours()[k].jaccard() * similar.neighbours()[k].train(slice);
-            weight += w;
-            sum[nSbar + AUDIT_WEIGHT_FOUND] += isFound[k] ? w : 0;
-            sum[nSbar + AUDIT_WEIGHT_SQUARES] += w * w;
-          }
+          double weight = audit.weight[i];
           sum[nSbar + AUDIT_WEIGHT] += weight;
           if (q.lookedUp) {
             // Lookups name no set: what they found is their evidence beside the query's own count, at most the truth's.

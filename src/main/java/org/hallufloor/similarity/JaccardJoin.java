@@ -259,6 +259,10 @@ public final class JaccardJoin {
       long[] queryEarlier = null;
       Partial partial = new Partial();
       boolean audited = q.sampled(auditRates.get(q.c));
+      // Grown by doubling: one array copy per found set made an audited query of a large
+      // bucket quadratic in its similar sets.
+      long[] found = audited ? new long[16] : null;
+      int foundCount = 0;
       for (int at : index == null ? everyone : index.candidates(q.ids)) {
         ContextSet s = sets.get(at);
         if (s.hash == q.hash) {
@@ -275,9 +279,13 @@ public final class JaccardJoin {
           partial.verified++;
           partial.add(s.slices, s.train, j);
           if (audited) {
-            partial.addFound(s.hash);
+            found = foundCount == found.length ? java.util.Arrays.copyOf(found, 2 * foundCount) : found;
+            found[foundCount++] = s.hash;
           }
         }
+      }
+      if (audited) {
+        partial.found = java.util.Arrays.copyOf(found, foundCount);
       }
       if (partial.candidates > 0) {
         out.add(partial.toRow(q.hash));

@@ -91,11 +91,6 @@ final class Partial implements Serializable {
     return p;
   }
 
-  void addFound(long hash) {
-    found = Arrays.copyOf(found, found.length + 1);
-    found[found.length - 1] = hash;
-  }
-
   Partial merge(Partial o) {
     if (query == null) {
       query = o.query;

@@ -107,6 +107,11 @@ final class FatalErrors {
     try {
       err.println("hallufloor: fatal " + describe(e) + " " + where + "; the run is abandoned (exit 1)");
       err.flush();
+      // The line must stay the last: other threads keep running until the halt takes effect, and
+      // Spark's scheduler, told of the failed task, logged "aborting job" after it (once in a
+      // suite). Closed streams swallow what they are given.
+      System.out.close();
+      System.err.close();
     } finally {
       Runtime.getRuntime().halt(HallufloorJob.FAILED);
     }

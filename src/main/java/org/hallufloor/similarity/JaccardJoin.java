@@ -518,76 +518,109 @@ public final class JaccardJoin {
     }
   }
 
+  /** Values a task's cells may hold before it hands them on as partial sums (they are added up after the shuffle). */
+  static final int FLUSH_CELLS = 1 << 18;
+
   /**
    * Each query's evidence per slice, its Sbar terms and its join counts, summed into cells within
    * the task: evidence cells by (slice, c, value), the Sbar and join sums in one array per (slice, c).
+   * They are handed on whenever they pass {@link #FLUSH_CELLS} values: with a slice value per
+   * document, the (slice, c) a task meets grow with the corpus.
    */
   static Iterator<Row> cells(Iterator<Partial> queries, Map<Integer, Double> auditRates, TruthRuns truth) {
     Map<List<Object>, double[]> evidenceCells = new HashMap<>();
     Map<Long, double[]> sums = new HashMap<>();
-    int nSbar = SBAR_SUMS.size();
-    while (queries.hasNext()) {
-      Partial q = queries.next();
-      ContextSet set = q.query;
-      double[][] sliceSums = new double[set.slices.length][];
-      for (int i = 0; i < sliceSums.length; i++) {
-        sliceSums[i] = sums.computeIfAbsent(((long) set.slices[i] << 8) | set.c, k -> new double[nSbar + JOIN_COUNTS.size()]);
+    int width = SBAR_SUMS.size() + JOIN_COUNTS.size();
+    Iterator<Integer> batches = new Iterator<>() {
+      private boolean done;
+
+      @Override
+      public boolean hasNext() {
+        return !done;
       }
-      AuditWalk audit = null;
-      if (set.sampled(auditRates.get(set.c))) {
-        audit = new AuditWalk(set, q.lookedUp ? null : q.found, sliceSums, nSbar);
-        truth.forEach(set.hash, set.slices, audit);
-      }
-      long foundTrue = 0;
-      long foundNotTrue = 0;
-      if (audit != null && q.lookedUp) {
-        foundTrue = Math.min(q.verified, audit.pairs);
-        foundNotTrue = q.verified - foundTrue;
-      } else if (audit != null) {
-        foundTrue = audit.foundTrue;
-        foundNotTrue = q.found.length - foundTrue;
-      }
-      for (int i = 0; i < set.slices.length; i++) {
-        int slice = set.slices[i];
-        long train = set.train[i];
-        long distinct = set.distinct[i];
-        double evid = q.evidence(slice);
-        double[] cell = evidenceCells.computeIfAbsent(List.of(slice, set.c, Cells.roundUp(evid)), k -> new double[3]);
-        cell[0] += distinct;
-        cell[1] += train;
-        cell[2] += set.heldout[i];
-        double[] sum = sliceSums[i];
-        if (train > 0) {
-          double x = train;
-          double y = distinct * evid;
-          sum[0] += x;
-          sum[1] += x * x;
-          sum[2] += y;
-          sum[3] += y * y;
-          sum[4] += x * y;
-          sum[5] += (double) distinct * train;
+
+      @Override
+      public Integer next() {
+        while (queries.hasNext() && evidenceCells.size() + (long) sums.size() * width < FLUSH_CELLS) {
+          fold(queries.next(), auditRates, truth, evidenceCells, sums);
         }
-        sum[nSbar + QUERY_SETS] += 1;
-        sum[nSbar + QUERY_CONTEXTS] += distinct;
-        sum[nSbar + CANDIDATE_PAIRS] += q.candidates;
-        sum[nSbar + VERIFIED_PAIRS] += q.verified;
-        if (audit != null) {
-          // The audited pairs' share of y = distinct x evid in this slice, all and found (the
-          // walk above added the found part and the squares pair by pair).
-          sum[nSbar + AUDIT_QUERIES] += 1;
-          sum[nSbar + AUDIT_PAIRS] += audit.pairs;
-          sum[nSbar + AUDIT_FOUND] += foundTrue;
-          sum[nSbar + AUDIT_FOUND_NOT_TRUE] += foundNotTrue;
-          double weight = audit.weight[i];
-          sum[nSbar + AUDIT_WEIGHT] += weight;
-          if (q.lookedUp) {
-            // Lookups name no set: what they found is their evidence beside the query's own count, at most the truth's.
-            sum[nSbar + AUDIT_WEIGHT_FOUND] += Math.min(weight, distinct * (evid - train));
-          }
+        if (!queries.hasNext()) {
+          truth.assertDone();
+          done = true;
+        }
+        return 0;
+      }
+    };
+    return Concat.of(batches, b -> drain(evidenceCells, sums));
+  }
+
+  /** One query's cells and sums, added to the task's. */
+  private static void fold(Partial q, Map<Integer, Double> auditRates, TruthRuns truth,
+      Map<List<Object>, double[]> evidenceCells, Map<Long, double[]> sums) {
+    int nSbar = SBAR_SUMS.size();
+    ContextSet set = q.query;
+    double[][] sliceSums = new double[set.slices.length][];
+    for (int i = 0; i < sliceSums.length; i++) {
+      sliceSums[i] = sums.computeIfAbsent(((long) set.slices[i] << 8) | set.c, k -> new double[nSbar + JOIN_COUNTS.size()]);
+    }
+    AuditWalk audit = null;
+    if (set.sampled(auditRates.get(set.c))) {
+      audit = new AuditWalk(set, q.lookedUp ? null : q.found, sliceSums, nSbar);
+      truth.forEach(set.hash, set.slices, audit);
+    }
+    long foundTrue = 0;
+    long foundNotTrue = 0;
+    if (audit != null && q.lookedUp) {
+      foundTrue = Math.min(q.verified, audit.pairs);
+      foundNotTrue = q.verified - foundTrue;
+    } else if (audit != null) {
+      foundTrue = audit.foundTrue;
+      foundNotTrue = q.found.length - foundTrue;
+    }
+    for (int i = 0; i < set.slices.length; i++) {
+      int slice = set.slices[i];
+      long train = set.train[i];
+      long distinct = set.distinct[i];
+      double evid = q.evidence(slice);
+      double[] cell = evidenceCells.computeIfAbsent(List.of(slice, set.c, Cells.roundUp(evid)), k -> new double[3]);
+      cell[0] += distinct;
+      cell[1] += train;
+      cell[2] += set.heldout[i];
+      double[] sum = sliceSums[i];
+      if (train > 0) {
+        double x = train;
+        double y = distinct * evid;
+        sum[0] += x;
+        sum[1] += x * x;
+        sum[2] += y;
+        sum[3] += y * y;
+        sum[4] += x * y;
+        sum[5] += (double) distinct * train;
+      }
+      sum[nSbar + QUERY_SETS] += 1;
+      sum[nSbar + QUERY_CONTEXTS] += distinct;
+      sum[nSbar + CANDIDATE_PAIRS] += q.candidates;
+      sum[nSbar + VERIFIED_PAIRS] += q.verified;
+      if (audit != null) {
+        // The audited pairs' share of y = distinct x evid in this slice, all and found (the
+        // walk above added the found part and the squares pair by pair).
+        sum[nSbar + AUDIT_QUERIES] += 1;
+        sum[nSbar + AUDIT_PAIRS] += audit.pairs;
+        sum[nSbar + AUDIT_FOUND] += foundTrue;
+        sum[nSbar + AUDIT_FOUND_NOT_TRUE] += foundNotTrue;
+        double weight = audit.weight[i];
+        sum[nSbar + AUDIT_WEIGHT] += weight;
+        if (q.lookedUp) {
+          // Lookups name no set: what they found is their evidence beside the query's own count, at most the truth's.
+          sum[nSbar + AUDIT_WEIGHT_FOUND] += Math.min(weight, distinct * (evid - train));
         }
       }
     }
-    truth.assertDone();
+  }
+
+  /** The task's cells so far as rows, and the task's cells emptied. */
+  private static Iterator<Row> drain(Map<List<Object>, double[]> evidenceCells, Map<Long, double[]> sums) {
+    int nSbar = SBAR_SUMS.size();
     List<Row> rows = new ArrayList<>(evidenceCells.size() + sums.size() * (nSbar + JOIN_COUNTS.size()));
     evidenceCells.forEach((k, v) -> rows.add(RowFactory.create(k.get(0), k.get(1), EVIDENCE, k.get(2), (long) v[0],
         (long) v[1], (long) v[2], 0.0)));
@@ -599,6 +632,8 @@ public final class JaccardJoin {
             v[t]));
       }
     });
+    evidenceCells.clear();
+    sums.clear();
     return rows.iterator();
   }
 }

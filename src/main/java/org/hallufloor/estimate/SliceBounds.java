@@ -110,6 +110,15 @@ public final class SliceBounds {
           broadcasts, concat(upstream, List.of(release)));
     }
 
+    /**
+     * Every violation counted and the first {@code shown} messages kept, in one Spark job: a
+     * task holds {@code shown} messages however many rows break an invariant.
+     */
+    public Violations violationSummary(int shown) {
+      return violations.javaRDD().map(r -> r.getString(0)).aggregate(new Violations(0, List.of()),
+          (v, message) -> v.plus(new Violations(1, List.of(message)), shown), (a, b) -> a.plus(b, shown));
+    }
+
     /** Once every table is written: the kept rows, the broadcasts they were computed with, and what came before go. */
     public void release() {
       kept.forEach(Dataset::unpersist);
@@ -121,6 +130,15 @@ public final class SliceBounds {
       List<T> both = new ArrayList<>(a);
       both.addAll(b);
       return both;
+    }
+  }
+
+  /** How many rows broke an invariant, and the first few messages. */
+  public record Violations(long count, List<String> first) implements Serializable {
+    Violations plus(Violations other, int shown) {
+      List<String> both = new ArrayList<>(first);
+      other.first.stream().limit(Math.max(0, shown - both.size())).forEach(both::add);
+      return new Violations(count + other.count, List.copyOf(both));
     }
   }
 

@@ -112,20 +112,18 @@ public final class HallufloorRun {
       output.stage(RunOutput.SLICE_BOUNDS, estimate.sliceBounds());
       progress.done("counted evidence and bounds", tokens, "tokens");
       step(TABLES, "the run's tables staged and committed");
-      long violationCount = estimate.violations().count();
-      List<String> violations = estimate.violations().limit(VIOLATIONS_SHOWN).collectAsList().stream()
-          .map(r -> r.getString(0)).toList();
-      violations.forEach(v -> LOG.warn("invariant violated: {}", v));
+      SliceBounds.Violations violations = estimate.violationSummary(VIOLATIONS_SHOWN);
+      violations.first().forEach(v -> LOG.warn("invariant violated: {}", v));
       output.stage(RunOutput.F_CURVE, estimate.fCurve());
       output.stage(RunOutput.EVIDENCE_HISTOGRAM, estimate.evidenceHistogram());
       output.stage(RunOutput.SIMILARITY_JOIN, estimate.similarityJoin());
       output.stage(RunOutput.FITTED_SCALE, estimate.fittedScale());
       output.stage(RunOutput.SLICE_STATS, totals.slices().stats());
-      output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null, violationCount)));
+      output.stage(RunOutput.RUNS, RunsTable.of(spark, runRecord("SUCCEEDED", documentCount, null, violations.count())));
       List<RunOutput.Committed> committed = output.commit();
       new ShowRun(spark, settings, out).show(new ShowRun.Facts(startedAt, listing.files().size(), listing.bytes(),
           documentCount, tokens, badRecords), totals.slices(), estimate, committed);
-      return new Result(documentCount, badRecords, violations, violationCount, output);
+      return new Result(documentCount, badRecords, violations.first(), violations.count(), output);
     } finally {
       if (estimate != null) {
         estimate.release();

@@ -54,7 +54,8 @@ public final class JobBench {
       case "job" -> job(settings);
       case "plain" -> plain(settings);
       case "ids" -> ids(settings);
-      default -> throw new IllegalArgumentException("mode is floor, job or plain, not " + mode);
+      case "parquet" -> parquet(settings);
+      default -> throw new IllegalArgumentException("mode is floor, job, plain, ids or parquet, not " + mode);
     };
     System.out.println("RESULT " + mode + " " + result + String.format(Locale.ROOT, " heap_mb=%.0f", heap.peakMb()));
     System.exit(0);
@@ -163,7 +164,8 @@ public final class JobBench {
     java.nio.file.Path prefix = java.nio.file.Path.of(settings.outputRoot(), "ids", "corpus_text_document");
     org.hallufloor.testing.TokenFileWriters.megatron(prefix, ids);
     List<String> overrides = List.of("hallufloor.input.paths=[\"" + prefix.toAbsolutePath() + "\"]",
-        "hallufloor.input.format=megatron", "hallufloor.slices=[]", "hallufloor.run-id=bench-ids");
+        "hallufloor.input.format=megatron", "hallufloor.slices=[]",
+        "hallufloor.run-id=bench-ids" + (settings.contextSampleRate() < 1 ? "-sampled" : ""));
     Settings onIds = SettingsLoader.load(null, null, concat(settings, overrides));
     long t0 = System.nanoTime();
     InputFiles.Listing listing = InputFiles.list(onIds.input().paths(), InputFormat.MEGATRON,
@@ -179,6 +181,24 @@ public final class JobBench {
         (t1 - t0) / 1e9) + (r.documents() == ids.size() ? "" : " documents_differ");
   }
 
+  /** Shards of the multi-shard Parquet corpus: more than the cores, as a downloaded corpus has. */
+  static final int PARQUET_SHARDS = 16;
+
+  /**
+   * The job's documents (untimed) as {@link #PARQUET_SHARDS} uncompressed-text Parquet files
+   * (Spark's default snappy pages) under {@code <output.root>/parquet-corpus}, columns
+   * {@code id}, {@code date} and {@code body}: the corpus shape of FineWeb or RedPajama.
+   */
+  static String parquet(Settings settings) {
+    SparkSession spark = HallufloorJob.session(settings);
+    String out = Path.of(settings.outputRoot(), "parquet-corpus").toAbsolutePath().toString();
+    records(spark, settings).selectExpr("doc_id AS id", "fields[0] AS date", "text AS body")
+        .repartition(PARQUET_SHARDS).write().mode("overwrite").parquet(out);
+    long documents = spark.read().parquet(out).count();
+    spark.stop();
+    return String.format(Locale.ROOT, "documents=%d shards=%d path=%s", documents, PARQUET_SHARDS, out);
+  }
+
   /** The bench's own settings as overrides, then the given ones: output and tokenizer stay. */
   private static List<String> concat(Settings settings, List<String> more) {
     List<String> out = new ArrayList<>();
@@ -186,6 +206,7 @@ public final class JobBench {
     out.add("hallufloor.tokenizer=" + settings.tokenizer());
     out.add("hallufloor.context-lengths=" + settings.contextLengths());
     out.add("hallufloor.scaling-fractions=" + settings.scalingFractions());
+    out.add("hallufloor.context-sample-rate=" + settings.contextSampleRate());
     out.add("hallufloor.report=false");
     out.addAll(more);
     return out;

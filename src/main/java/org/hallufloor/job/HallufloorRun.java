@@ -10,10 +10,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.hallufloor.config.Settings;
-import org.hallufloor.corpus.BadInputException;
-import org.hallufloor.corpus.BadRecord;
-import org.hallufloor.corpus.BadRecordPolicy;
-import org.hallufloor.corpus.Documents;
 import org.hallufloor.corpus.InputFiles;
 import org.hallufloor.corpus.ReadCorpus;
 import org.hallufloor.corpus.SliceSpec;
@@ -34,7 +30,6 @@ import org.hallufloor.tokenize.TokenizerSpec;
  */
 public final class HallufloorRun {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HallufloorRun.class);
-  private static final int BAD_RECORDS_SHOWN = 5;
   private static final int VIOLATIONS_SHOWN = 20;
 
   private final SparkSession spark;
@@ -94,14 +89,10 @@ public final class HallufloorRun {
       kept = tokenize(readDocuments());
       step(READ, "THEORY 1 and 6: documents read, sliced, split and tokenized; bad records and slice totals counted");
       totals = SliceTotals.of(kept, StageParams.maxValues(settings), SliceSpec.OTHER, output.scratch("groups"));
-      stageBadRecords(kept, totals.badRecords(), output);
-      Row all = allSlice(totals.slices());
+      badRecords = InputChecks.stageBadRecords(settings, read, listing, kept, totals.badRecords(), output, progress);
+      Row all = InputChecks.allSlice(totals.slices(), settings);
       long documentCount = all.getLong(2);
       long tokens = all.getLong(3);
-      if (documentCount == all.getLong(4)) {
-        throw new BadInputException("all " + documentCount + " documents were held out (hallufloor.heldout-fraction = "
-            + settings.heldoutFraction() + "): no training data remains to count evidence in");
-      }
       progress.done((preTokenized() ? "sliced " : "tokenized ") + documentCount + " documents", tokens, "tokens");
 
       progress.begin("counting evidence for context lengths " + settings.contextLengths());
@@ -162,24 +153,6 @@ public final class HallufloorRun {
   }
 
   /**
-   * Fails the run on bad records, or stages them for the bad_records table; they were counted
-   * in the tokenizing pass and ride along in the kept documents, so nothing rereads the input.
-   */
-  private void stageBadRecords(Dataset<Row> tokenized, long fromRecords, RunOutput output) {
-    Dataset<Row> bad = read.badRecords(tokenized);
-    badRecords = fromRecords + listing.problems().size();
-    progress.note("read records (" + badRecords + " bad)");
-    if (settings.badRecords() == BadRecordPolicy.FAIL && badRecords > 0) {
-      List<BadRecord> shown = bad.limit(BAD_RECORDS_SHOWN).collectAsList().stream()
-          .map(r -> new BadRecord(r.getString(0), r.getString(1), r.getString(2), r.getString(3))).toList();
-      throw new BadInputException(badRecords + " bad record(s) and hallufloor.bad-records = fail; first: "
-          + BadRecord.describe(shown));
-    }
-    output.stage(RunOutput.BAD_RECORDS, settings.badRecords() == BadRecordPolicy.QUARANTINE ? bad
-        : spark.createDataFrame(List.of(), RunsTable.BAD_RECORDS_SCHEMA));
-  }
-
-  /**
    * Documents to their token ids, kept (serialized, spilling to disk): the slice totals, the
    * evidence pass and a soft kernel each read them, so text is read and tokenized once. Bad
    * records ride along with their reason and no ids. Pre-tokenized input is not kept: its files
@@ -208,11 +181,6 @@ public final class HallufloorRun {
         .alsoReleasing(evidence::release);
     return SoftKernel.estimate(spark, settings, tokenized, evidence, params, progress, tokens, scratch)
         .map(exact::withSoft).orElse(exact);
-  }
-
-  private static Row allSlice(SliceTotals.Slices slices) {
-    return slices.rows(Documents.ALL, Documents.ALL).stream().findFirst()
-        .orElseThrow(() -> new BadInputException("no documents were read: every record of the input was bad or empty"));
   }
 
   private RunsTable.RunRecord runRecord(String status, Long documents, String error, Long invariantViolations) {

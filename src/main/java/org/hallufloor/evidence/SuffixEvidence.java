@@ -21,6 +21,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.hallufloor.bound.BackoffNode;
 import org.hallufloor.bound.SuffixKernel;
 import org.hallufloor.context.Examples;
 import org.hallufloor.context.Groups;
@@ -47,18 +48,21 @@ import org.hallufloor.context.Cells;
  * of the space whose longest seen suffix it is ({@link SuffixKernel#spaceShare}).
  */
 public final class SuffixEvidence {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SuffixEvidence.class);
   private static final StructType CELLS = Cells.SOFT;
 
   /**
    * A context's ids, last token first ({@link PackedIds}) in three sort columns (the first 16
-   * bytes as two longs, the rest as bytes), its length, a group, its examples there and the
-   * bucket of the group's slices the row counts for.
+   * bytes as two longs, the rest as bytes), its length, the next token (0 for all when the
+   * margins are left out), a group, its examples there and the bucket of the group's slices the
+   * row counts for.
    */
   static final StructType CONTEXTS = new StructType()
       .add("k1", DataTypes.LongType, false)
       .add("k2", DataTypes.LongType, false)
       .add("rest", DataTypes.BinaryType, false)
       .add("c", DataTypes.IntegerType, false)
+      .add("y", DataTypes.IntegerType, false)
       .add("grp", DataTypes.IntegerType, false)
       .add("n", DataTypes.LongType, false)
       .add("bucket", DataTypes.IntegerType, false);
@@ -66,6 +70,7 @@ public final class SuffixEvidence {
   private static final int K2 = CONTEXTS.fieldIndex("k2");
   private static final int REST = CONTEXTS.fieldIndex("rest");
   private static final int LENGTH = CONTEXTS.fieldIndex("c");
+  private static final int NEXT = CONTEXTS.fieldIndex("y");
   private static final int GROUP = CONTEXTS.fieldIndex("grp");
   private static final int EXAMPLES = CONTEXTS.fieldIndex("n");
   private static final int BUCKET = CONTEXTS.fieldIndex("bucket");
@@ -79,21 +84,38 @@ public final class SuffixEvidence {
    */
   static final int BUCKET_BITS = 12;
 
-  /** Kinds of scan records: a seen suffix (n = N_m, children) or a context (training and held-out examples). */
+  /**
+   * Kinds of scan records: a seen suffix (n = N_m, children) or a context (training and held-out
+   * examples), each followed by its next-token counts in FACTS records (the node's N_m(v, y), the
+   * context's held-out examples by token) when the margins are counted.
+   */
   private static final byte NODE = 0;
   private static final byte LEAF = 1;
+  private static final byte FACTS = 2;
+  /** Next tokens per FACTS record: 12 bytes each, within ReversedRecords.MAX_RECORD. */
+  static final int FACTS_PER_RECORD = 4096;
+  /** Root facts (slices x lengths x next tokens) above which the margins are left out: about 100 MB per executor JVM. */
+  static final long ROOT_FACTS_MAX = 1L << 23;
 
   /**
    * @param scratch a folder of the run's own for the examples per (slice, c) ({@link TrainingExamples})
    * @param bucketBits log2 of the slices a bucket holds
    * @param combineChunk distinct (context, group) a task counts per length before it emits them
    * @param flushCells cells a task holds before it emits them as partial sums
+   * @param scales the logit scales a = beta_S / T of the (beta_S, T) pairs, in their order (P_h)
+   * @param rootFactsMax the root facts above which the margins and P_h are left out
+   * @param factsPerRecord next tokens per FACTS record of the scan
    */
   public record Params(double lambda, long nVocab, List<Integer> contextLengths, Groups groups, String scratch,
-      int bucketBits, int combineChunk, int flushCells) implements Serializable {
+      double[] scales, int bucketBits, int combineChunk, int flushCells, long rootFactsMax, int factsPerRecord)
+      implements Serializable {
     public Params {
       if (bucketBits < 0 || bucketBits > 30) {
         throw new IllegalArgumentException("slices per bucket must be 2^0 to 2^30: 2^" + bucketBits);
+      }
+      if (factsPerRecord < 1 || 12L * factsPerRecord + 5 > ReversedRecords.MAX_RECORD) {
+        throw new IllegalArgumentException("next tokens per scan record must be 1 to "
+            + (ReversedRecords.MAX_RECORD - 5) / 12 + ": " + factsPerRecord);
       }
       if (combineChunk < 1 || flushCells < 1) {
         throw new IllegalArgumentException("chunks of contexts and of cells must hold at least one: "
@@ -102,8 +124,10 @@ public final class SuffixEvidence {
     }
 
     /** The defaults: buckets of 2^12 slices, chunks of 2^17 contexts, CountEvidence's flush of cells. */
-    public Params(double lambda, long nVocab, List<Integer> contextLengths, Groups groups, String scratch) {
-      this(lambda, nVocab, contextLengths, groups, scratch, BUCKET_BITS, 1 << 17, CountEvidence.FLUSH_CELLS);
+    public Params(double lambda, long nVocab, List<Integer> contextLengths, Groups groups, String scratch,
+        double[] scales) {
+      this(lambda, nVocab, contextLengths, groups, scratch, scales, BUCKET_BITS, 1 << 17, CountEvidence.FLUSH_CELLS,
+          ROOT_FACTS_MAX, FACTS_PER_RECORD);
     }
   }
 
@@ -123,14 +147,22 @@ public final class SuffixEvidence {
     // The cells are lazy: the caller destroys this once it has computed them.
     owned.add(shared);
     TrainingExamples examples = TrainingExamples.write(examples(tokenized, params), params.scratch() + "/examples");
-    Dataset<Row> cells = sorted(contexts(tokenized, shared), new PackedIds(params.nVocab()))
-        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Scan(shared.value(), examples).cells(rows),
+    RootFacts written = RootFacts.write(tokenized, params.groups(), params.contextLengths(),
+        params.scratch() + "/root-facts");
+    // Every task loads the whole root table: past the cap the margins are left out, not the run.
+    RootFacts roots = written.size() <= params.rootFactsMax() ? written : null;
+    if (roots == null) {
+      LOG.warn("suffix kernel: {} (slice, c, next token) root facts, more than {}: margin forms and model_ph "
+          + "left out of the suffix rows", written.size(), params.rootFactsMax());
+    }
+    Dataset<Row> cells = sorted(contexts(tokenized, shared, roots != null), new PackedIds(params.nVocab()))
+        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Scan(shared.value(), examples, roots).cells(rows),
             Encoders.row(CELLS));
     // The root (the empty suffix) covers the space less its children, each of which takes
     // N_V^-1 off it in the scan: here the whole space at the root's evidence, lambda^c |D|,
     // made on the executors from the examples' table (two rows per slice and c).
     double lambda = params.lambda();
-    Dataset<Row> roots = examples.rows(spark).flatMap((FlatMapFunction<Row, Row>) r -> {
+    Dataset<Row> rootCells = examples.rows(spark).flatMap((FlatMapFunction<Row, Row>) r -> {
       int slice = r.getInt(0);
       int c = r.getInt(1);
       double e = SuffixKernel.evidence(lambda, c, r.getLong(2), new long[0], 0);
@@ -138,7 +170,7 @@ public final class SuffixEvidence {
           RowFactory.create(slice, c, Kinds.UNIFORM_MEAN, 0.0, 0L, 0L, 0L, e)).iterator();
     }, Encoders.row(CELLS));
     // Summed on the executors; the estimate reads them once into its kept rows.
-    return Cells.sum(cells.union(roots));
+    return Cells.sum(cells.union(rootCells));
   }
 
   /**
@@ -146,12 +178,12 @@ public final class SuffixEvidence {
    * (coalesced by adaptive execution), sorted within each so that a context's rows are
    * contiguous and each length's contexts are in id order, last token first. Groups are
    * expanded to slices after the shuffle, by the scan. Spark's sort prefix is k1; ties on it
-   * compare k2 as a long before any bytes are copied. c comes last: a context and a longer one
+   * compare k2 as a long before any bytes are copied. c comes after the ids: a context and a longer one
    * whose further ids pack to zero bits (id 0) tie on the packed columns.
    */
   static Dataset<Row> sorted(Dataset<Row> contexts, PackedIds packed) {
     return contexts.repartition(col("c"), packed.lastToken(col("k1")), col("bucket"))
-        .sortWithinPartitions("k1", "k2", "rest", "c");
+        .sortWithinPartitions("k1", "k2", "rest", "c", "y");
   }
 
   /**
@@ -183,9 +215,9 @@ public final class SuffixEvidence {
    * Each example's context with its group, last token first, counted within the task in
    * bounded chunks (short contexts repeat; the scan after the shuffle merges the rest).
    */
-  private static Dataset<Row> contexts(Dataset<Row> tokenized, Broadcast<Params> shared) {
+  private static Dataset<Row> contexts(Dataset<Row> tokenized, Broadcast<Params> shared, boolean withNext) {
     return tokenized.sparkSession().createDataFrame(TokenizedDocs.of(tokenized)
-        .mapPartitions(docs -> new Combiner(docs, shared.value())), CONTEXTS);
+        .mapPartitions(docs -> new Combiner(docs, shared.value(), withNext)), CONTEXTS);
   }
 
   /**
@@ -228,8 +260,8 @@ public final class SuffixEvidence {
     }
 
     /** A row of {@link #CONTEXTS}: the packed ids split into the sort columns. */
-    static Row row(byte[] packed, int c, int group, long n, int bucket) {
-      return RowFactory.create(word(packed, 0), word(packed, 8), rest(packed), c, group, n, bucket);
+    static Row row(byte[] packed, int c, int next, int group, long n, int bucket) {
+      return RowFactory.create(word(packed, 0), word(packed, 8), rest(packed), c, next, group, n, bucket);
     }
 
     private static byte[] rest(byte[] packed) {
@@ -292,6 +324,7 @@ public final class SuffixEvidence {
     /** Examples taken per refill: a document of millions of tokens is walked a step at a time. */
     static final int STEP = 1 << 12;
     private final Params params;
+    private final boolean withNext;
     private final PackedIds packed;
     private final int[] lengths;
     private final List<Map<GroupedContext, long[]>> counts = new ArrayList<>();
@@ -305,9 +338,10 @@ public final class SuffixEvidence {
     private int bucketsGroup = -1;
     private int[] bucketsOfGroup;
 
-    Combiner(Iterator<TokenizedDocs.Doc> docs, Params params) {
+    Combiner(Iterator<TokenizedDocs.Doc> docs, Params params, boolean withNext) {
       super(docs);
       this.params = params;
+      this.withNext = withNext;
       this.packed = new PackedIds(params.nVocab());
       this.lengths = params.contextLengths().stream().mapToInt(Integer::intValue).toArray();
       this.added = new long[lengths.length];
@@ -348,10 +382,11 @@ public final class SuffixEvidence {
       Map<GroupedContext, long[]> held = counts.get(length);
       int end = Math.min(ids.length, at + STEP);
       for (; at < end; at++) {
+        int next = withNext ? ids[at] : 0;
         if (direct[length]) {
-          emit(packed.pack(ids, at, c), c, group, 1L);
+          emit(packed.pack(ids, at, c), c, next, group, 1L);
         } else {
-          held.computeIfAbsent(new GroupedContext(packed.pack(ids, at, c), c, group),
+          held.computeIfAbsent(new GroupedContext(packed.pack(ids, at, c), c, next, group),
               x -> new long[1])[0]++;
           added[length]++;
           if (held.size() >= params.combineChunk()) {
@@ -367,15 +402,15 @@ public final class SuffixEvidence {
     }
 
     private void flush(int l) {
-      counts.get(l).forEach((k, n) -> emit(k.ids, k.c, k.group, n[0]));
+      counts.get(l).forEach((k, n) -> emit(k.ids, k.c, k.next, k.group, n[0]));
       counts.get(l).clear();
       added[l] = 0;
     }
 
     /** Once per bucket of the group's slices (sorted, so a bucket's slices are together). */
-    private void emit(byte[] ids, int c, int group, long n) {
+    private void emit(byte[] ids, int c, int next, int group, long n) {
       for (int bucket : buckets(group)) {
-        ready.add(PackedIds.row(ids, c, group, n, bucket));
+        ready.add(PackedIds.row(ids, c, next, group, n, bucket));
       }
     }
 
@@ -391,15 +426,16 @@ public final class SuffixEvidence {
 
   }
 
-  private record GroupedContext(byte[] ids, int c, int group) {
+  private record GroupedContext(byte[] ids, int c, int next, int group) {
     @Override
     public boolean equals(Object o) {
-      return o instanceof GroupedContext g && g.group == group && g.c == c && java.util.Arrays.equals(g.ids, ids);
+      return o instanceof GroupedContext g && g.group == group && g.c == c && g.next == next
+          && java.util.Arrays.equals(g.ids, ids);
     }
 
     @Override
     public int hashCode() {
-      return 31 * (31 * java.util.Arrays.hashCode(ids) + c) + group;
+      return 31 * (31 * (31 * java.util.Arrays.hashCode(ids) + c) + next) + group;
     }
   }
 
@@ -426,10 +462,14 @@ public final class SuffixEvidence {
    * count, and a context takes the evidence of the deepest open node that is one of its suffixes.
    */
   private static final class Scan {
-    /** Record: kind, c, slice, depths low and high, ids[0, high), then two longs. */
-    private static final int RECORD = 8 + 16;
+    /** Record: kind, c, slice, depths low and high, ids[0, high), then two longs and the FACTS that follow. */
+    private static final int RECORD = 8 + 16 + 4;
     private final Params params;
     private final TrainingExamples examples;
+    /** The roots' next tokens, or null: then no margins (and rows carry no next token). */
+    private final RootFacts roots;
+    private final boolean margins;
+    private final LongTable<BackoffNode> rootNodes = new LongTable<>();
     private final PackedIds packed;
     private LongTable<Tree> trees = new LongTable<>();
     private LongTable<Stack> stacks = new LongTable<>();
@@ -446,18 +486,26 @@ public final class SuffixEvidence {
     private int runToken = -1;
     private int stackToken = -1;
     private int[] slices = new int[16];
+    private int[] nexts = new int[16];
     private long[] train = new long[16];
     private long[] held = new long[16];
     private int entries;
     /** The merge's (slice, entry) pairs and where it writes the merged entries (swapped in after). */
     private long[] order = new long[16];
     private int[] mergedSlices = new int[16];
+    private int[] mergedNexts = new int[16];
     private long[] mergedTrain = new long[16];
     private long[] mergedHeld = new long[16];
+    /** Next tokens and counts on their way into FACTS records (first walk) or out of them (second). */
+    private int[] factYs = new int[16];
+    private long[] factCounts = new long[16];
+    private int factSize;
 
-    Scan(Params params, TrainingExamples examples) {
+    Scan(Params params, TrainingExamples examples, RootFacts roots) {
       this.params = params;
       this.examples = examples;
+      this.roots = roots;
+      this.margins = roots != null;
       this.packed = new PackedIds(params.nVocab());
     }
 
@@ -489,7 +537,7 @@ public final class SuffixEvidence {
           pendingK2 = k2;
           pendingRest = rest;
           pendingC = c;
-          addGroup(r.getInt(GROUP), r.getLong(EXAMPLES), r.getInt(BUCKET));
+          addGroup(r.getInt(GROUP), r.getInt(NEXT), r.getLong(EXAMPLES), r.getInt(BUCKET));
         }
         flushContext();
         endRun();
@@ -544,7 +592,7 @@ public final class SuffixEvidence {
     }
 
     /** A row's group: its slices in the row's bucket (the group's other buckets are other rows). */
-    private void addGroup(int group, long n, int bucket) {
+    private void addGroup(int group, int next, long n, int bucket) {
       boolean heldout = params.groups().heldout(group);
       for (int slice : params.groups().slices(group)) {
         if (slice >>> params.bucketBits() != bucket) {
@@ -559,13 +607,17 @@ public final class SuffixEvidence {
           }
         }
         slices[entries] = slice;
+        nexts[entries] = next;
         train[entries] = heldout ? 0 : n;
         held[entries] = heldout ? n : 0;
         entries++;
       }
     }
 
-    /** The entries merged by slice, in slice order. */
+    /**
+     * The entries merged by (slice, next token), in that order. Rows come in next-token order
+     * and the sort keeps arrival order within a slice, so equal tokens of a slice are adjacent.
+     */
     private void merge() {
       for (int e = 0; e < entries; e++) {
         order[e] = (long) slices[e] << 32 | e;
@@ -574,14 +626,16 @@ public final class SuffixEvidence {
       int merged = 0;
       for (int at = 0; at < entries;) {
         int slice = (int) (order[at] >>> 32);
+        int next = nexts[(int) order[at]];
         long t = 0;
         long h = 0;
-        for (; at < entries && (int) (order[at] >>> 32) == slice; at++) {
+        for (; at < entries && (int) (order[at] >>> 32) == slice && nexts[(int) order[at]] == next; at++) {
           int e = (int) order[at];
           t += train[e];
           h += held[e];
         }
         mergedSlices[merged] = slice;
+        mergedNexts[merged] = next;
         mergedTrain[merged] = t;
         mergedHeld[merged] = h;
         merged++;
@@ -589,6 +643,9 @@ public final class SuffixEvidence {
       int[] si = slices;
       slices = mergedSlices;
       mergedSlices = si;
+      int[] ne = nexts;
+      nexts = mergedNexts;
+      mergedNexts = ne;
       long[] tr = train;
       train = mergedTrain;
       mergedTrain = tr;
@@ -601,10 +658,12 @@ public final class SuffixEvidence {
     private void grow() {
       int n = 2 * slices.length;
       slices = java.util.Arrays.copyOf(slices, n);
+      nexts = java.util.Arrays.copyOf(nexts, n);
       train = java.util.Arrays.copyOf(train, n);
       held = java.util.Arrays.copyOf(held, n);
       order = new long[n];
       mergedSlices = new int[n];
+      mergedNexts = new int[n];
       mergedTrain = new long[n];
       mergedHeld = new long[n];
     }
@@ -621,25 +680,55 @@ public final class SuffixEvidence {
         runToken = ids[0];
       }
       merge();
-      for (int e = 0; e < entries; e++) {
-        int slice = slices[e];
+      for (int from = 0; from < entries;) {
+        int slice = slices[from];
+        int to = from;
+        while (to < entries && slices[to] == slice) {
+          to++;
+        }
         Tree tree = trees.computeIfAbsent(tree(slice, c), k -> new Tree(slice, c));
         if (tree.examples > 0) {
-          tree.add(ids, train[e], held[e]);
+          tree.add(ids, from, to);
         }
+        from = to;
       }
       entries = 0;
       pending = false;
     }
 
-    private void write(byte kind, int c, int slice, int low, int high, int[] idsOf, long a, long b) {
+    private void write(byte kind, int c, int slice, int low, int high, int[] idsOf, long a, long b, int facts) {
       ByteBuffer r = records.begin(RECORD + 4 * high);
       r.put(kind).put((byte) c).putInt(slice).put((byte) low).put((byte) high);
       for (int d = 0; d < high; d++) {
         r.putInt(idsOf[d]);
       }
-      r.putLong(a).putLong(b);
+      r.putLong(a).putLong(b).putInt(facts);
       records.end();
+    }
+
+    /**
+     * {@code factYs/factCounts[0, factSize)} (in token order) as FACTS records after the record
+     * just written: last part first, so that read backwards they come in token order, before it.
+     */
+    private void writeFacts() {
+      for (int end = factSize; end > 0;) {
+        int from = (end - 1) / params.factsPerRecord() * params.factsPerRecord();
+        ByteBuffer r = records.begin(5 + 12 * (end - from));
+        r.put(FACTS).putInt(end - from);
+        for (int i = from; i < end; i++) {
+          r.putInt(factYs[i]).putLong(factCounts[i]);
+        }
+        records.end();
+        end = from;
+      }
+      factSize = 0;
+    }
+
+    private void factRoom(int size) {
+      if (factYs.length < size) {
+        factYs = java.util.Arrays.copyOf(factYs, Math.max(size, 2 * factYs.length));
+        factCounts = java.util.Arrays.copyOf(factCounts, factYs.length);
+      }
     }
 
     /** One (slice, c) in the first walk: the nodes along the last training context's path. */
@@ -650,6 +739,8 @@ public final class SuffixEvidence {
       private final int[] path;
       private final long[] n;
       private final long[] children;
+      /** Next-token counts of the open nodes (margins only): a node's own, and what its closed children passed up. */
+      private final NextCounts[] next;
       private int open;
 
       Tree(int slice, int c) {
@@ -659,26 +750,55 @@ public final class SuffixEvidence {
         this.path = new int[c];
         this.n = new long[c + 1];
         this.children = new long[c + 1];
+        this.next = new NextCounts[margins ? c + 1 : 0];
+        for (int d = 0; d < next.length; d++) {
+          next[d] = new NextCounts();
+        }
       }
 
       /**
        * Closes the nodes off the context's path (no later context is under them: later ones
-       * sort after it), writes the context, and for a training context opens its nodes.
+       * sort after it), writes the context (with its held-out examples by next token), and for
+       * a training context opens its nodes. The context's entries are {@code [from, to)}.
        */
-      void add(int[] context, long train, long heldout) {
+      void add(int[] context, int from, int to) {
+        long trainExamples = 0;
+        long heldoutExamples = 0;
+        for (int e = from; e < to; e++) {
+          trainExamples += train[e];
+          heldoutExamples += held[e];
+        }
+        // Closing writes the nodes' own facts: the context's are gathered after.
         close(commonPrefix(path, open, context, c));
-        write(LEAF, c, slice, c, c, context, train, heldout);
-        if (train == 0) {
+        factSize = 0;
+        factRoom(to - from);
+        for (int e = from; margins && e < to; e++) {
+          if (held[e] > 0) {
+            factYs[factSize] = nexts[e];
+            factCounts[factSize++] = held[e];
+          }
+        }
+        write(LEAF, c, slice, c, c, context, trainExamples, heldoutExamples, factSize);
+        writeFacts();
+        if (trainExamples == 0) {
           return;
         }
         for (int d = open + 1; d <= c; d++) {
           path[d - 1] = context[d - 1];
           n[d] = 0;
           children[d] = 0;
+          if (margins) {
+            next[d].clear();
+          }
         }
         open = c;
         for (int d = 1; d <= c; d++) {
-          n[d] += train;
+          n[d] += trainExamples;
+        }
+        for (int e = from; margins && e < to; e++) {
+          if (train[e] > 0) {
+            next[c].add(nexts[e], train[e]);
+          }
         }
       }
 
@@ -695,7 +815,21 @@ public final class SuffixEvidence {
             d--;
             children[d - 1]++;
           }
-          write(NODE, c, slice, d, high, path, n[high], children[high]);
+          if (!margins) {
+            write(NODE, c, slice, d, high, path, n[high], children[high], 0);
+            continue;
+          }
+          // A chain's nodes share their examples, so their next tokens: the deepest one's.
+          NextCounts own = next[high];
+          factRoom(own.size());
+          own.sortedInto(factYs, factCounts);
+          factSize = own.size();
+          write(NODE, c, slice, d, high, path, n[high], children[high], factSize);
+          writeFacts();
+          if (d > 1) {
+            next[d - 1].addAll(own);
+          }
+          own.clear();
         }
         open = Math.min(open, depth);
       }
@@ -704,6 +838,15 @@ public final class SuffixEvidence {
     /** A record of the first walk, in the second: nodes open on their (slice, c) stack, a context takes its evidence. */
     private void evidence(ByteBuffer r) {
       byte kind = r.get();
+      if (kind == FACTS) {
+        int k = r.getInt();
+        factRoom(factSize + k);
+        for (int i = 0; i < k; i++) {
+          factYs[factSize] = r.getInt();
+          factCounts[factSize++] = r.getLong();
+        }
+        return;
+      }
       int c = r.get();
       int slice = r.getInt();
       int low = r.get();
@@ -713,6 +856,12 @@ public final class SuffixEvidence {
       }
       long a = r.getLong();
       long b = r.getLong();
+      int facts = r.getInt();
+      if (facts != factSize) {
+        throw new IllegalStateException("suffix scan: a record announces " + facts + " next tokens, "
+            + factSize + " came before it");
+      }
+      factSize = 0;
       if (ids[0] != stackToken) {
         // Records of one last token are together (the first walk closed every tree between
         // tokens): the stacks of the token read before are done with.
@@ -721,12 +870,19 @@ public final class SuffixEvidence {
       }
       Stack stack = stacks.computeIfAbsent(tree(slice, c), k -> new Stack(slice, c));
       if (kind == LEAF) {
-        add(slice, c, Kinds.EVIDENCE, Cells.roundUp(stack.evidenceOf(ids, high)), a > 0 ? 1 : 0, a, b, 0);
+        int m = stack.deepest(ids, high);
+        add(slice, c, Kinds.EVIDENCE, Cells.roundUp(stack.evidence[m]), a > 0 ? 1 : 0, a, b, 0);
+        if (margins) {
+          margins(slice, c, stack.nodes[m], a > 0, facts);
+        }
         return;
       }
       stack.open(ids, high);
       for (int m = low; m <= high; m++) {
         double e = stack.extend(m, a);
+        if (margins) {
+          stack.nodes[m] = stack.nodes[m - 1].child(factYs, factCounts, facts);
+        }
         uniform(slice, c, e, SuffixKernel.spaceShare(params.nVocab(), c, m, m < high ? 1 : b));
         if (m == 1) {
           uniform(slice, c, stack.evidence[0], -1.0 / params.nVocab());
@@ -734,9 +890,56 @@ public final class SuffixEvidence {
       }
     }
 
+    /**
+     * A context's cells of THEORY 3's margin forms and THEORY 5's P_h: {@code v} its longest seen
+     * suffix's node, its held-out examples by next token in {@code factYs/factCounts[0, heldout)};
+     * a training context is its own node (depth c), whose next tokens are its training examples.
+     */
+    private void margins(int slice, int c, BackoffNode v, boolean training, int heldout) {
+      double[] scales = params.scales();
+      if (training) {
+        if (v.depth() != c) {
+          throw new IllegalStateException("suffix scan: a training context of length " + c + " met at depth "
+              + v.depth());
+        }
+        long examplesHere = 0;
+        for (int i = 0; i < v.size(); i++) {
+          examplesHere += v.count(i);
+        }
+        add(slice, c, Kinds.GAP, Cells.roundUp(v.inSampleMargin()), 1, examplesHere, 0, 0);
+        for (int p = 0; p < scales.length; p++) {
+          double sum = 0;
+          for (int i = 0; i < v.size(); i++) {
+            sum += v.count(i) * v.hallucinationOfOwn(p, i);
+          }
+          add(slice, c, Kinds.PH_INSAMPLE, p, 0, 0, 0, sum);
+        }
+      }
+      double w = Math.pow(params.lambda(), c - v.depth());
+      for (int j = 0; j < heldout; j++) {
+        int y = factYs[j];
+        long m = factCounts[j];
+        add(slice, c, Kinds.HELDOUT_GAP, Cells.roundUp(w * v.heldoutMargin(y)), 0, 0, m, 0);
+        for (int p = 0; p < scales.length; p++) {
+          add(slice, c, Kinds.PH_HELDOUT, p, 0, 0, 0, m * v.hallucination(p, y));
+        }
+      }
+    }
+
+    /** The root of (slice, c), built once per task from the root facts. */
+    private BackoffNode root(int slice, int c) {
+      return rootNodes.computeIfAbsent(tree(slice, c), k -> {
+        RootFacts.Facts f = roots.of(slice, c);
+        return BackoffNode.root(f.ys(), f.counts(), f.ys().length, params.nVocab(), params.lambda(), c,
+            params.scales());
+      });
+    }
+
     /** One (slice, c) in the second walk: the open nodes' ids and evidence, root (the empty suffix) at depth 0. */
     private final class Stack {
       final double[] evidence;
+      /** The open nodes' next-token distributions (margins only), root at 0. */
+      final BackoffNode[] nodes;
       private final int c;
       private final int[] path;
       private int depth;
@@ -744,8 +947,12 @@ public final class SuffixEvidence {
       Stack(int slice, int c) {
         this.c = c;
         this.evidence = new double[c + 1];
+        this.nodes = new BackoffNode[c + 1];
         this.path = new int[c];
         evidence[0] = SuffixKernel.evidence(params.lambda(), c, examples.of(slice, c), new long[0], 0);
+        if (margins) {
+          nodes[0] = root(slice, c);
+        }
       }
 
       /** Nodes down to depth {@code high}, whose parents are open above them (read last first). */
@@ -760,9 +967,9 @@ public final class SuffixEvidence {
         return evidence[m];
       }
 
-      /** The evidence of the deepest open node that is a suffix of the context. */
-      double evidenceOf(int[] context, int m) {
-        return evidence[commonPrefix(path, depth, context, m)];
+      /** The depth of the deepest open node that is a suffix of the context. */
+      int deepest(int[] context, int m) {
+        return commonPrefix(path, depth, context, m);
       }
     }
 

@@ -93,8 +93,12 @@ public final class SoftKernel {
     // Counted now, under this step's job group, and written to the run's scratch (not cached:
     // a cached plan keeps all spark.sql.shuffle.partitions of its last shuffle, 200 tasks per
     // job for a few thousand cells) until the estimate has read them.
+    double[] scales = new double[params.pairs().size()];
+    for (int p = 0; p < scales.length; p++) {
+      scales[p] = params.pairs().scale(p);
+    }
     Dataset<Row> summed = SuffixEvidence.cells(tokenized, new SuffixEvidence.Params(kernel.lambda(),
-        (int) params.nVocab(), settings.contextLengths(), evidence.groups(), scratch), owned);
+        (int) params.nVocab(), settings.contextLengths(), evidence.groups(), scratch, scales), owned);
     String cellsPath = scratch + "/suffix-cells";
     summed.write().mode(SaveMode.Overwrite).parquet(cellsPath);
     owned.forEach(Broadcast::destroy);

@@ -43,7 +43,7 @@ class PackedIdsTest extends SparkTestBase {
             packed.unpack(keys.get(keys.size() - 1), c, back);
             assertArrayEquals(reversed, back, tokenizer + " round trip");
             // Through the shuffle's sort columns and back.
-            Row row = SuffixEvidence.PackedIds.row(keys.get(keys.size() - 1), c, 0, 1, 0);
+            Row row = SuffixEvidence.PackedIds.row(keys.get(keys.size() - 1), c, 0, 0, 1, 0);
             packed.unpack(row.getLong(0), row.getLong(1), (byte[]) row.get(2), c, back);
             assertArrayEquals(reversed, back, tokenizer + " round trip through the sort columns");
             rows.add(row);
@@ -84,7 +84,7 @@ class PackedIdsTest extends SparkTestBase {
         for (int i = c; i < ids.length; i++) {
           zeros += c == 2 && ids[i - 2] == 0 ? 1 : 0;
           for (int group = 0; group < 2; group++) {
-            rows.add(SuffixEvidence.PackedIds.row(packed.pack(ids, i, c), c, group, 1, 0));
+            rows.add(SuffixEvidence.PackedIds.row(packed.pack(ids, i, c), c, ids[i], group, 1, 0));
           }
         }
       }

@@ -57,7 +57,9 @@ class SuffixBucketsTest extends SparkTestBase {
     }
     Groups groups = Groups.inMemory(directory);
     Dataset<Row> tokenized = spark().createDataFrame(docs, schema).repartition(3);
-    var defaults = new SuffixEvidence.Params(0.5, 100_256, List.of(1, 2, 4), groups, dir.resolve("one").toString());
+    // Two logit scales: P_h's cells are summed per (beta_S, T) pair.
+    var defaults = new SuffixEvidence.Params(0.5, 100_256, List.of(1, 2, 4), groups, dir.resolve("one").toString(),
+        new double[] {1.0, 0.05});
     Map<String, double[]> one = cells(tokenized, defaults);
     Assertions.assertTrue(one.keySet().stream().filter(k -> k.startsWith("80 ")).count() > 10,
         "cells of the last document's slice, in the 21st bucket of 4: " + one.size());
@@ -68,12 +70,21 @@ class SuffixBucketsTest extends SparkTestBase {
         "cells flushed every 64");
     assertSame(one, cells(tokenized, with(defaults, "chunks", defaults.bucketBits(), 256, defaults.flushCells())),
         "contexts combined in chunks of 256");
+    var fewPerRecord = new SuffixEvidence.Params(defaults.lambda(), defaults.nVocab(), defaults.contextLengths(),
+        groups, dir.resolve("facts").toString(), defaults.scales(), defaults.bucketBits(), defaults.combineChunk(),
+        defaults.flushCells(), defaults.rootFactsMax(), 3);
+    assertSame(one, cells(tokenized, fewPerRecord), "next tokens written 3 to a scan record");
+    for (int kind : new int[] {Kinds.GAP, Kinds.HELDOUT_GAP, Kinds.PH_INSAMPLE, Kinds.PH_HELDOUT}) {
+      Assertions.assertTrue(one.keySet().stream().anyMatch(k -> k.split(" ")[2].equals(String.valueOf(kind))),
+          "cells of kind " + Kinds.NAMES.get(kind));
+    }
   }
 
   private SuffixEvidence.Params with(SuffixEvidence.Params p, String name, int bucketBits, int combineChunk,
       int flushCells) {
     return new SuffixEvidence.Params(p.lambda(), p.nVocab(), p.contextLengths(), p.groups(),
-        dir.resolve(name).toString(), bucketBits, combineChunk, flushCells);
+        dir.resolve(name).toString(), p.scales(), bucketBits, combineChunk, flushCells, p.rootFactsMax(),
+        p.factsPerRecord());
   }
 
   private static void assertSame(Map<String, double[]> expected, Map<String, double[]> actual, String how) {

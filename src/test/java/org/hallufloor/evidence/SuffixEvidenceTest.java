@@ -30,6 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * rounding of evidence up to 10 significant bits, 0.1%) of the distinct,
  * occurrence and held-out distributions, and for c <= 2 of the uniform distribution over all
  * 256^c contexts, with Sbar as the sum of the kernel over the space for one training example.
+ * The margin forms and model_ph the same way: {@code E(y | X)} for all 256 tokens as the kernel
+ * summed over the training examples followed by y, then THEORY 3's margins and THEORY 5's softmax
+ * over that vector.
  */
 class SuffixEvidenceTest extends SparkTestBase {
   private static final int DOCS = 40;
@@ -74,6 +77,8 @@ class SuffixEvidenceTest extends SparkTestBase {
         .filter("kernel = '" + kernel + "'").collectAsList();
     Map<String, double[]> evidence = new HashMap<>();
     int uniformRows = 0;
+    int marginRows = 0;
+    int modelPhRows = 0;
     for (Row r : bounds) {
       String where = r.getAs("slice_dim") + "=" + r.getAs("slice_value") + " c=" + r.getAs("context_len") + " "
           + r.getAs("distribution");
@@ -112,7 +117,17 @@ class SuffixEvidenceTest extends SparkTestBase {
       if ("uniform".equals(r.getAs("distribution"))) {
         assertClose(truth.get("all=all").sbar(r.getAs("context_len")), r.getAs("s_bar"), where + " Sbar");
       }
+      String d = r.getAs("distribution");
+      if (!d.equals("uniform") && !d.equals("distinct")) {
+        double a = r.<Double>getAs("beta_s") / r.<Double>getAs("temperature");
+        double ph = corpus.modelPh(c, d.endsWith("heldout"), a);
+        assertEquals(ph, r.<Double>getAs("model_ph"), 1e-9 * ph, where + " model_ph at a = " + a);
+        modelPhRows++;
+      }
+      marginRows += d.startsWith("margin_") ? 1 : 0;
     }
+    Assertions.assertTrue(marginRows >= 8, "margin rows checked: " + marginRows);
+    Assertions.assertTrue(modelPhRows >= 16, "model_ph values checked: " + modelPhRows);
     Assertions.assertTrue(uniformRows >= 4, "uniform rows checked: " + uniformRows);
     Assertions.assertTrue(evidence.keySet().stream().anyMatch(k -> k.startsWith("year=")), evidence.keySet().toString());
     int nonTrivial = 0;
@@ -192,9 +207,13 @@ class SuffixEvidenceTest extends SparkTestBase {
     return below / w;
   }
 
-  /** One slice's training contexts with their counts, and its held-out contexts, per c, by plain loops; and the evidence sums already made. */
-  record Corpus(Map<Integer, Map<List<Integer>, Long>> train, Map<Integer, List<List<Integer>>> heldout,
-      Map<Integer, Map<List<Integer>, Double>> evidenceOf) {
+  /**
+   * One slice's training contexts with their counts and next tokens, and its held-out examples,
+   * per c, by plain loops; and the sums already made.
+   */
+  record Corpus(Map<Integer, Map<List<Integer>, Long>> train, Map<Integer, Map<List<Integer>, Map<Integer, Long>>> trainNext,
+      Map<Integer, List<List<Integer>>> heldout, Map<Integer, List<Integer>> heldoutNext,
+      Map<Integer, Map<List<Integer>, Double>> evidenceOf, Map<Integer, Map<List<Integer>, double[]>> nextOf) {
     static Map<String, Corpus> of(List<String> lines) {
       var bytes = Tokenizers.get(TokenizerSpec.of("bytes"));
       Map<String, Corpus> out = new TreeMap<>();
@@ -203,7 +222,8 @@ class SuffixEvidenceTest extends SparkTestBase {
         boolean isHeldout = DocumentHash.uniforms(parts[0])[1] < HELDOUT;
         int[] ids = bytes.encode(parts[3]);
         for (String slice : List.of("all=all", "year=" + parts[2].substring(0, 4))) {
-          Corpus corpus = out.computeIfAbsent(slice, k -> new Corpus(new TreeMap<>(), new TreeMap<>(), new HashMap<>()));
+          Corpus corpus = out.computeIfAbsent(slice, k -> new Corpus(new TreeMap<>(), new TreeMap<>(), new TreeMap<>(),
+              new TreeMap<>(), new HashMap<>(), new HashMap<>()));
           for (int c = 1; c <= 3; c++) {
             for (int i = c; i < ids.length; i++) {
               List<Integer> context = new ArrayList<>();
@@ -212,8 +232,11 @@ class SuffixEvidenceTest extends SparkTestBase {
               }
               if (isHeldout) {
                 corpus.heldout.computeIfAbsent(c, k -> new ArrayList<>()).add(context);
+                corpus.heldoutNext.computeIfAbsent(c, k -> new ArrayList<>()).add(ids[i]);
               } else {
                 corpus.train.computeIfAbsent(c, k -> new HashMap<>()).merge(context, 1L, Long::sum);
+                corpus.trainNext.computeIfAbsent(c, k -> new HashMap<>()).computeIfAbsent(context,
+                    k -> new TreeMap<>()).merge(ids[i], 1L, Long::sum);
               }
             }
           }
@@ -237,6 +260,70 @@ class SuffixEvidenceTest extends SparkTestBase {
         e += kernel(x, y.getKey(), c) * y.getValue();
       }
       return e;
+    }
+
+    /** E(y | X) for every y: each training example's kernel weight added to its next token. */
+    double[] next(int c, List<Integer> x) {
+      return nextOf.computeIfAbsent(c, k -> new HashMap<>()).computeIfAbsent(x, k -> {
+        double[] e = new double[N_V];
+        for (Map.Entry<List<Integer>, Map<Integer, Long>> t : trainNext.get(c).entrySet()) {
+          double w = kernel(x, t.getKey(), c);
+          t.getValue().forEach((y, n) -> e[y] += w * n);
+        }
+        return e;
+      });
+    }
+
+    /** THEORY 3: E(y* | X) less the largest other E(y | X), over all N_V tokens. */
+    static double margin(double[] e, int y) {
+      double other = 0;
+      for (int z = 0; z < e.length; z++) {
+        other = z == y ? other : Math.max(other, e[z]);
+      }
+      return e[y] - other;
+    }
+
+    static int argmax(double[] e) {
+      int best = 0;
+      for (int y = 1; y < e.length; y++) {
+        best = e[y] > e[best] ? y : best;
+      }
+      return best;
+    }
+
+    /** THEORY 5: 1 - P(y | X) under the softmax of a E(. | X) over all N_V tokens. */
+    static double hallucination(double[] e, int y, double a) {
+      double max = 0;
+      for (double v : e) {
+        max = Math.max(max, a * v);
+      }
+      double z = 0;
+      for (double v : e) {
+        z += Math.exp(a * v - max);
+      }
+      return 1 - Math.exp(a * e[y] - max) / z;
+    }
+
+    /** model_ph: P_h's mean over the training examples, or over the held-out ones. */
+    double modelPh(int c, boolean heldoutExamples, double a) {
+      double sum = 0;
+      long n = 0;
+      if (heldoutExamples) {
+        List<List<Integer>> xs = heldout.get(c);
+        for (int i = 0; i < xs.size(); i++) {
+          sum += hallucination(next(c, xs.get(i)), heldoutNext.get(c).get(i), a);
+          n++;
+        }
+      } else {
+        for (Map.Entry<List<Integer>, Map<Integer, Long>> t : trainNext.get(c).entrySet()) {
+          double[] e = next(c, t.getKey());
+          for (Map.Entry<Integer, Long> f : t.getValue().entrySet()) {
+            sum += f.getValue() * hallucination(e, f.getKey(), a);
+            n += f.getValue();
+          }
+        }
+      }
+      return sum / n;
     }
 
     static double kernel(List<Integer> x, List<Integer> y, int c) {
@@ -264,6 +351,17 @@ class SuffixEvidenceTest extends SparkTestBase {
         case "distinct" -> train.get(c).keySet().forEach(x -> pairs.add(new double[] {evidence(c, x), 1}));
         case "occurrence" -> train.get(c).forEach((x, n) -> pairs.add(new double[] {evidence(c, x), n}));
         case "heldout" -> heldout.get(c).forEach(x -> pairs.add(new double[] {evidence(c, x), 1}));
+        // In-sample y* is the most likely token, so the margin is the largest E less the second.
+        case "margin_occurrence" -> train.get(c).forEach((x, n) -> {
+          double[] e = next(c, x);
+          pairs.add(new double[] {margin(e, argmax(e)), n});
+        });
+        case "margin_heldout" -> {
+          for (int i = 0; i < heldout.get(c).size(); i++) {
+            double[] e = next(c, heldout.get(c).get(i));
+            pairs.add(new double[] {Math.max(margin(e, heldoutNext.get(c).get(i)), 0), 1});
+          }
+        }
         case "uniform" -> {
           if (c > UNIFORM_UP_TO) {
             return null;

@@ -40,6 +40,8 @@ public final class BackoffNode {
   private final BackoffNode parent;
   private final double lambda;
   private final long nVocab;
+  /** log(N_V - 1): every token's weight is at least 1, so the others of any token weigh at least this (P_h's floor). */
+  private final double logOthers;
   private final int depth;
   private final int[] ys;
   private final long[] counts;
@@ -62,8 +64,11 @@ public final class BackoffNode {
     this.lambda = lambda;
     this.nVocab = nVocab;
     this.depth = depth;
-    this.ys = Arrays.copyOf(ys, size);
-    this.counts = Arrays.copyOf(counts, size);
+    // A root keeps its caller's arrays (a loaded table's, never changed); a child's come from a reused buffer.
+    boolean share = parent == null && size == ys.length && size == counts.length;
+    this.ys = share ? ys : Arrays.copyOf(ys, size);
+    this.counts = share ? counts : Arrays.copyOf(counts, size);
+    this.logOthers = Math.log(nVocab - 1.0);
     this.g = new double[size];
     this.b = new double[scales];
     this.logZ = new double[scales];
@@ -288,7 +293,7 @@ public final class BackoffNode {
 
   private double hallucinationAt(int s, int y, double value) {
     double logP = b[s] * value - logZ[s];
-    double others = Math.max(b[s] * maxOther(y), Math.log(nVocab - 1.0));
+    double others = Math.max(b[s] * maxOther(y), logOthers);
     double floor = 1 / (1 + Math.exp(b[s] * value - others));
     return Math.min(1, Math.max(-Math.expm1(Math.min(logP, 0)), floor));
   }

@@ -127,6 +127,11 @@ final class RootFacts implements Serializable {
     }
   }
 
+  /** The table as written (read with its schema: no inference job). */
+  Dataset<Row> rows(org.apache.spark.sql.SparkSession spark) {
+    return spark.read().schema(SCHEMA).parquet(path);
+  }
+
   /** Rows of the table: (slice, c, next token) pairs over every slice and length. */
   long size() {
     return size;

@@ -96,6 +96,8 @@ public final class SuffixEvidence {
   static final int FACTS_PER_RECORD = 4096;
   /** Root facts (slices x lengths x next tokens) above which the margins are left out: about 100 MB per executor JVM. */
   static final long ROOT_FACTS_MAX = 1L << 23;
+  /** Next tokens of the roots a task keeps built (about 24 bytes each beyond the loaded table). */
+  static final long ROOT_NODES_MAX = 1L << 20;
 
   /**
    * @param scratch a folder of the run's own for the examples per (slice, c) ({@link TrainingExamples})
@@ -105,10 +107,11 @@ public final class SuffixEvidence {
    * @param scales the logit scales a = beta_S / T of the (beta_S, T) pairs, in their order (P_h)
    * @param rootFactsMax the root facts above which the margins and P_h are left out
    * @param factsPerRecord next tokens per FACTS record of the scan
+   * @param rootNodesMax next tokens of the built roots a task keeps
    */
   public record Params(double lambda, long nVocab, List<Integer> contextLengths, Groups groups, String scratch,
-      double[] scales, int bucketBits, int combineChunk, int flushCells, long rootFactsMax, int factsPerRecord)
-      implements Serializable {
+      double[] scales, int bucketBits, int combineChunk, int flushCells, long rootFactsMax, int factsPerRecord,
+      long rootNodesMax) implements Serializable {
     public Params {
       if (bucketBits < 0 || bucketBits > 30) {
         throw new IllegalArgumentException("slices per bucket must be 2^0 to 2^30: 2^" + bucketBits);
@@ -127,7 +130,7 @@ public final class SuffixEvidence {
     public Params(double lambda, long nVocab, List<Integer> contextLengths, Groups groups, String scratch,
         double[] scales) {
       this(lambda, nVocab, contextLengths, groups, scratch, scales, BUCKET_BITS, 1 << 17, CountEvidence.FLUSH_CELLS,
-          ROOT_FACTS_MAX, FACTS_PER_RECORD);
+          ROOT_FACTS_MAX, FACTS_PER_RECORD, ROOT_NODES_MAX);
     }
   }
 
@@ -146,9 +149,11 @@ public final class SuffixEvidence {
     Broadcast<Params> shared = jsc.broadcast(params);
     // The cells are lazy: the caller destroys this once it has computed them.
     owned.add(shared);
-    TrainingExamples examples = TrainingExamples.write(examples(tokenized, params), params.scratch() + "/examples");
     RootFacts written = RootFacts.write(tokenized, params.groups(), params.contextLengths(),
         params.scratch() + "/root-facts");
+    // |D| of (slice, c) is the sum of its root's next-token counts: no second pass over the corpus.
+    TrainingExamples examples = TrainingExamples.write(written.rows(spark).groupBy("slice", "c")
+        .agg(sum("n").as("n")), params.scratch() + "/examples");
     // Every task loads the whole root table: past the cap the margins are left out, not the run.
     RootFacts roots = written.size() <= params.rootFactsMax() ? written : null;
     if (roots == null) {
@@ -184,31 +189,6 @@ public final class SuffixEvidence {
   static Dataset<Row> sorted(Dataset<Row> contexts, PackedIds packed) {
     return contexts.repartition(col("c"), packed.lastToken(col("k1")), col("bucket"))
         .sortWithinPartitions("k1", "k2", "rest", "c", "y");
-  }
-
-  /**
-   * |D| per (slice, c) with training examples: from document lengths (a slice of held-out
-   * documents has none), summed on the executors.
-   */
-  private static Dataset<Row> examples(Dataset<Row> tokenized, Params params) {
-    // The length alone: reading ids through a Row would box every one of them.
-    return tokenized.select(col("slices"), col("heldout"), org.apache.spark.sql.functions.size(col("ids")))
-        .flatMap((FlatMapFunction<Row, Row>) doc -> {
-          List<Row> rows = new ArrayList<>();
-          if (doc.getBoolean(1)) {
-            return rows.iterator();
-          }
-          int group = params.groups().id(doc.getList(0), false);
-          int n = doc.getInt(2);
-          for (int slice : params.groups().slices(group)) {
-            for (int c : params.contextLengths()) {
-              rows.add(RowFactory.create(slice, c, (long) Math.max(0, n - c)));
-            }
-          }
-          return rows.iterator();
-        }, Encoders.row(TrainingExamples.SCHEMA))
-        .groupBy("slice", "c").agg(sum("n").as("n"))
-        .filter(col("n").gt(0));
   }
 
   /**
@@ -469,7 +449,9 @@ public final class SuffixEvidence {
     /** The roots' next tokens, or null: then no margins (and rows carry no next token). */
     private final RootFacts roots;
     private final boolean margins;
-    private final LongTable<BackoffNode> rootNodes = new LongTable<>();
+    /** Roots built so far, and their next tokens in all: dropped past Params.rootNodesMax (a root is rebuilt when met again). */
+    private LongTable<BackoffNode> rootNodes = new LongTable<>();
+    private long rootNodeTokens;
     private final PackedIds packed;
     private LongTable<Tree> trees = new LongTable<>();
     private LongTable<Stack> stacks = new LongTable<>();
@@ -873,7 +855,7 @@ public final class SuffixEvidence {
         int m = stack.deepest(ids, high);
         add(slice, c, Kinds.EVIDENCE, Cells.roundUp(stack.evidence[m]), a > 0 ? 1 : 0, a, b, 0);
         if (margins) {
-          margins(slice, c, stack.nodes[m], a > 0, facts);
+          margins(slice, c, stack.nodes[m], a, facts);
         }
         return;
       }
@@ -895,18 +877,14 @@ public final class SuffixEvidence {
      * suffix's node, its held-out examples by next token in {@code factYs/factCounts[0, heldout)};
      * a training context is its own node (depth c), whose next tokens are its training examples.
      */
-    private void margins(int slice, int c, BackoffNode v, boolean training, int heldout) {
+    private void margins(int slice, int c, BackoffNode v, long trainingExamples, int heldout) {
       double[] scales = params.scales();
-      if (training) {
+      if (trainingExamples > 0) {
         if (v.depth() != c) {
           throw new IllegalStateException("suffix scan: a training context of length " + c + " met at depth "
               + v.depth());
         }
-        long examplesHere = 0;
-        for (int i = 0; i < v.size(); i++) {
-          examplesHere += v.count(i);
-        }
-        add(slice, c, Kinds.GAP, Cells.roundUp(v.inSampleMargin()), 1, examplesHere, 0, 0);
+        add(slice, c, Kinds.GAP, Cells.roundUp(v.inSampleMargin()), 1, trainingExamples, 0, 0);
         for (int p = 0; p < scales.length; p++) {
           double sum = 0;
           for (int i = 0; i < v.size(); i++) {
@@ -928,11 +906,21 @@ public final class SuffixEvidence {
 
     /** The root of (slice, c), built once per task from the root facts. */
     private BackoffNode root(int slice, int c) {
-      return rootNodes.computeIfAbsent(tree(slice, c), k -> {
+      long key = tree(slice, c);
+      long before = rootNodeTokens;
+      BackoffNode root = rootNodes.computeIfAbsent(key, k -> {
         RootFacts.Facts f = roots.of(slice, c);
+        rootNodeTokens += f.ys().length;
         return BackoffNode.root(f.ys(), f.counts(), f.ys().length, params.nVocab(), params.lambda(), c,
             params.scales());
       });
+      if (rootNodeTokens > params.rootNodesMax() && rootNodeTokens > before) {
+        // Full: start again from this root. Open stacks keep the roots they use; the table only saves rebuilds.
+        rootNodes = new LongTable<>();
+        rootNodes.computeIfAbsent(key, k -> root);
+        rootNodeTokens = rootNodeTokens - before;
+      }
+      return root;
     }
 
     /** One (slice, c) in the second walk: the open nodes' ids and evidence, root (the empty suffix) at depth 0. */

@@ -72,8 +72,16 @@ class SuffixBucketsTest extends SparkTestBase {
         "contexts combined in chunks of 256");
     var fewPerRecord = new SuffixEvidence.Params(defaults.lambda(), defaults.nVocab(), defaults.contextLengths(),
         groups, dir.resolve("facts").toString(), defaults.scales(), defaults.bucketBits(), defaults.combineChunk(),
-        defaults.flushCells(), defaults.rootFactsMax(), 3);
-    assertSame(one, cells(tokenized, fewPerRecord), "next tokens written 3 to a scan record");
+        defaults.flushCells(), defaults.rootFactsMax(), 3, 1);
+    assertSame(one, cells(tokenized, fewPerRecord), "next tokens written 3 to a scan record, every root rebuilt");
+    // Past the root facts' cap the margins and P_h are left out, and nothing else changes.
+    var capped = new SuffixEvidence.Params(defaults.lambda(), defaults.nVocab(), defaults.contextLengths(),
+        groups, dir.resolve("capped").toString(), defaults.scales(), defaults.bucketBits(), defaults.combineChunk(),
+        defaults.flushCells(), 0, defaults.factsPerRecord(), defaults.rootNodesMax());
+    Map<String, double[]> withoutMargins = new TreeMap<>(one);
+    withoutMargins.keySet().removeIf(k -> java.util.Set.of(Kinds.GAP, Kinds.HELDOUT_GAP, Kinds.PH_INSAMPLE,
+        Kinds.PH_HELDOUT).contains(Integer.parseInt(k.split(" ")[2])));
+    assertSame(withoutMargins, cells(tokenized, capped), "root facts over the cap");
     for (int kind : new int[] {Kinds.GAP, Kinds.HELDOUT_GAP, Kinds.PH_INSAMPLE, Kinds.PH_HELDOUT}) {
       Assertions.assertTrue(one.keySet().stream().anyMatch(k -> k.split(" ")[2].equals(String.valueOf(kind))),
           "cells of kind " + Kinds.NAMES.get(kind));
@@ -84,7 +92,7 @@ class SuffixBucketsTest extends SparkTestBase {
       int flushCells) {
     return new SuffixEvidence.Params(p.lambda(), p.nVocab(), p.contextLengths(), p.groups(),
         dir.resolve(name).toString(), p.scales(), bucketBits, combineChunk, flushCells, p.rootFactsMax(),
-        p.factsPerRecord());
+        p.factsPerRecord(), p.rootNodesMax());
   }
 
   private static void assertSame(Map<String, double[]> expected, Map<String, double[]> actual, String how) {

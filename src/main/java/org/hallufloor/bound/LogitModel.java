@@ -9,7 +9,9 @@ package org.hallufloor.bound;
  * subtraction is exact enough.
  */
 public final class LogitModel {
+  /** The seen tokens' E(y|X): counts under the exact kernel, real values under a soft one (one of the two is null). */
   private final long[] counts;
+  private final double[] values;
   private final int argmax;
   private final double a;
   private final double shift;
@@ -18,15 +20,25 @@ public final class LogitModel {
 
   /** Over {@code counts[0 .. facts-1]}, the seen tokens' E(y|X); {@code argmax} indexes the largest. */
   public LogitModel(long[] counts, int facts, int argmax, long nVocab, double a) {
+    this(counts, null, facts, argmax, nVocab, a);
+  }
+
+  /** Over {@code values[0 .. facts-1]}, the seen tokens' real-valued E(y|X) (a soft kernel's); {@code argmax} indexes the largest. */
+  public LogitModel(double[] values, int facts, int argmax, long nVocab, double a) {
+    this(null, values, facts, argmax, nVocab, a);
+  }
+
+  private LogitModel(long[] counts, double[] values, int facts, int argmax, long nVocab, double a) {
     this.counts = counts;
+    this.values = values;
     this.argmax = argmax;
     this.a = a;
-    this.shift = argmax < 0 ? 0 : a * counts[argmax];
+    this.shift = argmax < 0 ? 0 : a * value(argmax);
     double unseenWeight = (nVocab - facts) * Math.exp(-shift);
     double others = unseenWeight;
     double sum = unseenWeight;
     for (int f = 0; f < facts; f++) {
-      double w = Math.exp(a * counts[f] - shift);
+      double w = Math.exp(a * value(f) - shift);
       sum += w;
       if (f != argmax) {
         others += w;
@@ -38,7 +50,7 @@ public final class LogitModel {
 
   /** {@code log P(y | X)} for the seen token at index {@code f}, or an unseen token when f < 0. */
   public double logProbability(int f) {
-    return (f < 0 ? 0 : a * counts[f]) - shift - Math.log(total);
+    return (f < 0 ? 0 : a * value(f)) - shift - Math.log(total);
   }
 
   /** {@code 1 - P(y | X)} for the seen token at index {@code f}, or an unseen token when f < 0. */
@@ -46,7 +58,11 @@ public final class LogitModel {
     if (f >= 0 && f == argmax) {
       return othersOfArgmax / total;
     }
-    double w = Math.exp((f < 0 ? 0 : a * counts[f]) - shift);
+    double w = Math.exp((f < 0 ? 0 : a * value(f)) - shift);
     return (total - w) / total;
+  }
+
+  private double value(int f) {
+    return counts != null ? counts[f] : values[f];
   }
 }

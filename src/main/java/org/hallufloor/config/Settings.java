@@ -55,7 +55,7 @@ public record Settings(
       String sideTableFormat) {}
 
   public record Kernel(String name, double lambda, double tau, int bands, int rows, double sampleRate,
-      int auditQueries, int bucketCap, int lookupMaxLength) {
+      int auditQueries, int bucketCap, int lookupMaxLength, boolean margins) {
     /** The kernel column of the tables: {@code exact}, {@code jaccard(tau)}. */
     public String label() {
       return switch (name) {

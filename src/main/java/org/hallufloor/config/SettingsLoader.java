@@ -258,7 +258,8 @@ public final class SettingsLoader {
         (int) atLeast("kernel.audit-queries", get("kernel.audit-queries", config::getInt), 1),
         (int) atLeast("kernel.bucket-cap", get("kernel.bucket-cap", config::getInt), 2),
         (int) inRange("kernel.lookup-max-length", get("kernel.lookup-max-length", config::getDouble),
-            n -> n == Math.rint(n) && n >= 0 && n <= 10, "a whole number in [0, 10]"));
+            n -> n == Math.rint(n) && n >= 0 && n <= 10, "a whole number in [0, 10]"),
+        Boolean.TRUE.equals(get("kernel.margins", config::getBoolean)));
     if ((kernel.bands() == 0) != (kernel.rows() == 0)) {
       problems.add(ROOT + ".kernel.bands, " + ROOT + ".kernel.rows: give both, or neither (0 = chosen for tau)");
     }

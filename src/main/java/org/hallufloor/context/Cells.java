@@ -33,6 +33,16 @@ public final class Cells {
    */
   public static final int EVIDENCE_KIND = 0;
   public static final int JOIN_KINDS = 32;
+  /**
+   * The margin forms' and P_h's kinds (THEORY 3 and 5), which every kernel writes the same way:
+   * value = top1 - top2 of a training context, and of a held-out example its token's E less the
+   * largest other (floored at 0); for P_h, value = the (beta_S, T) pair's index and amount = the
+   * sum of P_h over training or held-out examples.
+   */
+  public static final int GAP_KIND = 1;
+  public static final int HELDOUT_GAP_KIND = 2;
+  public static final int PH_INSAMPLE_KIND = 7;
+  public static final int PH_HELDOUT_KIND = 8;
 
   /** The exact kernel's cells: evidence and margins are counts. */
   public static final StructType EXACT = schema(DataTypes.LongType);

@@ -11,17 +11,17 @@ public final class Kinds {
   /** value = Evid(X): training contexts with it, their examples, held-out examples whose context has it. */
   public static final int EVIDENCE = org.hallufloor.context.Cells.EVIDENCE_KIND;
   /** value = top1 - top2 of a training context (in-sample margin, bound.Margin). */
-  public static final int GAP = 1;
+  public static final int GAP = org.hallufloor.context.Cells.GAP_KIND;
   /** value = max(E(y|X) - max other E, 0) of a held-out example, y the token that followed (bound.Margin). */
-  public static final int HELDOUT_GAP = 2;
+  public static final int HELDOUT_GAP = org.hallufloor.context.Cells.HELDOUT_GAP_KIND;
   public static final int SINGLETON_CONTEXTS = 3;
   public static final int MONOFACTS = 4;
   public static final int HELDOUT_UNSEEN_CONTEXTS = 5;
   public static final int HELDOUT_UNSEEN_FACTS = 6;
   /** value = index of the (beta_S, T) pair; amount = sum of P_h over training examples. */
-  public static final int PH_INSAMPLE = 7;
+  public static final int PH_INSAMPLE = org.hallufloor.context.Cells.PH_INSAMPLE_KIND;
   /** value = index of the (beta_S, T) pair; amount = sum of P_h over held-out examples. */
-  public static final int PH_HELDOUT = 8;
+  public static final int PH_HELDOUT = org.hallufloor.context.Cells.PH_HELDOUT_KIND;
   /**
    * value = Evid(X) (rounded up, see context.Cells) shared by a part of the N_V^c space; amount = that part's share of the
    * space. Kernels under which unseen contexts have evidence (suffix) give the uniform

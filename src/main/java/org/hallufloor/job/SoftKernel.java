@@ -21,6 +21,7 @@ import org.hallufloor.evidence.SuffixEvidence;
 import org.hallufloor.report.Progress;
 import org.hallufloor.similarity.ContextSets;
 import org.hallufloor.similarity.JaccardJoin;
+import org.hallufloor.similarity.JaccardMargins;
 
 /**
  * The rows a run adds beside the exact kernel's when {@code hallufloor.kernel.name} names a
@@ -69,8 +70,13 @@ public final class SoftKernel {
     progress.begin("joining similar contexts for " + kernel.label() + " (sample rate " + kernel.sampleRate() + ")");
     JaccardJoin.Params join = StageParams.join(settings);
     List<Broadcast<?>> setsRead = new ArrayList<>();
+    List<Integer> lookedUp = settings.contextLengths().stream().filter(c -> !join.banded(c)).toList();
+    JaccardJoin.Margins margins = kernel.margins() && !lookedUp.isEmpty()
+        ? new JaccardJoin.Margins(JaccardMargins.facts(tokenized, evidence.groups(), lookedUp, setsRead),
+            new JaccardMargins.Params(params.nVocab(), scales(params)))
+        : null;
     JaccardJoin.Result joined = JaccardJoin.evidence(spark,
-        ContextSets.of(tokenized, evidence.groups(), settings.contextLengths(), setsRead), join);
+        ContextSets.of(tokenized, evidence.groups(), settings.contextLengths(), setsRead), join, margins);
     SliceBounds.Result soft = SliceBounds.compute(spark, evidence.slices(), joined.cells(),
         params.withKernel(kernel.label(), kernel.sampleRate()), new SliceBounds.Join(join.tau(), join.bands(),
             join.rows(), join.sampleRate(), joined.seconds(), join.lookupMaxLength()))
@@ -93,12 +99,8 @@ public final class SoftKernel {
     // Counted now, under this step's job group, and written to the run's scratch (not cached:
     // a cached plan keeps all spark.sql.shuffle.partitions of its last shuffle, 200 tasks per
     // job for a few thousand cells) until the estimate has read them.
-    double[] scales = new double[params.pairs().size()];
-    for (int p = 0; p < scales.length; p++) {
-      scales[p] = params.pairs().scale(p);
-    }
     Dataset<Row> summed = SuffixEvidence.cells(tokenized, new SuffixEvidence.Params(kernel.lambda(),
-        (int) params.nVocab(), settings.contextLengths(), evidence.groups(), scratch, scales), owned);
+        (int) params.nVocab(), settings.contextLengths(), evidence.groups(), scratch, scales(params)), owned);
     String cellsPath = scratch + "/suffix-cells";
     summed.write().mode(SaveMode.Overwrite).parquet(cellsPath);
     owned.forEach(Broadcast::destroy);
@@ -111,6 +113,15 @@ public final class SoftKernel {
           SuffixKernel.log10Sbar(kernel.lambda(), params.nVocab(), c)));
     }
     return soft;
+  }
+
+  /** The logit model's scale {@code a = beta_S / T} of each of the run's pairs, by pair index. */
+  private static double[] scales(SliceBounds.Params params) {
+    double[] scales = new double[params.pairs().size()];
+    for (int p = 0; p < scales.length; p++) {
+      scales[p] = params.pairs().scale(p);
+    }
+    return scales;
   }
 
   /** The join's whole-corpus numbers per c, as progress lines. */

@@ -66,6 +66,11 @@ public final class ContextSet implements Serializable {
 
   /** Kept as a query at this sampling rate (by the set's hash, so stable across runs and engines). */
   boolean sampled(double rate) {
+    return sampled(hash, rate);
+  }
+
+  /** Whether the set of this hash is a query at this sampling rate. */
+  static boolean sampled(long hash, double rate) {
     return ContextHash.uniform(hash) < rate;
   }
 

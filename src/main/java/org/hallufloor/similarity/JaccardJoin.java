@@ -78,7 +78,7 @@ public final class JaccardJoin {
   public record Params(double tau, int bands, int rows, double sampleRate, int auditQueries, int bucketCap,
       List<Integer> contextLengths, int lookupMaxLength) implements Serializable {
     /** Whether sets of context length c go through the banded join. */
-    boolean banded(int c) {
+    public boolean banded(int c) {
       return c > lookupMaxLength;
     }
   }
@@ -111,10 +111,19 @@ public final class JaccardJoin {
       .add("hash", DataTypes.LongType, false)
       .add("data", DataTypes.BinaryType, false);
 
+  /** What the margins and P_h of the looked-up lengths need: {@link JaccardMargins#facts} and the model's scales. */
+  public record Margins(JaccardMargins.Facts facts, JaccardMargins.Params params) {}
+
+  /** The join alone: no margin or P_h cells. */
+  public static Result evidence(SparkSession spark, Dataset<Row> sets, Params p) {
+    return evidence(spark, sets, p, null);
+  }
+
   /**
    * @param sets rows of {@link ContextSet#SCHEMA} (ContextSets.of)
+   * @param margins where given, the cells also hold the margin forms and P_h of the looked-up lengths
    */
-  public static Result evidence(SparkSession spark, Dataset<Row> sets, Params p) {
+  public static Result evidence(SparkSession spark, Dataset<Row> sets, Params p, Margins margins) {
     long started = System.nanoTime();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     // Scanned several times below (counts, audit, Bloom filter, members, selves): kept packed, one
@@ -195,6 +204,10 @@ public final class JaccardJoin {
           .sortWithinPartitions("query", "hash").javaRDD();
       Dataset<Row> partialCells = spark.createDataFrame(partials.zipPartitions(truth, (rows, similar) ->
           cells(merged(new SortedRuns(rows, 0)), audit.value(), new TruthRuns(similar))), CELLS);
+      if (margins != null) {
+        partialCells = partialCells.union(JaccardMargins.cells(spark, kept, margins.facts(), p, margins.params(),
+            partitions, used));
+      }
       Dataset<Row> summed = Cells.sum(partialCells).persist(StorageLevel.MEMORY_AND_DISK());
       // Counting computes every cell once (the join's time) and keeps them.
       summed.count();
@@ -316,20 +329,30 @@ public final class JaccardJoin {
    * tasks only and merged along a tree.
    */
   private static BloomFilter queryKeys(JavaRDD<ContextSet> sets, long expected, MinHash minHash, Params p) {
-    int builders = Math.max(1, Math.min(16, sets.context().defaultParallelism()));
-    return sets.filter(s -> s.sampled(p.sampleRate())).coalesce(builders).mapPartitions(it -> {
+    return bloom(sets.filter(s -> s.sampled(p.sampleRate())), expected, (s, filter) -> {
+      if (p.banded(s.c)) {
+        for (int band = 0; band < minHash.bands(); band++) {
+          filter.putLong(minHash.bandKey(s.c, s.ids, band));
+        }
+      } else {
+        for (byte[] t : ShapeLookup.subsets(s.ids, ShapeLookup.floor(s.ids.length, s.c, p.tau()))) {
+          filter.putLong(ShapeLookup.key(s.c, t));
+        }
+      }
+    });
+  }
+
+  /**
+   * A Bloom filter (1%) of the keys {@code put} gives each query. Each task's filter is sized
+   * for all {@code expected} keys, so they are built in a few tasks only and merged along a tree.
+   */
+  static BloomFilter bloom(JavaRDD<ContextSet> queries, long expected,
+      org.apache.spark.api.java.function.VoidFunction2<ContextSet, BloomFilter> put) {
+    int builders = Math.max(1, Math.min(16, queries.context().defaultParallelism()));
+    return queries.coalesce(builders).mapPartitions(it -> {
       BloomFilter filter = BloomFilter.create(Math.max(1, expected), 0.01);
       while (it.hasNext()) {
-        ContextSet s = it.next();
-        if (p.banded(s.c)) {
-          for (int band = 0; band < minHash.bands(); band++) {
-            filter.putLong(minHash.bandKey(s.c, s.ids, band));
-          }
-        } else {
-          for (byte[] t : ShapeLookup.subsets(s.ids, ShapeLookup.floor(s.ids.length, s.c, p.tau()))) {
-            filter.putLong(ShapeLookup.key(s.c, t));
-          }
-        }
+        put.call(it.next(), filter);
       }
       return List.of(filter).iterator();
     }).treeReduce(BloomFilter::mergeInPlace);

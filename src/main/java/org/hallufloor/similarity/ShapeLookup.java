@@ -111,6 +111,17 @@ final class ShapeLookup {
   }
 
   /**
+   * The subsets of a training set's sorted ids that some query may look up: large enough to
+   * matter, and passed by the queries' Bloom filter (at a 10% sample, few of the longer ones
+   * cross the shuffle).
+   */
+  static List<byte[]> lookedUp(int[] ids, int c, double tau, BloomFilter queryKeys) {
+    List<byte[]> out = subsets(ids, floor(ids.length, c, tau));
+    out.removeIf(t -> !queryKeys.mightContainLong(key(c, t)));
+    return out;
+  }
+
+  /**
    * One query's neighbours in one slice, from the sums over its subsets of each size t of
    * M(T, b) ({@code examples[t][b]}: training examples; {@code sets[t][b]}: sets): inverted to
    * the sets sharing exactly i ids, the query itself taken out. Used by the job and tested
@@ -196,11 +207,7 @@ final class ShapeLookup {
     Dataset<Row> training = spark.createDataFrame(shortSets.filter(ContextSet::inPool).flatMap(s -> {
       List<Row> out = new ArrayList<>();
       int b = s.ids.length;
-      for (byte[] t : subsets(s.ids, floor(b, s.c, tau))) {
-        // Only subsets some query may look up cross the shuffle (at a 10% sample, few of the longer ones).
-        if (!queryKeys.value().mightContainLong(key(s.c, t))) {
-          continue;
-        }
+      for (byte[] t : lookedUp(s.ids, s.c, tau, queryKeys.value())) {
         for (int k = 0; k < s.slices.length; k++) {
           if (s.train[k] > 0) {
             out.add(RowFactory.create(s.c, t, s.slices[k], b, s.train[k]));

@@ -173,6 +173,9 @@ class SettingsLoaderTest {
     assertTrue(q.stream().anyMatch(m -> m.startsWith("hallufloor.kernel.bucket-cap")), q.toString());
     assertTrue(q.contains("hallufloor.kernel.lookup-max-length: 11.0 must be a whole number in [0, 10]"), q.toString());
     assertEquals(4, jaccard.kernel().lookupMaxLength(), "reference.conf's default");
+    assertTrue(jaccard.kernel().margins(), "reference.conf's default: jaccard margins on");
+    List<String> m = problems(null, "hallufloor.input.paths=[x]", "hallufloor.kernel.margins=maybe");
+    assertTrue(m.size() == 1 && m.get(0).startsWith("hallufloor.kernel.margins"), m.toString());
     assertEquals(List.of("hallufloor.kernel.lookup-max-length: 2.5 must be a whole number in [0, 10]"), problems(null,
         "hallufloor.input.paths=[x]", "hallufloor.kernel.name=jaccard", "hallufloor.kernel.lookup-max-length=2.5"));
   }

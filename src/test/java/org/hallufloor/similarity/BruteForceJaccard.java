@@ -22,17 +22,38 @@ final class BruteForceJaccard {
   record Join(Map<List<Integer>, Double> evidence, long similarPairs) {}
 
   static Join join(Map<List<Integer>, Long> pool, Iterable<List<Integer>> queries, double tau) {
-    // Sets become int arrays numbered in the pool's order, so posting lists, and with them the
-    // order in which each query's evidence is summed, follow the pool as a map walk would.
+    long[] counts = pool.values().stream().mapToLong(Long::longValue).toArray();
+    List<List<Integer>> sets = List.copyOf(pool.keySet());
+    java.util.concurrent.atomic.LongAdder pairs = new java.util.concurrent.atomic.LongAdder();
+    Map<List<Integer>, Double> evidence = similar(sets, queries, tau, (query, found) -> {
+      double e = 0;
+      for (int k = 0; k < found.size(); k++) {
+        e += counts[found.sets()[k]] * found.j()[k];
+        if (!sets.get(found.sets()[k]).equals(query)) {
+          pairs.increment();
+        }
+      }
+      return e;
+    });
+    return new Join(evidence, pairs.sum());
+  }
+
+  /** A query's similar pool sets (J >= tau, itself included when in the pool): their numbers in pool order and their J. */
+  record Found(int[] sets, double[] j, int size) {}
+
+  /**
+   * Each distinct query's {@link Found} folded by {@code fold}: pool sets numbered in the
+   * pool's order, so posting lists, and with them the order in which a fold sums, follow the
+   * pool as a map walk would.
+   */
+  static <R> Map<List<Integer>, R> similar(List<List<Integer>> pool, Iterable<List<Integer>> queries, double tau,
+      java.util.function.BiFunction<List<Integer>, Found, R> fold) {
     int n = pool.size();
     int[][] sets = new int[n][];
-    long[] counts = new long[n];
     Map<Integer, Integer> frequency = new HashMap<>();
-    int next = 0;
-    for (Map.Entry<List<Integer>, Long> e : pool.entrySet()) {
-      sets[next] = ids(e.getKey());
-      counts[next++] = e.getValue();
-      for (int id : sets[next - 1]) {
+    for (int next = 0; next < n; next++) {
+      sets[next] = ids(pool.get(next));
+      for (int id : sets[next]) {
         frequency.merge(id, 1, Integer::sum);
       }
     }
@@ -43,34 +64,39 @@ final class BruteForceJaccard {
       }
     }
     // Queries are independent: each runs on a core of its own (the test's second method, not the job).
-    Map<List<Integer>, Double> out = new java.util.concurrent.ConcurrentHashMap<>();
-    java.util.concurrent.atomic.LongAdder pairs = new java.util.concurrent.atomic.LongAdder();
-    ThreadLocal<Seen> seenByThread = ThreadLocal.withInitial(() -> new Seen(n));
-    java.util.stream.StreamSupport.stream(queries.spliterator(), false).distinct().toList().parallelStream()
-        .forEach(query -> {
-          int[] x = ids(query);
-          Seen seen = seenByThread.get().next();
-          double evidence = 0;
-          for (int id : prefix(x, tau, frequency)) {
-            IntList candidates = postings.get(id);
-            for (int k = 0; candidates != null && k < candidates.size; k++) {
-              int y = candidates.values[k];
-              int size = sets[y].length;
-              // J <= min(|x|, |y|) / max(|x|, |y|): a size outside [tau |x|, |x| / tau] cannot reach tau.
-              if (size >= tau * x.length - 1e-12 && tau * size <= x.length + 1e-12 && seen.add(y)) {
-                double j = jaccard(x, sets[y]);
-                if (j >= tau) {
-                  evidence += counts[y] * j;
-                  if (!java.util.Arrays.equals(sets[y], x)) {
-                    pairs.increment();
-                  }
-                }
+    Map<List<Integer>, R> out = new java.util.concurrent.ConcurrentHashMap<>();
+    // In a few interleaved chunks, each with its own marks: a ThreadLocal per call left the pool
+    // threads' maps full of stale entries (JFR: half of this method in ThreadLocal lookups).
+    List<List<Integer>> distinct = java.util.stream.StreamSupport.stream(queries.spliterator(), false).distinct().toList();
+    int chunks = 4 * Runtime.getRuntime().availableProcessors();
+    java.util.stream.IntStream.range(0, chunks).parallel().forEach(chunk -> {
+      Seen marks = new Seen(n);
+      for (int at = chunk; at < distinct.size(); at += chunks) {
+        List<Integer> query = distinct.get(at);
+        int[] x = ids(query);
+        Seen seen = marks.next();
+        IntList found = new IntList();
+        double[] js = new double[4];
+        for (int id : prefix(x, tau, frequency)) {
+          IntList candidates = postings.get(id);
+          for (int k = 0; candidates != null && k < candidates.size; k++) {
+            int y = candidates.values[k];
+            int size = sets[y].length;
+            // J <= min(|x|, |y|) / max(|x|, |y|): a size outside [tau |x|, |x| / tau] cannot reach tau.
+            if (size >= tau * x.length - 1e-12 && tau * size <= x.length + 1e-12 && seen.add(y)) {
+              double j = jaccard(x, sets[y]);
+              if (j >= tau) {
+                js = found.size == js.length ? java.util.Arrays.copyOf(js, 2 * js.length) : js;
+                js[found.size] = j;
+                found.add(y);
               }
             }
           }
-          out.put(query, evidence);
-        });
-    return new Join(out, pairs.sum());
+        }
+        out.put(query, fold.apply(query, new Found(found.values, js, found.size)));
+      }
+    });
+    return out;
   }
 
   /** The first {@code |s| - ceil(tau |s|) + 1} ids of a set, rarest in the pool first (ties by id). */

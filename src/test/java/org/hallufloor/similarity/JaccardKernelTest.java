@@ -81,7 +81,7 @@ class JaccardKernelTest extends SparkTestBase {
   void sampledJoinIntervalHoldsBruteForceSbar() {
     Dataset<Row> join = join(shard, "hallufloor.kernel.sample-rate=0.3", "hallufloor.kernel.audit-queries=400")
         .similarityJoin();
-    Map<String, Map<Integer, Truth>> truth = Truth.of(lines);
+    Map<String, Map<Integer, Truth>> truth = Truth.of(lines, LENGTHS);
     List<Row> rows = join.collectAsList();
     int audited = 0;
     Set<String> statuses = new TreeSet<>();
@@ -126,24 +126,29 @@ class JaccardKernelTest extends SparkTestBase {
   }
 
   /**
-   * With every set queried, c = 2 by subset lookups and c = 4 banded with no cap and banding
+   * With every set queried, c = 2 and 3 by subset lookups and c = 4 banded with no cap and banding
    * that misses a pair at J = 0.5 with probability 1e-6 (48 bands of 2 rows), the join equals
    * the brute-force join on the first 120 documents:
    * Sbar to rounding; each distribution's mean evidence (uniform's over the N_V^c space) to the
    * 2^-10 the cells round values up by; |D|, distinct contexts, the histogram's totals and, for
-   * the whole corpus, the similar pairs exactly; and no invariant of THEORY 3 broken.
+   * the whole corpus, the similar pairs exactly; and no invariant of THEORY 3 broken. At the
+   * looked-up lengths (c = 3 inverts sums over subsets of one and two ids), the margin forms' means (to the same rounding) and model_ph at four
+   * (beta_S, T) pairs equal {@link MarginTruth}'s E(y | X) per token by brute force; at the
+   * banded one they are absent.
    */
   @Test
   void fullJoinEqualsBruteForce() {
     List<String> few = lines.subList(0, 120);
     Path small = Shards.writeLines(dir.resolve("europarl-120.txt.gz"), few);
     SliceBounds.Result result = join(small, "hallufloor.kernel.sample-rate=1.0", "hallufloor.kernel.bands=48",
-        "hallufloor.kernel.rows=2", "hallufloor.kernel.bucket-cap=1000000", "hallufloor.kernel.lookup-max-length=2");
-    Map<String, Map<Integer, Truth>> truth = Truth.of(few);
+        "hallufloor.kernel.rows=2", "hallufloor.kernel.bucket-cap=1000000", "hallufloor.context-lengths=[2,3,4]",
+        "hallufloor.kernel.lookup-max-length=3",
+        "hallufloor.beta-s=[1.0, 4.0]", "hallufloor.temperatures=[1.0, 2.0]");
+    Map<String, Map<Integer, Truth>> truth = Truth.of(few, List.of(2, 3, 4));
     for (Row r : result.similarityJoin().collectAsList()) {
       Truth t = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value")).get((Integer) r.getAs("context_len"));
       Assertions.assertEquals(t.sbar(), (double) r.getAs("s_bar"), 1e-9 * t.sbar(), "s_bar " + r);
-      Assertions.assertEquals((int) r.getAs("context_len") == 2 ? "lookup" : "minhash", r.getAs("method"), r.toString());
+      Assertions.assertEquals((int) r.getAs("context_len") <= 3 ? "lookup" : "minhash", r.getAs("method"), r.toString());
       if (r.getAs("slice_dim").equals("all")) {
         Assertions.assertEquals(t.similarPairs(), (long) r.getAs("verified_pairs"), "verified_pairs " + r);
       }
@@ -151,9 +156,11 @@ class JaccardKernelTest extends SparkTestBase {
         Assertions.assertEquals(1.0, (double) r.getAs("audit_recall"), r.toString());
       }
     }
-    List<Row> bounds = result.sliceBounds().filter("kernel = 'jaccard(0.5)' AND beta_s = 1.0").collectAsList();
-    Assertions.assertTrue(bounds.size() >= 6 * 4, "uniform, distinct, occurrence, heldout for every slice and c: " + bounds.size());
+    List<Row> bounds = result.sliceBounds().filter("kernel = 'jaccard(0.5)' AND beta_source = 'config'").collectAsList();
+    Assertions.assertTrue(bounds.size() >= 9 * 4, "uniform, distinct, occurrence, heldout for every slice and c: " + bounds.size());
     int checked = 0;
+    Map<String, Integer> margins = new TreeMap<>();
+    Set<Double> temperatures = new TreeSet<>();
     for (Row r : bounds) {
       Truth t = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value")).get((Integer) r.getAs("context_len"));
       String where = r.getAs("distribution") + " " + r.getAs("slice_value") + " c=" + r.getAs("context_len");
@@ -168,11 +175,29 @@ class JaccardKernelTest extends SparkTestBase {
         case "distinct" -> assertRoundedUp(t.distinctMean(), mean, where);
         case "occurrence" -> assertRoundedUp(t.occurrenceMean(), mean, where);
         case "heldout" -> assertRoundedUp(t.heldoutMean(), mean, where);
-        default -> Assertions.fail("no margin rows under jaccard: " + where);
+        case "margin_occurrence" -> assertRoundedUp(t.margins().occurrenceGapMean(), mean, where);
+        case "margin_heldout" -> assertRoundedUp(t.margins().heldoutGapMean(), mean, where);
+        default -> Assertions.fail("unknown distribution: " + where);
+      }
+      String d = r.getAs("distribution");
+      // Margins and P_h need E(y | X) per token: computed for the looked-up lengths (2, 3), not the banded one (4).
+      boolean withModel = c <= 3 && !d.equals("uniform") && !d.equals("distinct");
+      Assertions.assertEquals(withModel, r.getAs("model_ph") != null, where + ": model_ph " + r.getAs("model_ph"));
+      if (withModel) {
+        double a = (double) r.getAs("beta_s") / (double) r.getAs("temperature");
+        long nVocab = r.getAs("n_vocab");
+        double expected = d.endsWith("heldout") ? t.margins().phHeldout(a, nVocab) : t.margins().phOccurrence(a, nVocab);
+        Assertions.assertEquals(expected, (double) r.getAs("model_ph"), 1e-9, where + " model_ph at a = " + a);
+        margins.merge(d, 1, Integer::sum);
+        temperatures.add(r.getAs("temperature"));
       }
       checked++;
     }
     Assertions.assertTrue(checked >= 6 * 4);
+    // Both margin forms on every slice at c = 2 and 3, each at four (beta_S, T) pairs.
+    Assertions.assertTrue(margins.getOrDefault("margin_occurrence", 0) >= 6 * 4 && margins.getOrDefault("margin_heldout", 0) >= 6 * 4,
+        "margin rows at c = 2 and 3: " + margins);
+    Assertions.assertEquals(2, temperatures.size(), "both temperatures: " + temperatures);
     for (Row h : result.evidenceHistogram().filter("kernel = 'jaccard(0.5)'")
         .groupBy("slice_dim", "slice_value", "context_len").sum("distinct_contexts", "occurrences").collectAsList()) {
       Truth t = truth.get(h.getString(0) + "=" + h.getString(1)).get(h.getInt(2));
@@ -197,10 +222,11 @@ class JaccardKernelTest extends SparkTestBase {
    */
   @Test
   void largeBucketsAreIndexedNotCappedAndTheIntervalStillHolds() {
+    // Margins off: this case is about buckets (margins are checked in fullJoinEqualsBruteForce).
     Dataset<Row> join = join(commonShard, "hallufloor.kernel.sample-rate=0.5", "hallufloor.kernel.bucket-cap=20",
-        "hallufloor.kernel.lookup-max-length=2")
+        "hallufloor.kernel.lookup-max-length=2", "hallufloor.kernel.margins=false")
         .similarityJoin();
-    Map<String, Map<Integer, Truth>> truth = Truth.of(commonLines);
+    Map<String, Map<Integer, Truth>> truth = Truth.of(commonLines, LENGTHS);
     Coverage coverage = new Coverage();
     for (Row r : join.collectAsList()) {
       Truth t = truth.get(r.getAs("slice_dim") + "=" + r.getAs("slice_value")).get((Integer) r.getAs("context_len"));
@@ -290,27 +316,40 @@ class JaccardKernelTest extends SparkTestBase {
 
   /** A plain loop's counts of one (slice, c) and the brute-force join's figures from them. */
   record Truth(double sbar, double distinctMean, double occurrenceMean, double heldoutMean, long examples,
-      long distinctContexts, double sumDistinct, long similarPairs) {
+      long distinctContexts, double sumDistinct, long similarPairs, java.util.function.Supplier<MarginTruth> lazyMargins) {
+    /** Computed only where a test reads it: E(y | X) for every token of every set is the costly part. */
+    MarginTruth margins() {
+      return lazyMargins.get();
+    }
+
     /** "dim=value" then c to the figures, for the documents of the lines (id, title, date, body), as the job reads them. */
-    static Map<String, Map<Integer, Truth>> of(List<String> lines) {
+    static Map<String, Map<Integer, Truth>> of(List<String> lines, List<Integer> lengths) {
       TextTokenizer tokenizer = Tokenizers.get(TokenizerSpec.of("cl100k_base"));
       // slice -> c -> context -> training count; and the held-out contexts.
       Map<String, Map<Integer, Map<List<Integer>, Long>>> train = new TreeMap<>();
       Map<String, Map<Integer, List<List<Integer>>>> heldout = new TreeMap<>();
+      // The same examples with the token that followed: slice -> c -> set -> next -> training count; held-out (set, next).
+      Map<String, Map<Integer, Map<List<Integer>, Map<Integer, Long>>>> trainFacts = new TreeMap<>();
+      Map<String, Map<Integer, List<Map.Entry<List<Integer>, Integer>>>> heldoutFacts = new TreeMap<>();
       for (int n = 0; n < lines.size(); n++) {
         String[] parts = lines.get(n).split("\t", 4);
         boolean isHeldout = DocumentHash.uniforms(parts[0])[1] < HELDOUT;
         int[] ids = tokenizer.encode(parts[3]);
         for (String slice : List.of("all=all", "year=" + parts[2].substring(0, 4))) {
-          for (int c : LENGTHS) {
+          for (int c : lengths) {
             for (int i = c; i < ids.length; i++) {
               List<Integer> context = new ArrayList<>(c);
               for (int j = i - c; j < i; j++) {
                 context.add(ids[j]);
               }
+              List<Integer> set = BruteForceJaccard.set(context);
               if (isHeldout) {
                 heldout.computeIfAbsent(slice, k -> new TreeMap<>()).computeIfAbsent(c, k -> new ArrayList<>()).add(context);
+                heldoutFacts.computeIfAbsent(slice, k -> new TreeMap<>()).computeIfAbsent(c, k -> new ArrayList<>())
+                    .add(Map.entry(set, ids[i]));
               } else {
+                trainFacts.computeIfAbsent(slice, k -> new TreeMap<>()).computeIfAbsent(c, k -> new HashMap<>())
+                    .computeIfAbsent(set, k -> new HashMap<>()).merge(ids[i], 1L, Long::sum);
                 train.computeIfAbsent(slice, k -> new TreeMap<>()).computeIfAbsent(c, k -> new HashMap<>())
                     .merge(context, 1L, Long::sum);
               }
@@ -340,12 +379,101 @@ class JaccardKernelTest extends SparkTestBase {
         for (List<Integer> x : heldoutContexts) {
           sumHeldout += evidence.get(BruteForceJaccard.set(x));
         }
+        long trainingExamples = examples;
         out.computeIfAbsent(slice, k -> new TreeMap<>()).put(c, new Truth(sumDistinct / examples,
             sumDistinct / contexts.size(), sumOccurrence / examples,
             heldoutContexts.isEmpty() ? Double.NaN : sumHeldout / heldoutContexts.size(), examples, contexts.size(),
-            sumDistinct, join.similarPairs()));
+            sumDistinct, join.similarPairs(), memoized(() -> MarginTruth.of(trainFacts.get(slice).get(c),
+                heldoutFacts.getOrDefault(slice, Map.of()).getOrDefault(c, List.of()), trainingExamples))));
       }));
       return out;
+    }
+  }
+
+  private static <T> java.util.function.Supplier<T> memoized(java.util.function.Supplier<T> compute) {
+    Object[] held = new Object[1];
+    return () -> {
+      if (held[0] == null) {
+        held[0] = compute.get();
+      }
+      @SuppressWarnings("unchecked")
+      T value = (T) held[0];
+      return value;
+    };
+  }
+
+  /**
+   * THEORY 3's margin forms and THEORY 5's P_h of one (slice, c) by brute force: E(y | X) of each
+   * set summed over its similar training sets from {@link BruteForceJaccard#similar}, then the
+   * two largest and the softmax in plain doubles, example by example.
+   */
+  record MarginTruth(Map<List<Integer>, Map<Integer, Double>> e, Map<List<Integer>, Map<Integer, Long>> train,
+      List<Map.Entry<List<Integer>, Integer>> heldout, long examples) {
+    static MarginTruth of(Map<List<Integer>, Map<Integer, Long>> train, List<Map.Entry<List<Integer>, Integer>> heldout,
+        long examples) {
+      List<List<Integer>> pool = List.copyOf(train.keySet());
+      List<List<Integer>> queries = new ArrayList<>(pool);
+      heldout.forEach(f -> queries.add(f.getKey()));
+      Map<List<Integer>, Map<Integer, Double>> e = BruteForceJaccard.similar(pool, queries, TAU, (q, found) -> {
+        Map<Integer, Double> byNext = new HashMap<>();
+        for (int k = 0; k < found.size(); k++) {
+          double j = found.j()[k];
+          train.get(pool.get(found.sets()[k])).forEach((y, n) -> byNext.merge(y, j * n, Double::sum));
+        }
+        return byNext;
+      });
+      return new MarginTruth(e, train, heldout, examples);
+    }
+
+    /** max(E(y) - max over other tokens, 0); E(y) 0 for a token never after a similar set. */
+    private double gap(List<Integer> set, int y) {
+      double other = 0;
+      for (Map.Entry<Integer, Double> t : e.get(set).entrySet()) {
+        if (t.getKey() != y) {
+          other = Math.max(other, t.getValue());
+        }
+      }
+      return Math.max(e.get(set).getOrDefault(y, 0.0) - other, 0);
+    }
+
+    /** Mean over training examples of their set's top1 - top2 (y* the most likely token). */
+    double occurrenceGapMean() {
+      double sum = 0;
+      for (Map.Entry<List<Integer>, Map<Integer, Long>> s : train.entrySet()) {
+        int best = e.get(s.getKey()).entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        long n = s.getValue().values().stream().mapToLong(Long::longValue).sum();
+        sum += n * gap(s.getKey(), best);
+      }
+      return sum / examples;
+    }
+
+    double heldoutGapMean() {
+      return heldout.stream().mapToDouble(f -> gap(f.getKey(), f.getValue())).average().orElse(Double.NaN);
+    }
+
+    /** 1 - P_a(y | X) over the full vocabulary: seen tokens weigh exp(a E), the N_V - n_seen others exp(0). */
+    private double ph(List<Integer> set, int y, double a, long nVocab) {
+      Map<Integer, Double> byNext = e.getOrDefault(set, Map.of());
+      double shift = a * byNext.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+      double z = (nVocab - byNext.size()) * Math.exp(-shift);
+      for (double v : byNext.values()) {
+        z += Math.exp(a * v - shift);
+      }
+      return 1 - Math.exp(a * byNext.getOrDefault(y, 0.0) - shift) / z;
+    }
+
+    double phOccurrence(double a, long nVocab) {
+      double sum = 0;
+      for (Map.Entry<List<Integer>, Map<Integer, Long>> s : train.entrySet()) {
+        for (Map.Entry<Integer, Long> f : s.getValue().entrySet()) {
+          sum += f.getValue() * ph(s.getKey(), f.getKey(), a, nVocab);
+        }
+      }
+      return sum / examples;
+    }
+
+    double phHeldout(double a, long nVocab) {
+      return heldout.stream().mapToDouble(f -> ph(f.getKey(), f.getValue(), a, nVocab)).average().orElse(Double.NaN);
     }
   }
 }

@@ -70,9 +70,8 @@ public final class SoftKernel {
     progress.begin("joining similar contexts for " + kernel.label() + " (sample rate " + kernel.sampleRate() + ")");
     JaccardJoin.Params join = StageParams.join(settings);
     List<Broadcast<?>> setsRead = new ArrayList<>();
-    List<Integer> lookedUp = settings.contextLengths().stream().filter(c -> !join.banded(c)).toList();
-    JaccardJoin.Margins margins = kernel.margins() && !lookedUp.isEmpty()
-        ? new JaccardJoin.Margins(JaccardMargins.facts(tokenized, evidence.groups(), lookedUp, setsRead),
+    JaccardJoin.Margins margins = kernel.margins()
+        ? new JaccardJoin.Margins(JaccardMargins.facts(tokenized, evidence.groups(), settings.contextLengths(), setsRead),
             new JaccardMargins.Params(params.nVocab(), scales(params)))
         : null;
     JaccardJoin.Result joined = JaccardJoin.evidence(spark,

@@ -135,6 +135,7 @@ public final class JaccardJoin {
     JavaRDD<ContextSet> kept = cached.map(ContextSet::unpack);
     List<Broadcast<?>> used = new ArrayList<>();
     boolean returned = false;
+    List<Runnable> release = new ArrayList<>(List.of(() -> cached.unpersist(false)));
     try {
       // One pass counts the sets per length (for the audit rate) and the query sets (for the Bloom filter).
       Map<Integer, Double> auditRates = new HashMap<>();
@@ -183,13 +184,20 @@ public final class JaccardJoin {
         }
         return out.iterator();
       });
+      // The margins of banded lengths need each query's similar sets by name: the buckets keep
+      // them (with J) in the partials, which are then read twice, so they are kept once.
+      boolean keepPairs = margins != null && p.contextLengths().stream().anyMatch(p::banded);
       Dataset<Row> fromBuckets = spark.createDataFrame(memberRows, MEMBERS)
           .repartition(partitions, col("key")).sortWithinPartitions("key")
           .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> Concat.of(new SortedRuns(rows, 0), members -> {
             List<Row> out = new ArrayList<>();
-            bucket(members, minHash, p, audit.value(), out);
+            bucket(members, minHash, p, audit.value(), keepPairs, out);
             return out.iterator();
           }), Encoders.row(Partial.SCHEMA));
+      if (keepPairs) {
+        fromBuckets = fromBuckets.persist(StorageLevel.MEMORY_AND_DISK());
+        release.add(fromBuckets::unpersist);
+      }
       Dataset<Row> selves = spark.createDataFrame(kept.filter(s -> s.sampled(p.sampleRate()))
           .map(s -> Partial.self(s).toRow(s.hash)), Partial.SCHEMA);
       JavaRDD<Row> partials = fromBuckets.union(selves)
@@ -206,21 +214,40 @@ public final class JaccardJoin {
           cells(merged(new SortedRuns(rows, 0)), audit.value(), new TruthRuns(similar))), CELLS);
       if (margins != null) {
         partialCells = partialCells.union(JaccardMargins.cells(spark, kept, margins.facts(), p, margins.params(),
-            partitions, used));
+            partitions, used, keepPairs ? foundPairs(fromBuckets) : null));
       }
       Dataset<Row> summed = Cells.sum(partialCells).persist(StorageLevel.MEMORY_AND_DISK());
       // Counting computes every cell once (the join's time) and keeps them.
       summed.count();
       double seconds = (System.nanoTime() - started) / 1e9;
       returned = true;
-      return new Result(summed, seconds, List.copyOf(used),
-          List.of(() -> summed.unpersist(false), () -> cached.unpersist(false)));
+      release.add(0, () -> summed.unpersist(false));
+      return new Result(summed, seconds, List.copyOf(used), List.copyOf(release));
     } finally {
       if (!returned) {
-        cached.unpersist(false);
+        release.forEach(Runnable::run);
         used.forEach(Broadcast::destroy);
       }
     }
+  }
+
+  /** A similar pair the banded join counted (in the first band the two share): the query, the training set, J. */
+  static final StructType PAIRS = new StructType()
+      .add("query", DataTypes.LongType, false)
+      .add("set", DataTypes.LongType, false)
+      .add("j", DataTypes.DoubleType, false);
+
+  /** The pairs the buckets' partials name ({@code keepPairs}): each once, as it was counted once. */
+  private static Dataset<Row> foundPairs(Dataset<Row> fromBuckets) {
+    return fromBuckets.flatMap((org.apache.spark.api.java.function.FlatMapFunction<Row, Row>) r -> {
+      long[] sets = ContextSet.bytesToLongs((byte[]) r.get(Partial.SCHEMA.fieldIndex("found")));
+      double[] js = Partial.bytesToDoubles((byte[]) r.get(Partial.SCHEMA.fieldIndex("found_j")));
+      List<Row> out = new ArrayList<>(sets.length);
+      for (int i = 0; i < sets.length; i++) {
+        out.add(RowFactory.create(r.getLong(0), sets[i], js[i]));
+      }
+      return out.iterator();
+    }, Encoders.row(PAIRS));
   }
 
   /** Each query's partials, merged into one. */
@@ -244,7 +271,8 @@ public final class JaccardJoin {
    * bands' keys are computed once per member of this bucket, and only for members of a similar
    * pair, so members carry no signature. Any pair is counted as a candidate in every band it shares.
    */
-  static void bucket(List<Row> rows, MinHash minHash, Params p, Map<Integer, Double> auditRates, List<Row> out) {
+  static void bucket(List<Row> rows, MinHash minHash, Params p, Map<Integer, Double> auditRates, boolean keepPairs,
+      List<Row> out) {
     List<Member> queries = new ArrayList<>();
     List<Member> pool = new ArrayList<>();
     for (Row r : rows) {
@@ -272,9 +300,12 @@ public final class JaccardJoin {
       long[] queryEarlier = null;
       Partial partial = new Partial();
       boolean audited = q.sampled(auditRates.get(q.c));
-      // Grown by doubling: one array copy per found set made an audited query of a large
-      // bucket quadratic in its similar sets.
-      long[] found = audited ? new long[16] : null;
+      // The sets found are kept for an audited query (its recall) and, for the margins, for every
+      // query with their J. Grown by doubling: one array copy per found set made an audited query
+      // of a large bucket quadratic in its similar sets.
+      boolean keep = audited || keepPairs;
+      long[] found = keep ? new long[16] : null;
+      double[] foundJ = keepPairs ? new double[16] : null;
       int foundCount = 0;
       for (int at : index == null ? everyone : index.candidates(q.ids)) {
         ContextSet s = sets.get(at);
@@ -291,14 +322,21 @@ public final class JaccardJoin {
         if (!sharedBefore(queryEarlier, earlier[at])) {
           partial.verified++;
           partial.add(s.slices, s.train, j);
-          if (audited) {
-            found = foundCount == found.length ? java.util.Arrays.copyOf(found, 2 * foundCount) : found;
+          if (keep) {
+            if (foundCount == found.length) {
+              found = java.util.Arrays.copyOf(found, 2 * foundCount);
+              foundJ = keepPairs ? java.util.Arrays.copyOf(foundJ, 2 * foundCount) : null;
+            }
+            if (keepPairs) {
+              foundJ[foundCount] = j;
+            }
             found[foundCount++] = s.hash;
           }
         }
       }
-      if (audited) {
+      if (keep) {
         partial.found = java.util.Arrays.copyOf(found, foundCount);
+        partial.foundJ = keepPairs ? java.util.Arrays.copyOf(foundJ, foundCount) : partial.foundJ;
       }
       if (partial.candidates > 0) {
         out.add(partial.toRow(q.hash));

@@ -32,22 +32,23 @@ import org.hallufloor.context.Groups;
 import org.hallufloor.context.TokenizedDocs;
 
 /**
- * THEORY 3's margin forms and THEORY 5's P_h under the jaccard kernel, for the join's query sets
- * of the looked-up lengths (up to {@code kernel.lookup-max-length}): they need
- * {@code E(y | q) = sum over training sets p with J(q, p) >= tau of J(q, p) n(p, y)} for every
- * next token y, per slice, where the join needs only its sum over y.
+ * THEORY 3's margin forms and THEORY 5's P_h under the jaccard kernel, for the join's query sets:
+ * they need {@code E(y | q) = sum over training sets p with J(q, p) >= tau of J(q, p) n(p, y)}
+ * for every next token y, per slice, where the join needs only its sum over y.
  *
- * <p>The sum is linear in the counts, so it follows from the same subset sums as the join's
- * evidence ({@link ShapeLookup}), kept per next token: M(T, b, y) = the training examples with
- * next token y whose context's set has size b and holds the subset T. Each query looks its
- * subsets up, the sums over its t-subsets are taken per (t, b, y) as integers, and
- * {@link ShapeLookup.Neighbours} inverts them to E(y | q), the query itself included (it is one
- * of its training sets, with J = 1). Every step is a Spark aggregation or join (they spill); the
- * last walks one (query, slice) at a time, holding its E(y | q) (at most N_V values) and none of
- * its facts.
+ * <p>Looked-up lengths: the sum is linear in the counts, so it follows from the same subset
+ * sums as the join's evidence ({@link ShapeLookup}), kept per next token: M(T, b, y) = the
+ * training examples with next token y whose context's set has size b and holds the subset T.
+ * Each query looks its subsets up, the sums over its t-subsets are taken per (t, b, y) as
+ * integers, and {@link ShapeLookup.Neighbours} inverts them to E(y | q), the query itself
+ * included (it is one of its training sets, with J = 1). Banded lengths: the buckets name the
+ * pairs they count ({@link JaccardJoin#PAIRS}), each pair adds J times its set's facts, and the
+ * query's own facts add with J = 1; pairs the banding misses are missing here as they are from
+ * the evidence (the audit measures how many).
  *
- * <p>Banded lengths name their similar pairs only inside a bucket, so their rows keep these
- * columns null (README).
+ * <p>Every step is a Spark aggregation or join (they spill), by document group rather than
+ * slice; the last walks one query at a time, holding per slice of it its E(y | q) (at most N_V
+ * values) and its facts.
  */
 public final class JaccardMargins {
   /** The scales {@code a = beta_S / T} of the run's (beta_S, T) pairs, by pair index, and N_V. */
@@ -152,24 +153,95 @@ public final class JaccardMargins {
 
   /**
    * The margin and P_h cells ({@link Cells#SOFT}, before summing) of every query set of the
-   * looked-up lengths: the same sets the join queries (by hash at its sample rate), so the
-   * estimate scales them back as it does the evidence cells.
+   * looked-up lengths, and of the banded ones where {@code pairs} are given: the same sets the
+   * join queries (by hash at its sample rate), so the estimate scales them back as it does the
+   * evidence cells.
    *
    * @param sets every distinct set, as the join keeps them (for each query's distinct training contexts)
-   * @param examples {@link #facts} of the looked-up lengths
+   * @param examples {@link #facts} of every length the margins are for
    * @param owned gets the queries' Bloom filter's broadcast
+   * @param pairs the banded lengths' similar pairs ({@link JaccardJoin#PAIRS}), or null to leave those lengths out
    */
   static Dataset<Row> cells(SparkSession spark, JavaRDD<ContextSet> sets, Facts examples, JaccardJoin.Params p,
-      Params mp, int partitions, List<Broadcast<?>> owned) {
+      Params mp, int partitions, List<Broadcast<?>> owned, Dataset<Row> pairs) {
     Dataset<Row> facts = examples.rows();
     Broadcast<Groups> groups = examples.groups();
     int maxLength = p.contextLengths().stream().filter(c -> !p.banded(c)).mapToInt(Integer::intValue).max().orElse(0);
-    if (maxLength == 0) {
-      return spark.createDataFrame(List.of(), Cells.SOFT);
-    }
-    double tau = p.tau();
+    boolean banded = pairs != null;
     double rate = p.sampleRate();
-    JavaRDD<ContextSet> queries = sets.filter(s -> s.c <= maxLength && s.sampled(rate));
+    JavaRDD<ContextSet> queries = sets.filter(s -> (s.c <= maxLength || banded) && s.sampled(rate));
+    List<Dataset<Row>> parts = new ArrayList<>();
+    parts.add(spark.createDataFrame(queries.flatMap(s -> {
+      List<Row> out = new ArrayList<>();
+      for (int i = 0; i < s.slices.length; i++) {
+        out.add(RowFactory.create(s.hash, -1, INFO, s.slices[i], s.c, s.distinct[i], 0.0));
+      }
+      return out.iterator();
+    }), TAGGED));
+    parts.add(facts.flatMap((FlatMapFunction<Row, Row>) r -> {
+      int c = r.getInt(0);
+      long hash = ContextSet.hash(c, ContextSet.bytesToInts(r.getAs(1)));
+      if ((c > maxLength && !banded) || !ContextSet.sampled(hash, rate)) {
+        return java.util.Collections.emptyIterator();
+      }
+      return List.of(RowFactory.create(hash, r.getInt(2), FACT, r.getInt(3), c, r.getLong(4), 0.0)).iterator();
+    }, Encoders.row(TAGGED)));
+    if (maxLength > 0) {
+      parts.add(lookedUp(spark, queries.filter(s -> s.c <= maxLength), facts.filter(col("c").leq(maxLength)), groups,
+          p.tau(), maxLength, owned));
+    }
+    if (banded) {
+      parts.add(banded(facts.filter(col("c").gt(maxLength)), groups, pairs, rate));
+    }
+    Dataset<Row> all = parts.get(0);
+    for (Dataset<Row> part : parts.subList(1, parts.size())) {
+      all = all.union(part);
+    }
+    return all.repartition(partitions, col("query")).sortWithinPartitions("query", "y", "tag")
+        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Walk(rows, groups.value(), mp),
+            Encoders.row(Cells.SOFT));
+  }
+
+  /** A training fact by its set's hash. */
+  static final StructType SET_FACTS = new StructType()
+      .add("set", DataTypes.LongType, false)
+      .add("grp", DataTypes.IntegerType, false)
+      .add("y", DataTypes.IntegerType, false)
+      .add("c", DataTypes.IntegerType, false)
+      .add("n", DataTypes.LongType, false);
+
+  /**
+   * {@link #E} rows of banded lengths: each pair the join counted adds J times its training
+   * set's facts, per group; a query's own training facts add with J = 1 (the join names only
+   * other sets).
+   */
+  private static Dataset<Row> banded(Dataset<Row> facts, Broadcast<Groups> groups, Dataset<Row> pairs, double rate) {
+    Dataset<Row> training = facts.flatMap((FlatMapFunction<Row, Row>) r -> {
+      int group = r.getInt(3);
+      if (groups.value().heldout(group)) {
+        return java.util.Collections.emptyIterator();
+      }
+      int c = r.getInt(0);
+      long hash = ContextSet.hash(c, ContextSet.bytesToInts(r.getAs(1)));
+      return List.of(RowFactory.create(hash, group, r.getInt(2), c, r.getLong(4))).iterator();
+    }, Encoders.row(SET_FACTS));
+    Dataset<Row> others = pairs.join(training, "set").groupBy("query", "y", "grp", "c")
+        .agg(sum(col("j").multiply(col("n"))).as("value"))
+        .select(col("query"), col("y"), lit(E).as("tag"), col("grp").as("key"), col("c"), lit(0L).as("n"),
+            col("value"));
+    Dataset<Row> selves = training.filter((org.apache.spark.api.java.function.FilterFunction<Row>) r ->
+            ContextSet.sampled(r.getLong(0), rate))
+        .select(col("set").as("query"), col("y"), lit(E).as("tag"), col("grp").as("key"), col("c"), lit(0L).as("n"),
+            col("n").cast(DataTypes.DoubleType).as("value"));
+    return others.union(selves);
+  }
+
+  /**
+   * {@link #E} rows of looked-up lengths: per (query, group, token), from the subset sums kept
+   * per token and inverted as the join's evidence is.
+   */
+  private static Dataset<Row> lookedUp(SparkSession spark, JavaRDD<ContextSet> queries, Dataset<Row> facts,
+      Broadcast<Groups> groups, double tau, int maxLength, List<Broadcast<?>> owned) {
     // A query of size a looks a subset up only for the sizes b of training set it can be similar
     // to through it (at least their least intersection): with b in the key, a common id's subset
     // brings a query only the next tokens of sets that can be its neighbours, and a training set
@@ -207,7 +279,7 @@ public final class JaccardMargins {
       }
     }
     int width = maxLength;
-    Dataset<Row> evidence = lookups.join(m, new String[] {"c", "t", "b"})
+    return lookups.join(m, new String[] {"c", "t", "b"})
         .groupBy("query", "grp", "y", "a", "c")
         .agg(sums.get(0), sums.subList(1, sums.size()).toArray(new Column[0]))
         .map((MapFunction<Row, Row>) r -> {
@@ -222,25 +294,6 @@ public final class JaccardMargins {
           // self = 0: the query's own training examples stay in, with J = 1, as E(y | X) counts them.
           return RowFactory.create(r.getLong(0), r.getInt(2), E, r.getInt(1), c, 0L, n.of(tau, 0)[0]);
         }, Encoders.row(TAGGED));
-    Dataset<Row> queryFacts = facts.flatMap((FlatMapFunction<Row, Row>) r -> {
-      int c = r.getInt(0);
-      long hash = ContextSet.hash(c, ContextSet.bytesToInts(r.getAs(1)));
-      if (c > maxLength || !ContextSet.sampled(hash, rate)) {
-        return java.util.Collections.emptyIterator();
-      }
-      return List.of(RowFactory.create(hash, r.getInt(2), FACT, r.getInt(3), c, r.getLong(4), 0.0)).iterator();
-    }, Encoders.row(TAGGED));
-    Dataset<Row> info = spark.createDataFrame(queries.flatMap(s -> {
-      List<Row> out = new ArrayList<>();
-      for (int i = 0; i < s.slices.length; i++) {
-        out.add(RowFactory.create(s.hash, -1, INFO, s.slices[i], s.c, s.distinct[i], 0.0));
-      }
-      return out.iterator();
-    }), TAGGED);
-    return info.union(evidence).union(queryFacts).repartition(partitions, col("query"))
-        .sortWithinPartitions("query", "y", "tag")
-        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Walk(rows, groups.value(), mp),
-            Encoders.row(Cells.SOFT));
   }
 
   /** A Bloom filter (1%) of every (c, subset, b) key the queries look up. */
@@ -328,7 +381,13 @@ public final class JaccardMargins {
 
     /** Token y's E(y | q) per slice, summed over the slice's groups, appended to each slice's vector. */
     private static void appendToken(java.util.Map<Integer, SliceState> slices, java.util.Map<Integer, Double> parts, int y) {
-      parts.forEach((slice, e) -> slices.computeIfAbsent(slice, k -> new SliceState()).addEvidence(y, e));
+      // Only the query's own slices (its INFO rows come first): a neighbour's other slices are not read.
+      parts.forEach((slice, e) -> {
+        SliceState state = slices.get(slice);
+        if (state != null) {
+          state.addEvidence(y, e);
+        }
+      });
       parts.clear();
     }
   }

@@ -28,7 +28,8 @@ final class Partial implements Serializable {
       .add("c", DataTypes.IntegerType, true)
       .add("hash", DataTypes.LongType, true)
       .add("data", DataTypes.BinaryType, true)
-      .add("looked_up", DataTypes.BooleanType, false);
+      .add("looked_up", DataTypes.BooleanType, false)
+      .add("found_j", DataTypes.BinaryType, false);
 
   private static final int SET_COLUMNS = 5;
 
@@ -39,6 +40,8 @@ final class Partial implements Serializable {
   long candidates;
   long verified;
   long[] found = NO_HASHES;
+  /** J of each found set, where the found sets are kept for the margins (JaccardMargins), else empty. */
+  double[] foundJ = new double[0];
   /**
    * Found by {@link ShapeLookup}, which counts a query's similar sets without naming them: its
    * audit compares counts and evidence with the brute-force join's, not sets.
@@ -70,7 +73,7 @@ final class Partial implements Serializable {
     }
     return RowFactory.create(queryHash, candidates, verified, packed.array(), ContextSet.longsToBytes(found),
         query == null ? null : query.c, query == null ? null : query.hash, query == null ? null : query.toBytes(),
-        lookedUp);
+        lookedUp, doublesToBytes(foundJ));
   }
 
   static Partial of(Row r) {
@@ -88,7 +91,25 @@ final class Partial implements Serializable {
     }
     p.found = ContextSet.bytesToLongs((byte[]) r.get(4));
     p.query = r.isNullAt(SET_COLUMNS) ? null : ContextSet.of(r, SET_COLUMNS);
+    p.foundJ = bytesToDoubles((byte[]) r.get(SCHEMA.fieldIndex("found_j")));
     return p;
+  }
+
+  static byte[] doublesToBytes(double[] values) {
+    ByteBuffer b = ByteBuffer.allocate(8 * values.length);
+    for (double v : values) {
+      b.putDouble(v);
+    }
+    return b.array();
+  }
+
+  static double[] bytesToDoubles(byte[] bytes) {
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    double[] out = new double[bytes.length / 8];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = b.getDouble();
+    }
+    return out;
   }
 
   Partial merge(Partial o) {
@@ -103,6 +124,11 @@ final class Partial implements Serializable {
       long[] both = Arrays.copyOf(found, found.length + o.found.length);
       System.arraycopy(o.found, 0, both, found.length, o.found.length);
       found = both;
+    }
+    if (o.foundJ.length > 0) {
+      double[] both = Arrays.copyOf(foundJ, foundJ.length + o.foundJ.length);
+      System.arraycopy(o.foundJ, 0, both, foundJ.length, o.foundJ.length);
+      foundJ = both;
     }
     return this;
   }

@@ -132,9 +132,9 @@ class JaccardKernelTest extends SparkTestBase {
    * Sbar to rounding; each distribution's mean evidence (uniform's over the N_V^c space) to the
    * 2^-10 the cells round values up by; |D|, distinct contexts, the histogram's totals and, for
    * the whole corpus, the similar pairs exactly; and no invariant of THEORY 3 broken. At the
-   * looked-up lengths (c = 3 inverts sums over subsets of one and two ids), the margin forms' means (to the same rounding) and model_ph at four
-   * (beta_S, T) pairs equal {@link MarginTruth}'s E(y | X) per token by brute force; at the
-   * banded one they are absent.
+   * looked-up lengths (c = 3 inverts sums over subsets of one and two ids) and the banded one,
+   * the margin forms' means (to the same rounding) and model_ph at four (beta_S, T) pairs equal
+   * {@link MarginTruth}'s E(y | X) per token by brute force.
    */
   @Test
   void fullJoinEqualsBruteForce() {
@@ -180,8 +180,8 @@ class JaccardKernelTest extends SparkTestBase {
         default -> Assertions.fail("unknown distribution: " + where);
       }
       String d = r.getAs("distribution");
-      // Margins and P_h need E(y | X) per token: computed for the looked-up lengths (2, 3), not the banded one (4).
-      boolean withModel = c <= 3 && !d.equals("uniform") && !d.equals("distinct");
+      // Margins and P_h need E(y | X) per token: from the lookups (c = 2, 3) and from the pairs the buckets name (c = 4).
+      boolean withModel = !d.equals("uniform") && !d.equals("distinct");
       Assertions.assertEquals(withModel, r.getAs("model_ph") != null, where + ": model_ph " + r.getAs("model_ph"));
       if (withModel) {
         double a = (double) r.getAs("beta_s") / (double) r.getAs("temperature");
@@ -194,9 +194,9 @@ class JaccardKernelTest extends SparkTestBase {
       checked++;
     }
     Assertions.assertTrue(checked >= 6 * 4);
-    // Both margin forms on every slice at c = 2 and 3, each at four (beta_S, T) pairs.
-    Assertions.assertTrue(margins.getOrDefault("margin_occurrence", 0) >= 6 * 4 && margins.getOrDefault("margin_heldout", 0) >= 6 * 4,
-        "margin rows at c = 2 and 3: " + margins);
+    // Both margin forms on every slice at c = 2, 3 and 4, each at four (beta_S, T) pairs.
+    Assertions.assertTrue(margins.getOrDefault("margin_occurrence", 0) >= 9 * 4 && margins.getOrDefault("margin_heldout", 0) >= 9 * 4,
+        "margin rows at c = 2, 3 and 4: " + margins);
     Assertions.assertEquals(2, temperatures.size(), "both temperatures: " + temperatures);
     for (Row h : result.evidenceHistogram().filter("kernel = 'jaccard(0.5)'")
         .groupBy("slice_dim", "slice_value", "context_len").sum("distinct_contexts", "occurrences").collectAsList()) {

@@ -13,6 +13,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -136,6 +137,9 @@ public final class JaccardJoin {
     List<Broadcast<?>> used = new ArrayList<>();
     boolean returned = false;
     List<Runnable> release = new ArrayList<>(List.of(() -> cached.unpersist(false)));
+    if (margins != null) {
+      release.add(() -> margins.facts().rows().unpersist(false));
+    }
     try {
       // One pass counts the sets per length (for the audit rate) and the query sets (for the Bloom filter).
       Map<Integer, Double> auditRates = new HashMap<>();
@@ -184,19 +188,20 @@ public final class JaccardJoin {
         }
         return out.iterator();
       });
-      // The margins of banded lengths need each query's similar sets by name: the buckets keep
-      // them (with J) in the partials, which are then read twice, so they are kept once.
+      // The margins of banded lengths need each query's similar sets by name: the buckets write
+      // them (with J) as pair rows beside the partials, and both are kept once, as both are read.
       boolean keepPairs = margins != null && p.contextLengths().stream().anyMatch(p::banded);
       Dataset<Row> fromBuckets = spark.createDataFrame(memberRows, MEMBERS)
           .repartition(partitions, col("key")).sortWithinPartitions("key")
-          .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> Concat.of(new SortedRuns(rows, 0), members -> {
-            List<Row> out = new ArrayList<>();
-            bucket(members, minHash, p, audit.value(), keepPairs, out);
-            return out.iterator();
-          }), Encoders.row(Partial.SCHEMA));
+          .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> Concat.of(new SortedRuns(rows, 0),
+              members -> bucket(members, minHash, p, audit.value(), keepPairs)), Encoders.row(Partial.SCHEMA));
+      Dataset<Row> pairRows = null;
       if (keepPairs) {
-        fromBuckets = fromBuckets.persist(StorageLevel.MEMORY_AND_DISK());
-        release.add(fromBuckets::unpersist);
+        Dataset<Row> bucketRows = fromBuckets.persist(StorageLevel.MEMORY_AND_DISK());
+        release.add(bucketRows::unpersist);
+        Column isPair = org.apache.spark.sql.functions.length(col("found_j")).gt(0);
+        pairRows = bucketRows.filter(isPair);
+        fromBuckets = bucketRows.filter(org.apache.spark.sql.functions.not(isPair));
       }
       Dataset<Row> selves = spark.createDataFrame(kept.filter(s -> s.sampled(p.sampleRate()))
           .map(s -> Partial.self(s).toRow(s.hash)), Partial.SCHEMA);
@@ -214,7 +219,7 @@ public final class JaccardJoin {
           cells(merged(new SortedRuns(rows, 0)), audit.value(), new TruthRuns(similar))), CELLS);
       if (margins != null) {
         partialCells = partialCells.union(JaccardMargins.cells(spark, kept, margins.facts(), p, margins.params(),
-            partitions, used, keepPairs ? foundPairs(fromBuckets) : null));
+            partitions, used, keepPairs ? foundPairs(pairRows) : null));
       }
       Dataset<Row> summed = Cells.sum(partialCells).persist(StorageLevel.MEMORY_AND_DISK());
       // Counting computes every cell once (the join's time) and keeps them.
@@ -237,9 +242,9 @@ public final class JaccardJoin {
       .add("set", DataTypes.LongType, false)
       .add("j", DataTypes.DoubleType, false);
 
-  /** The pairs the buckets' partials name ({@code keepPairs}): each once, as it was counted once. */
-  private static Dataset<Row> foundPairs(Dataset<Row> fromBuckets) {
-    return fromBuckets.flatMap((org.apache.spark.api.java.function.FlatMapFunction<Row, Row>) r -> {
+  /** The pairs the buckets' pair rows name ({@code keepPairs}): each once, as it was counted once. */
+  private static Dataset<Row> foundPairs(Dataset<Row> pairRows) {
+    return pairRows.flatMap((org.apache.spark.api.java.function.FlatMapFunction<Row, Row>) r -> {
       long[] sets = ContextSet.bytesToLongs((byte[]) r.get(Partial.SCHEMA.fieldIndex("found")));
       double[] js = Partial.bytesToDoubles((byte[]) r.get(Partial.SCHEMA.fieldIndex("found_j")));
       List<Row> out = new ArrayList<>(sets.length);
@@ -265,14 +270,22 @@ public final class JaccardJoin {
   /** A set in one band's bucket. */
   record Member(int band, ContextSet set, boolean query) {}
 
+  /** Pairs a pair row of the buckets' output names at most: rows stay small however many sets one query meets. */
+  static final int PAIR_CHUNK = 1024;
+
   /**
-   * One bucket's pairs: each query against the bucket's training sets, or over {@code bucketCap}
-   * of them, against those its prefix index names. A similar pair counts only in the first band the two share: the earlier
-   * bands' keys are computed once per member of this bucket, and only for members of a similar
-   * pair, so members carry no signature. Any pair is counted as a candidate in every band it shares.
+   * One bucket's pairs, a query at a time: each query against the bucket's training sets, or
+   * over {@code bucketCap} of them, against those its prefix index names. A similar pair counts
+   * only in the first band the two share: the earlier bands' keys are computed once per member
+   * of this bucket, and only for members of a similar pair, so members carry no signature. Any
+   * pair is counted as a candidate in every band it shares. Each query gives its partial (with
+   * the sets found, for an audited query's recall) and, with {@code keepPairs}, pair rows:
+   * partial-shaped rows whose {@code found} and {@code found_j} name up to {@link #PAIR_CHUNK}
+   * counted sets and their J (the margins' input, {@link #PAIRS}); only pair rows have a
+   * non-empty {@code found_j}.
    */
-  static void bucket(List<Row> rows, MinHash minHash, Params p, Map<Integer, Double> auditRates, boolean keepPairs,
-      List<Row> out) {
+  static Iterator<Row> bucket(List<Row> rows, MinHash minHash, Params p, Map<Integer, Double> auditRates,
+      boolean keepPairs) {
     List<Member> queries = new ArrayList<>();
     List<Member> pool = new ArrayList<>();
     for (Row r : rows) {
@@ -285,7 +298,7 @@ public final class JaccardJoin {
       }
     }
     if (queries.isEmpty()) {
-      return;
+      return java.util.Collections.emptyIterator();
     }
     int band = queries.get(0).band();
     List<ContextSet> sets = new ArrayList<>(pool.size());
@@ -295,18 +308,19 @@ public final class JaccardJoin {
     // Keys of the bands before this one, per set: computed once per bucket (by position: JFR found an
     // identity map's lookups at a tenth of the join), only for sets in a similar pair.
     long[][] earlier = new long[sets.size()][];
-    for (Member qm : queries) {
+    return Concat.of(queries.iterator(), qm -> {
+      List<Row> out = new ArrayList<>();
       ContextSet q = qm.set();
       long[] queryEarlier = null;
       Partial partial = new Partial();
       boolean audited = q.sampled(auditRates.get(q.c));
-      // The sets found are kept for an audited query (its recall) and, for the margins, for every
-      // query with their J. Grown by doubling: one array copy per found set made an audited query
-      // of a large bucket quadratic in its similar sets.
-      boolean keep = audited || keepPairs;
-      long[] found = keep ? new long[16] : null;
-      double[] foundJ = keepPairs ? new double[16] : null;
+      // Grown by doubling: one array copy per found set made an audited query of a large
+      // bucket quadratic in its similar sets.
+      long[] found = audited ? new long[16] : null;
       int foundCount = 0;
+      long[] chunk = keepPairs ? new long[PAIR_CHUNK] : null;
+      double[] chunkJ = keepPairs ? new double[PAIR_CHUNK] : null;
+      int chunked = 0;
       for (int at : index == null ? everyone : index.candidates(q.ids)) {
         ContextSet s = sets.get(at);
         if (s.hash == q.hash) {
@@ -322,26 +336,38 @@ public final class JaccardJoin {
         if (!sharedBefore(queryEarlier, earlier[at])) {
           partial.verified++;
           partial.add(s.slices, s.train, j);
-          if (keep) {
-            if (foundCount == found.length) {
-              found = java.util.Arrays.copyOf(found, 2 * foundCount);
-              foundJ = keepPairs ? java.util.Arrays.copyOf(foundJ, 2 * foundCount) : null;
-            }
-            if (keepPairs) {
-              foundJ[foundCount] = j;
-            }
+          if (audited) {
+            found = foundCount == found.length ? java.util.Arrays.copyOf(found, 2 * foundCount) : found;
             found[foundCount++] = s.hash;
+          }
+          if (keepPairs) {
+            chunk[chunked] = s.hash;
+            chunkJ[chunked++] = j;
+            if (chunked == PAIR_CHUNK) {
+              out.add(pairRow(q.hash, chunk, chunkJ, chunked));
+              chunked = 0;
+            }
           }
         }
       }
-      if (keep) {
+      if (chunked > 0) {
+        out.add(pairRow(q.hash, chunk, chunkJ, chunked));
+      }
+      if (audited) {
         partial.found = java.util.Arrays.copyOf(found, foundCount);
-        partial.foundJ = keepPairs ? java.util.Arrays.copyOf(foundJ, foundCount) : partial.foundJ;
       }
       if (partial.candidates > 0) {
         out.add(partial.toRow(q.hash));
       }
-    }
+      return out.iterator();
+    });
+  }
+
+  private static Row pairRow(long query, long[] sets, double[] js, int n) {
+    Partial pairs = new Partial();
+    pairs.found = java.util.Arrays.copyOf(sets, n);
+    pairs.foundJ = java.util.Arrays.copyOf(js, n);
+    return pairs.toRow(query);
   }
 
   private static long[] earlierKeys(ContextSet s, int band, MinHash minHash) {

@@ -109,7 +109,10 @@ public final class JaccardMargins {
   /** {@link #FACTS} rows and the groups they are numbered by. */
   public record Facts(Dataset<Row> rows, Broadcast<Groups> groups) {}
 
-  /** The examples of the lengths {@code lengths} as {@link #FACTS}; the groups' broadcast also goes to {@code owned}. */
+  /**
+   * The examples of the lengths {@code lengths} as {@link #FACTS}, counted and kept (on disk:
+   * unpersist the rows when done); the groups' broadcast also goes to {@code owned}.
+   */
   public static Facts facts(Dataset<Row> tokenized, Groups groups, List<Integer> lengths, List<Broadcast<?>> owned) {
     SparkSession spark = tokenized.sparkSession();
     Broadcast<Groups> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(groups);
@@ -125,7 +128,13 @@ public final class JaccardMargins {
       return Concat.of(kept.iterator(), c -> java.util.stream.IntStream.range(c, ids.length)
           .mapToObj(i -> RowFactory.create(c, ContextSets.idSet(ids, i - c, c), ids[i], group)).iterator());
     }), perExample);
-    return new Facts(examples.groupBy("c", "ids", "y", "grp").agg(sum(lit(1L)).as("n")), shared);
+    // Counted now, before the join, and kept on disk: counted inside the join's last job, this
+    // pass ran beside the sets' pass over the same documents, and on the hot corpus (one
+    // document of 8 million tokens) at 1 GB the two copies of that document ran the heap out.
+    Dataset<Row> counted = examples.groupBy("c", "ids", "y", "grp").agg(sum(lit(1L)).as("n"))
+        .persist(org.apache.spark.storage.StorageLevel.DISK_ONLY());
+    counted.count();
+    return new Facts(counted, shared);
   }
 
   /** The (c, subset, b) keys a query set looks up: subsets of at least the least intersection with a set of size b. */

@@ -40,7 +40,7 @@ final class Partial implements Serializable {
   long candidates;
   long verified;
   long[] found = NO_HASHES;
-  /** J of each found set, where the found sets are kept for the margins (JaccardMargins), else empty. */
+  /** J of each found set on a bucket's pair row (JaccardJoin.bucket, for the margins); empty on a partial, which is never merged with one. */
   double[] foundJ = new double[0];
   /**
    * Found by {@link ShapeLookup}, which counts a query's similar sets without naming them: its
@@ -125,11 +125,7 @@ final class Partial implements Serializable {
       System.arraycopy(o.found, 0, both, found.length, o.found.length);
       found = both;
     }
-    if (o.foundJ.length > 0) {
-      double[] both = Arrays.copyOf(foundJ, foundJ.length + o.foundJ.length);
-      System.arraycopy(o.foundJ, 0, both, foundJ.length, o.foundJ.length);
-      foundJ = both;
-    }
+
     return this;
   }
 

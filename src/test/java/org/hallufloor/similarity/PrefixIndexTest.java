@@ -53,7 +53,7 @@ class PrefixIndexTest {
   private static Map<Long, Partial> join(List<Row> bucket, int cap) {
     JaccardJoin.Params p = new JaccardJoin.Params(0.5, 26, 3, 1.0, 10, cap, List.of(C), 0);
     List<Row> out = new ArrayList<>();
-    JaccardJoin.bucket(bucket, new MinHash(26, 3), p, Map.of(C, 1.0), false, out);
+    JaccardJoin.bucket(bucket, new MinHash(26, 3), p, Map.of(C, 1.0), false).forEachRemaining(out::add);
     Map<Long, Partial> byQuery = new TreeMap<>();
     for (Row r : out) {
       byQuery.put(r.getLong(0), Partial.of(r));

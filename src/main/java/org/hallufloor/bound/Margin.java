@@ -24,4 +24,14 @@ public final class Margin {
   public static long heldout(long ey, boolean yIsArgmax, long top1, long top2) {
     return Math.max(ey - (yIsArgmax ? top2 : top1), 0);
   }
+
+  /** {@link #inSample} for a soft kernel's real-valued E (similarity.JaccardMargins). */
+  public static double inSample(double top1, double top2) {
+    return top1 - top2;
+  }
+
+  /** {@link #heldout} for a soft kernel's real-valued E. */
+  public static double heldout(double ey, boolean yIsArgmax, double top1, double top2) {
+    return Math.max(ey - (yIsArgmax ? top2 : top1), 0);
+  }
 }

@@ -27,6 +27,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.sketch.BloomFilter;
 import org.hallufloor.bound.LogitModel;
+import org.hallufloor.bound.Margin;
 import org.hallufloor.context.Cells;
 import org.hallufloor.context.Groups;
 import org.hallufloor.context.TokenizedDocs;
@@ -469,16 +470,15 @@ public final class JaccardMargins {
         }
         if (factHeldout[k]) {
           heldout += n;
-          double ey = f < 0 ? 0 : es[f];
-          double other = f >= 0 && f == argmax ? top2 : top1;
-          out.add(RowFactory.create(slice, c, Cells.HELDOUT_GAP_KIND, Cells.roundUp(Math.max(ey - other, 0)), 0L, 0L,
-              n, 0.0));
+          double gap = Margin.heldout(f < 0 ? 0 : es[f], f >= 0 && f == argmax, top1, top2);
+          out.add(RowFactory.create(slice, c, Cells.HELDOUT_GAP_KIND, Cells.roundUp(gap), 0L, 0L, n, 0.0));
         } else {
           train += n;
         }
       }
       if (train > 0) {
-        out.add(RowFactory.create(slice, c, Cells.GAP_KIND, Cells.roundUp(top1 - top2), distinct, train, 0L, 0.0));
+        out.add(RowFactory.create(slice, c, Cells.GAP_KIND, Cells.roundUp(Margin.inSample(top1, top2)), distinct, train, 0L,
+            0.0));
         for (int s = 0; s < scales.length; s++) {
           out.add(RowFactory.create(slice, c, Cells.PH_INSAMPLE_KIND, (double) s, 0L, 0L, 0L, phTrain[s]));
         }

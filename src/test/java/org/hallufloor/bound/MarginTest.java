@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The margin form against its definition, {@code E(y*) - max_{y != y*} E(y)} (floored at 0
  * held out), over every count vector of up to four next tokens with counts 0 to 3, every y*
- * among them and one never seen: an exhaustive enumeration, not sampled text.
+ * among them and one never seen: an exhaustive enumeration, not sampled text. The real-valued
+ * forms (a soft kernel's E) are checked on the same vectors times a weight.
  */
 class MarginTest {
   @Test
@@ -36,11 +37,16 @@ class MarginTest {
         }
         if (argmax >= 0) {
           assertEquals(counts[argmax] - maxOther(counts, argmax), Margin.inSample(top1, top2));
+          assertEquals(counts[argmax] * 0.37 - maxOther(counts, argmax) * 0.37, Margin.inSample(top1 * 0.37, top2 * 0.37));
         }
         for (int y = -1; y < length; y++) {
           long ey = y < 0 ? 0 : counts[y];
           long expected = Math.max(ey - maxOther(counts, y), 0);
           assertEquals(expected, Margin.heldout(ey, y == argmax, top1, top2), java.util.Arrays.toString(counts) + " y=" + y);
+          // The real-valued forms (a soft kernel's E): every count times a weight like a Jaccard J.
+          double w = 0.37;
+          assertEquals(Math.max(ey * w - maxOther(counts, y) * w, 0), Margin.heldout(ey * w, y == argmax, top1 * w, top2 * w),
+              java.util.Arrays.toString(counts) + " y=" + y + " x " + w);
           checked++;
         }
       }

@@ -11,6 +11,7 @@ import org.hallufloor.config.Settings;
 import org.hallufloor.config.SettingsException;
 import org.hallufloor.config.SettingsLoader;
 import org.hallufloor.corpus.BadInputException;
+import org.hallufloor.output.PosixLocalFileSystem;
 
 /**
  * Entry point: {@code [JOB.conf] [key=value ...] [--quiet]}. Parses arguments, loads and checks
@@ -125,10 +126,25 @@ public final class HallufloorJob {
     if (settings.progress()) {
       builder.config("spark.ui.showConsoleProgress", "false");
     }
-    for (Map.Entry<String, String> e : settings.spark().entrySet()) {
+    for (Map.Entry<String, String> e : sparkKeys(settings).entrySet()) {
       builder.config(e.getKey(), e.getValue());
     }
     return builder.getOrCreate();
+  }
+
+  /**
+   * The spark.* keys a session gets: what a local master adds, then the settings' own (which may
+   * name another file: implementation). Preflight's Hadoop checks use them too, since Hadoop keeps
+   * a process's first file system of a scheme for every later use.
+   */
+  static Map<String, String> sparkKeys(Settings settings) {
+    Map<String, String> keys = new java.util.LinkedHashMap<>();
+    String master = settings.spark().getOrDefault("spark.master", System.getProperty("spark.master", "local[*]"));
+    if (master.startsWith("local")) {
+      keys.put("spark.hadoop." + PosixLocalFileSystem.KEY, PosixLocalFileSystem.class.getName());
+    }
+    keys.putAll(settings.spark());
+    return keys;
   }
 
   private static BadInputException badInput(Throwable e) {

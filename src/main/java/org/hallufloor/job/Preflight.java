@@ -30,12 +30,12 @@ final class Preflight {
     } catch (RuntimeException e) {
       problems.add("hallufloor.tokenizer: " + settings.tokenizer() + " cannot be used: " + e.getMessage());
     }
-    String writable = writable(settings.outputRoot(), hadoopConf(settings.spark()));
+    String writable = writable(settings.outputRoot(), hadoopConf(HallufloorJob.sparkKeys(settings)));
     if (writable != null) {
       problems.add("hallufloor.output.root: " + writable);
     } else {
       try {
-        String clash = RunOutput.formatClash(settings.output(), hadoopConf(settings.spark()));
+        String clash = RunOutput.formatClash(settings.output(), hadoopConf(HallufloorJob.sparkKeys(settings)));
         if (clash != null) {
           problems.add("hallufloor.output.format: " + clash);
         }

@@ -72,4 +72,23 @@ class HallufloorJobTest {
         intoIceberg);
     assertTrue(java.nio.file.Files.isDirectory(parquetRoot), "nothing removed");
   }
+
+  /**
+   * A local master writes through java.nio's modes (output.PosixLocalFileSystem), unless the
+   * user names another file: implementation; a cluster master keeps Hadoop's.
+   */
+  @Test
+  void localMastersGetTheNioFileSystemAndTheUsersChoiceWins() {
+    String key = "spark.hadoop.fs.file.impl";
+    java.util.function.Function<String[], java.util.Map<String, String>> keys = overrides -> HallufloorJob.sparkKeys(
+        org.hallufloor.config.SettingsLoader.load(java.nio.file.Path.of("jobs/europarl-sample.conf"), null,
+            java.util.List.of(overrides)));
+    assertEquals(org.hallufloor.output.PosixLocalFileSystem.class.getName(), keys.apply(new String[0]).get(key),
+        "no master named: local[*]");
+    assertEquals(org.hallufloor.output.PosixLocalFileSystem.class.getName(),
+        keys.apply(new String[] {"spark.master=\"local-cluster[2,1,1024]\""}).get(key));
+    assertEquals(null, keys.apply(new String[] {"spark.master=yarn"}).get(key));
+    assertEquals("org.apache.hadoop.fs.LocalFileSystem",
+        keys.apply(new String[] {key + "=org.apache.hadoop.fs.LocalFileSystem"}).get(key));
+  }
 }

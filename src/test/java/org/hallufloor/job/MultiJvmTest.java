@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.sql.Row;
+import org.hallufloor.testing.ChildJob;
 import org.hallufloor.testing.Europarl;
 import org.hallufloor.testing.Runs;
 import org.hallufloor.testing.SameNumbers;
@@ -52,6 +53,8 @@ class MultiJvmTest extends SparkTestBase {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().put("HALLUFLOOR_NO_BUILD", "1");
     pb.environment().put("HALLUFLOOR_DRIVER_MEMORY", "1g");
+    // The executor JVMs inherit the environment: every JVM of the run gets it.
+    pb.environment().put("JAVA_TOOL_OPTIONS", ChildJob.QUICK_JIT);
     Process p = pb.start();
     StringBuilder log = new StringBuilder();
     AtomicBoolean fired = new AtomicBoolean();

@@ -2,6 +2,7 @@ package org.hallufloor.testing;
 
 import com.holdenkarau.spark.testing.JavaDataFrameSuiteBase;
 import org.apache.spark.SparkConf;
+import org.hallufloor.output.PosixLocalFileSystem;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
@@ -27,6 +28,8 @@ public abstract class SparkTestBase extends JavaDataFrameSuiteBase {
         .set("spark.sql.codegen.cache.maxEntries", "4000")
         // Tests talk to themselves only: no lookup of the machine's external address.
         .set("spark.driver.host", "localhost")
-        .set("spark.driver.bindAddress", "127.0.0.1");
+        .set("spark.driver.bindAddress", "127.0.0.1")
+        // As a run with a local master sets it (job.HallufloorJob.session).
+        .set("spark.hadoop." + PosixLocalFileSystem.KEY, PosixLocalFileSystem.class.getName());
   }
 }

@@ -207,6 +207,13 @@ class ExactPipelineTest extends SparkTestBase {
   @Test
   void fittedScaleMatchesAGridAndGoldenSectionOnThePlainLoop() {
     List<Row> fits = table(result, "fitted_scale").collectAsList();
+    // The configured pairs' held-out rows, read once (a query per fit cost about 0.1 s each).
+    Map<String, List<Row>> configured = new HashMap<>();
+    for (Row pair : table(result, "slice_bounds").filter("beta_source = 'config' AND distribution = 'heldout'")
+        .collectAsList()) {
+      configured.computeIfAbsent(pair.getAs("slice_dim") + "=" + pair.getAs("slice_value") + " c="
+          + pair.getAs("context_len"), k -> new ArrayList<>()).add(pair);
+    }
     int fitted = 0;
     for (Row r : fits) {
       String slice = r.getAs("slice_dim") + "=" + r.getAs("slice_value");
@@ -221,10 +228,8 @@ class ExactPipelineTest extends SparkTestBase {
       assertEquals(loop[2], (double) r.getAs("a_ci_high"), 1e-6 * loop[2], where + " interval high");
       // ll at a* is the probes' interpolation (PlainLoopCheck): within 1e-8 of the exact value.
       assertEquals(loop[3], (double) r.getAs("heldout_log_likelihood"), 1e-8 * Math.abs(loop[3]), where + " ll");
-      for (Row pair : table(result, "slice_bounds").filter("beta_source = 'config' AND distribution = 'heldout'")
-          .filter(org.apache.spark.sql.functions.col("slice_dim").equalTo(r.getAs("slice_dim"))
-              .and(org.apache.spark.sql.functions.col("slice_value").equalTo(r.getAs("slice_value")))
-              .and(org.apache.spark.sql.functions.col("context_len").equalTo(c))).collectAsList()) {
+      Assertions.assertTrue(configured.containsKey(where), where + ": configured pairs");
+      for (Row pair : configured.get(where)) {
         Assertions.assertTrue((double) r.getAs("heldout_log_likelihood") >= (double) pair.getAs("heldout_log_likelihood"),
             where + ": fitted below beta_s = " + pair.getAs("beta_s"));
       }

@@ -171,6 +171,18 @@ public final class ContextSet implements Serializable {
     return out;
   }
 
+  static byte[] doublesToBytes(double[] a) {
+    ByteBuffer b = ByteBuffer.allocate(8 * a.length);
+    b.asDoubleBuffer().put(a);
+    return b.array();
+  }
+
+  static double[] bytesToDoubles(byte[] bytes) {
+    double[] out = new double[bytes.length / 8];
+    ByteBuffer.wrap(bytes).asDoubleBuffer().get(out);
+    return out;
+  }
+
   static byte[] longsToBytes(long[] a) {
     ByteBuffer b = ByteBuffer.allocate(8 * a.length);
     for (long v : a) {

@@ -246,7 +246,7 @@ public final class JaccardJoin {
   private static Dataset<Row> foundPairs(Dataset<Row> pairRows) {
     return pairRows.flatMap((org.apache.spark.api.java.function.FlatMapFunction<Row, Row>) r -> {
       long[] sets = ContextSet.bytesToLongs((byte[]) r.get(Partial.SCHEMA.fieldIndex("found")));
-      double[] js = Partial.bytesToDoubles((byte[]) r.get(Partial.SCHEMA.fieldIndex("found_j")));
+      double[] js = ContextSet.bytesToDoubles((byte[]) r.get(Partial.SCHEMA.fieldIndex("found_j")));
       List<Row> out = new ArrayList<>(sets.length);
       for (int i = 0; i < sets.length; i++) {
         out.add(RowFactory.create(r.getLong(0), sets[i], js[i]));
@@ -308,6 +308,9 @@ public final class JaccardJoin {
     // Keys of the bands before this one, per set: computed once per bucket (by position: JFR found an
     // identity map's lookups at a tenth of the join), only for sets in a similar pair.
     long[][] earlier = new long[sets.size()][];
+    // One chunk per bucket, reused by its queries one after another (a pair row copies what it names).
+    long[] chunk = keepPairs ? new long[PAIR_CHUNK] : null;
+    double[] chunkJ = keepPairs ? new double[PAIR_CHUNK] : null;
     return Concat.of(queries.iterator(), qm -> {
       List<Row> out = new ArrayList<>();
       ContextSet q = qm.set();
@@ -318,8 +321,6 @@ public final class JaccardJoin {
       // bucket quadratic in its similar sets.
       long[] found = audited ? new long[16] : null;
       int foundCount = 0;
-      long[] chunk = keepPairs ? new long[PAIR_CHUNK] : null;
-      double[] chunkJ = keepPairs ? new double[PAIR_CHUNK] : null;
       int chunked = 0;
       for (int at : index == null ? everyone : index.candidates(q.ids)) {
         ContextSet s = sets.get(at);

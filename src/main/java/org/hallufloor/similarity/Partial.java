@@ -40,7 +40,10 @@ final class Partial implements Serializable {
   long candidates;
   long verified;
   long[] found = NO_HASHES;
-  /** J of each found set on a bucket's pair row (JaccardJoin.bucket, for the margins); empty on a partial, which is never merged with one. */
+  /**
+   * J of each found set on a bucket's pair row (JaccardJoin.bucket, for the margins), written but
+   * not read back: pair rows are read as pairs (JaccardJoin.foundPairs), never as partials.
+   */
   double[] foundJ = new double[0];
   /**
    * Found by {@link ShapeLookup}, which counts a query's similar sets without naming them: its
@@ -73,7 +76,7 @@ final class Partial implements Serializable {
     }
     return RowFactory.create(queryHash, candidates, verified, packed.array(), ContextSet.longsToBytes(found),
         query == null ? null : query.c, query == null ? null : query.hash, query == null ? null : query.toBytes(),
-        lookedUp, doublesToBytes(foundJ));
+        lookedUp, ContextSet.doublesToBytes(foundJ));
   }
 
   static Partial of(Row r) {
@@ -91,25 +94,7 @@ final class Partial implements Serializable {
     }
     p.found = ContextSet.bytesToLongs((byte[]) r.get(4));
     p.query = r.isNullAt(SET_COLUMNS) ? null : ContextSet.of(r, SET_COLUMNS);
-    p.foundJ = bytesToDoubles((byte[]) r.get(SCHEMA.fieldIndex("found_j")));
     return p;
-  }
-
-  static byte[] doublesToBytes(double[] values) {
-    ByteBuffer b = ByteBuffer.allocate(8 * values.length);
-    for (double v : values) {
-      b.putDouble(v);
-    }
-    return b.array();
-  }
-
-  static double[] bytesToDoubles(byte[] bytes) {
-    ByteBuffer b = ByteBuffer.wrap(bytes);
-    double[] out = new double[bytes.length / 8];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = b.getDouble();
-    }
-    return out;
   }
 
   Partial merge(Partial o) {
@@ -125,7 +110,6 @@ final class Partial implements Serializable {
       System.arraycopy(o.found, 0, both, found.length, o.found.length);
       found = both;
     }
-
     return this;
   }
 

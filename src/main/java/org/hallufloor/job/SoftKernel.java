@@ -74,8 +74,11 @@ public final class SoftKernel {
         ? new JaccardJoin.Margins(JaccardMargins.facts(tokenized, evidence.groups(), settings.contextLengths(), setsRead),
             new JaccardMargins.Params(params.nVocab(), scales(params)))
         : null;
+    // The margins of banded lengths are summed in the buckets, from the facts each set carries.
+    java.util.Set<Integer> factLengths = margins == null ? java.util.Set.of()
+        : settings.contextLengths().stream().filter(join::banded).collect(java.util.stream.Collectors.toSet());
     JaccardJoin.Result joined = JaccardJoin.evidence(spark,
-        ContextSets.of(tokenized, evidence.groups(), settings.contextLengths(), setsRead), join, margins);
+        ContextSets.of(tokenized, evidence.groups(), settings.contextLengths(), factLengths, setsRead), join, margins);
     SliceBounds.Result soft = SliceBounds.compute(spark, evidence.slices(), joined.cells(),
         params.withKernel(kernel.label(), kernel.sampleRate()), new SliceBounds.Join(join.tau(), join.bands(),
             join.rows(), join.sampleRate(), joined.seconds(), join.lookupMaxLength()))

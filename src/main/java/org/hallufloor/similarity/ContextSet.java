@@ -33,13 +33,32 @@ public final class ContextSet implements Serializable {
   final long[] train;
   final long[] heldout;
   final long[] distinct;
+  /**
+   * Its training facts where the margins need them by set (banded lengths, {@link
+   * ContextSets#of}): {@link #factKey} of (next token, group), ascending, and the examples of
+   * each; empty otherwise. A bucket adds J times these to a query's E(y | q), so no pair has to
+   * be written out and joined with the facts afterwards.
+   */
+  final long[] factKeys;
+  final long[] factCounts;
+  private static final long[] NONE = new long[0];
 
   ContextSet(int c, int[] ids, int[] slices, long[] train, long[] heldout, long[] distinct) {
     this(c, hash(c, ids), ids, slices, train, heldout, distinct);
   }
 
+  ContextSet(int c, int[] ids, int[] slices, long[] train, long[] heldout, long[] distinct, long[] factKeys,
+      long[] factCounts) {
+    this(c, hash(c, ids), ids, slices, train, heldout, distinct, factKeys, factCounts);
+  }
+
   /** A set as a bucket sees it: held-out and distinct counts may be null there. */
   ContextSet(int c, long hash, int[] ids, int[] slices, long[] train, long[] heldout, long[] distinct) {
+    this(c, hash, ids, slices, train, heldout, distinct, NONE, NONE);
+  }
+
+  private ContextSet(int c, long hash, int[] ids, int[] slices, long[] train, long[] heldout, long[] distinct,
+      long[] factKeys, long[] factCounts) {
     this.c = c;
     this.hash = hash;
     this.ids = ids;
@@ -47,6 +66,21 @@ public final class ContextSet implements Serializable {
     this.train = train;
     this.heldout = heldout;
     this.distinct = distinct;
+    this.factKeys = factKeys;
+    this.factCounts = factCounts;
+  }
+
+  /** A training fact's key: its next token above its document group (both ids are non-negative ints). */
+  static long factKey(int y, int group) {
+    return ((long) y << 32) | group;
+  }
+
+  static int factToken(long key) {
+    return (int) (key >>> 32);
+  }
+
+  static int factGroup(long key) {
+    return (int) key;
   }
 
   /** The set's identity: a hash of (c, sorted ids), as a context's is of (c, ids). */
@@ -83,10 +117,14 @@ public final class ContextSet implements Serializable {
     return fromBytes(r.getInt(from), r.getLong(from + 1), (byte[]) r.get(from + 2));
   }
 
-  /** ids, slices, then train, held-out and distinct counts per slice (the last two may be absent). */
+  /**
+   * ids, slices, then train, held-out and distinct counts per slice (the last two may be
+   * absent), then the training facts (a count of 0 where the set carries none).
+   */
   byte[] toBytes() {
     boolean full = heldout != null;
-    ByteBuffer b = ByteBuffer.allocate(9 + 4 * ids.length + slices.length * (4 + (full ? 24 : 8)));
+    ByteBuffer b = ByteBuffer.allocate(13 + 4 * ids.length + slices.length * (4 + (full ? 24 : 8))
+        + 16 * factKeys.length);
     b.putInt(ids.length);
     for (int id : ids) {
       b.putInt(id);
@@ -101,7 +139,30 @@ public final class ContextSet implements Serializable {
         b.putLong(distinct[i]);
       }
     }
+    putFacts(b, factKeys, factCounts);
     return b.array();
+  }
+
+  private static void putFacts(ByteBuffer b, long[] keys, long[] counts) {
+    b.putInt(keys.length);
+    for (int i = 0; i < keys.length; i++) {
+      b.putLong(keys[i]).putLong(counts[i]);
+    }
+  }
+
+  /** Keys then counts, as {@link #putFacts} wrote them. */
+  private static long[][] getFacts(ByteBuffer b) {
+    int n = b.getInt();
+    if (n == 0) {
+      return new long[][] {NONE, NONE};
+    }
+    long[] keys = new long[n];
+    long[] counts = new long[n];
+    for (int i = 0; i < n; i++) {
+      keys[i] = b.getLong();
+      counts[i] = b.getLong();
+    }
+    return new long[][] {keys, counts};
   }
 
   /** The set in one array: c, hash, then {@link #toBytes}; one object a set where a JVM holds many. */
@@ -138,12 +199,13 @@ public final class ContextSet implements Serializable {
         distinct[i] = b.getLong();
       }
     }
-    return new ContextSet(c, hash, ids, slices, train, heldout, distinct);
+    long[][] facts = getFacts(b);
+    return new ContextSet(c, hash, ids, slices, train, heldout, distinct, facts[0], facts[1]);
   }
 
   /** The same set without its held-out and distinct counts, which a bucket does not read. */
   ContextSet forBuckets() {
-    return new ContextSet(c, hash, ids, slices, train, null, null);
+    return new ContextSet(c, hash, ids, slices, train, null, null, factKeys, factCounts);
   }
 
   /**

@@ -121,7 +121,8 @@ public final class JaccardJoin {
   }
 
   /**
-   * @param sets rows of {@link ContextSet#SCHEMA} (ContextSets.of)
+   * @param sets rows of {@link ContextSet#SCHEMA} (ContextSets.of); with margins, the banded
+   *     lengths' sets carry their training facts (its {@code factLengths})
    * @param margins where given, the cells also hold the margin forms and P_h of the looked-up lengths
    */
   public static Result evidence(SparkSession spark, Dataset<Row> sets, Params p, Margins margins) {
@@ -219,7 +220,7 @@ public final class JaccardJoin {
           cells(merged(new SortedRuns(rows, 0)), audit.value(), new TruthRuns(similar))), CELLS);
       if (margins != null) {
         partialCells = partialCells.union(JaccardMargins.cells(spark, kept, margins.facts(), p, margins.params(),
-            partitions, used, keepPairs ? foundPairs(pairRows) : null));
+            partitions, used, keepPairs ? marginRows(pairRows) : null));
       }
       Dataset<Row> summed = Cells.sum(partialCells).persist(StorageLevel.MEMORY_AND_DISK());
       // Counting computes every cell once (the join's time) and keeps them.
@@ -236,23 +237,24 @@ public final class JaccardJoin {
     }
   }
 
-  /** A similar pair the banded join counted (in the first band the two share): the query, the training set, J. */
-  static final StructType PAIRS = new StructType()
-      .add("query", DataTypes.LongType, false)
-      .add("set", DataTypes.LongType, false)
-      .add("j", DataTypes.DoubleType, false);
-
-  /** The pairs the buckets' pair rows name ({@code keepPairs}): each once, as it was counted once. */
-  private static Dataset<Row> foundPairs(Dataset<Row> pairRows) {
+  /**
+   * The buckets' margin rows ({@code keepPairs}) as the margins' walk reads them ({@link
+   * JaccardMargins#TAGGED}): one {@link JaccardMargins#E} row per (query, next token, training
+   * group) a bucket summed, J times the similar sets' facts. A query's sums from several buckets
+   * stay separate rows; the walk adds them.
+   */
+  private static Dataset<Row> marginRows(Dataset<Row> pairRows) {
     return pairRows.flatMap((org.apache.spark.api.java.function.FlatMapFunction<Row, Row>) r -> {
-      long[] sets = ContextSet.bytesToLongs((byte[]) r.get(Partial.SCHEMA.fieldIndex("found")));
-      double[] js = ContextSet.bytesToDoubles((byte[]) r.get(Partial.SCHEMA.fieldIndex("found_j")));
-      List<Row> out = new ArrayList<>(sets.length);
-      for (int i = 0; i < sets.length; i++) {
-        out.add(RowFactory.create(r.getLong(0), sets[i], js[i]));
+      long[] keys = ContextSet.bytesToLongs((byte[]) r.get(Partial.SCHEMA.fieldIndex("found")));
+      double[] sums = ContextSet.bytesToDoubles((byte[]) r.get(Partial.SCHEMA.fieldIndex("found_j")));
+      int c = r.getInt(Partial.SCHEMA.fieldIndex("c"));
+      List<Row> out = new ArrayList<>(keys.length);
+      for (int i = 0; i < keys.length; i++) {
+        out.add(RowFactory.create(r.getLong(0), ContextSet.factToken(keys[i]), JaccardMargins.E,
+            ContextSet.factGroup(keys[i]), c, 0L, sums[i]));
       }
       return out.iterator();
-    }, Encoders.row(PAIRS));
+    }, Encoders.row(JaccardMargins.TAGGED));
   }
 
   /** Each query's partials, merged into one. */
@@ -270,7 +272,10 @@ public final class JaccardJoin {
   /** A set in one band's bucket. */
   record Member(int band, ContextSet set, boolean query) {}
 
-  /** Pairs a pair row of the buckets' output names at most: rows stay small however many sets one query meets. */
+  /**
+   * (Token, group) sums a margin row of the buckets' output holds at most, and a query's sums a
+   * bucket holds before writing them: rows and memory stay small however many sets one query meets.
+   */
   static final int PAIR_CHUNK = 1024;
 
   /**
@@ -279,9 +284,10 @@ public final class JaccardJoin {
    * only in the first band the two share: the earlier bands' keys are computed once per member
    * of this bucket, and only for members of a similar pair, so members carry no signature. Any
    * pair is counted as a candidate in every band it shares. Each query gives its partial (with
-   * the sets found, for an audited query's recall) and, with {@code keepPairs}, pair rows:
-   * partial-shaped rows whose {@code found} and {@code found_j} name up to {@link #PAIR_CHUNK}
-   * counted sets and their J (the margins' input, {@link #PAIRS}); only pair rows have a
+   * the sets found, for an audited query's recall) and, with {@code keepPairs}, margin rows:
+   * partial-shaped rows whose {@code found} and {@code found_j} hold up to {@link #PAIR_CHUNK}
+   * (next token, group) keys ({@link ContextSet#factKey}) and their sums of J times the counted
+   * sets' training facts (the margins' input, {@link #marginRows}); only margin rows have a
    * non-empty {@code found_j}.
    */
   static Iterator<Row> bucket(List<Row> rows, MinHash minHash, Params p, Map<Integer, Double> auditRates,
@@ -294,6 +300,10 @@ public final class JaccardJoin {
         queries.add(m);
       }
       if (m.set().inPool()) {
+        if (keepPairs && m.set().factKeys.length == 0) {
+          throw new IllegalStateException("a training set of length " + m.set().c + " carries no facts: the margins of"
+              + " banded lengths need the sets built with those lengths as ContextSets.of's factLengths");
+        }
         pool.add(m);
       }
     }
@@ -308,9 +318,8 @@ public final class JaccardJoin {
     // Keys of the bands before this one, per set: computed once per bucket (by position: JFR found an
     // identity map's lookups at a tenth of the join), only for sets in a similar pair.
     long[][] earlier = new long[sets.size()][];
-    // One chunk per bucket, reused by its queries one after another (a pair row copies what it names).
-    long[] chunk = keepPairs ? new long[PAIR_CHUNK] : null;
-    double[] chunkJ = keepPairs ? new double[PAIR_CHUNK] : null;
+    // One map per bucket, emptied by each query in turn (a margin row copies what it holds).
+    Map<Long, double[]> sums = keepPairs ? new HashMap<>() : null;
     return Concat.of(queries.iterator(), qm -> {
       List<Row> out = new ArrayList<>();
       ContextSet q = qm.set();
@@ -321,7 +330,6 @@ public final class JaccardJoin {
       // bucket quadratic in its similar sets.
       long[] found = audited ? new long[16] : null;
       int foundCount = 0;
-      int chunked = 0;
       for (int at : index == null ? everyone : index.candidates(q.ids)) {
         ContextSet s = sets.get(at);
         if (s.hash == q.hash) {
@@ -342,17 +350,17 @@ public final class JaccardJoin {
             found[foundCount++] = s.hash;
           }
           if (keepPairs) {
-            chunk[chunked] = s.hash;
-            chunkJ[chunked++] = j;
-            if (chunked == PAIR_CHUNK) {
-              out.add(pairRow(q.hash, chunk, chunkJ, chunked));
-              chunked = 0;
+            for (int f = 0; f < s.factKeys.length; f++) {
+              sums.computeIfAbsent(s.factKeys[f], k -> new double[1])[0] += j * s.factCounts[f];
+            }
+            if (sums.size() >= PAIR_CHUNK) {
+              out.add(marginRow(q, sums));
             }
           }
         }
       }
-      if (chunked > 0) {
-        out.add(pairRow(q.hash, chunk, chunkJ, chunked));
+      if (keepPairs && !sums.isEmpty()) {
+        out.add(marginRow(q, sums));
       }
       if (audited) {
         partial.found = java.util.Arrays.copyOf(found, foundCount);
@@ -364,11 +372,18 @@ public final class JaccardJoin {
     });
   }
 
-  private static Row pairRow(long query, long[] sets, double[] js, int n) {
-    Partial pairs = new Partial();
-    pairs.found = java.util.Arrays.copyOf(sets, n);
-    pairs.foundJ = java.util.Arrays.copyOf(js, n);
-    return pairs.toRow(query);
+  /** A margin row of the query's sums so far, which it empties. */
+  private static Row marginRow(ContextSet query, Map<Long, double[]> sums) {
+    long[] keys = new long[sums.size()];
+    double[] values = new double[keys.length];
+    int n = 0;
+    for (Map.Entry<Long, double[]> e : sums.entrySet()) {
+      keys[n] = e.getKey();
+      values[n++] = e.getValue()[0];
+    }
+    sums.clear();
+    return RowFactory.create(query.hash, 0L, 0L, new byte[0], ContextSet.longsToBytes(keys), query.c, null, null,
+        false, ContextSet.doublesToBytes(values));
   }
 
   private static long[] earlierKeys(ContextSet s, int band, MinHash minHash) {

@@ -170,7 +170,8 @@ public final class JaccardMargins {
    * @param sets every distinct set, as the join keeps them (for each query's distinct training contexts)
    * @param examples {@link #facts} of every length the margins are for
    * @param owned gets the queries' Bloom filter's broadcast
-   * @param pairs the banded lengths' similar pairs ({@link JaccardJoin#PAIRS}), or null to leave those lengths out
+   * @param pairs the banded lengths' {@link #E} rows from the buckets (J times the similar sets'
+   *     training facts, per query, token and group), or null to leave those lengths out
    */
   static Dataset<Row> cells(SparkSession spark, JavaRDD<ContextSet> sets, Facts examples, JaccardJoin.Params p,
       Params mp, int partitions, List<Broadcast<?>> owned, Dataset<Row> pairs) {
@@ -212,37 +213,21 @@ public final class JaccardMargins {
             Encoders.row(Cells.SOFT));
   }
 
-  /** A training fact by its set's hash. */
-  static final StructType SET_FACTS = new StructType()
-      .add("set", DataTypes.LongType, false)
-      .add("grp", DataTypes.IntegerType, false)
-      .add("y", DataTypes.IntegerType, false)
-      .add("c", DataTypes.IntegerType, false)
-      .add("n", DataTypes.LongType, false);
-
   /**
-   * {@link #E} rows of banded lengths: each pair the join counted adds J times its training
-   * set's facts, per group; a query's own training facts add with J = 1 (the join names only
-   * other sets).
+   * {@link #E} rows of banded lengths: the buckets' sums of J times each counted similar set's
+   * training facts ({@code others}, per query, token and group), and a query's own training facts
+   * with J = 1 (the join names only other sets).
    */
-  private static Dataset<Row> banded(Dataset<Row> facts, Broadcast<Groups> groups, Dataset<Row> pairs, double rate) {
-    Dataset<Row> training = facts.flatMap((FlatMapFunction<Row, Row>) r -> {
+  private static Dataset<Row> banded(Dataset<Row> facts, Broadcast<Groups> groups, Dataset<Row> others, double rate) {
+    Dataset<Row> selves = facts.flatMap((FlatMapFunction<Row, Row>) r -> {
       int group = r.getInt(3);
-      if (groups.value().heldout(group)) {
-        return java.util.Collections.emptyIterator();
-      }
       int c = r.getInt(0);
       long hash = ContextSet.hash(c, ContextSet.bytesToInts(r.getAs(1)));
-      return List.of(RowFactory.create(hash, group, r.getInt(2), c, r.getLong(4))).iterator();
-    }, Encoders.row(SET_FACTS));
-    Dataset<Row> others = pairs.join(training, "set").groupBy("query", "y", "grp", "c")
-        .agg(sum(col("j").multiply(col("n"))).as("value"))
-        .select(col("query"), col("y"), lit(E).as("tag"), col("grp").as("key"), col("c"), lit(0L).as("n"),
-            col("value"));
-    Dataset<Row> selves = training.filter((org.apache.spark.api.java.function.FilterFunction<Row>) r ->
-            ContextSet.sampled(r.getLong(0), rate))
-        .select(col("set").as("query"), col("y"), lit(E).as("tag"), col("grp").as("key"), col("c"), lit(0L).as("n"),
-            col("n").cast(DataTypes.DoubleType).as("value"));
+      if (groups.value().heldout(group) || !ContextSet.sampled(hash, rate)) {
+        return java.util.Collections.emptyIterator();
+      }
+      return List.of(RowFactory.create(hash, r.getInt(2), E, group, c, 0L, (double) r.getLong(4))).iterator();
+    }, Encoders.row(TAGGED));
     return others.union(selves);
   }
 

@@ -41,11 +41,6 @@ final class Partial implements Serializable {
   long verified;
   long[] found = NO_HASHES;
   /**
-   * J of each found set on a bucket's pair row (JaccardJoin.bucket, for the margins), written but
-   * not read back: pair rows are read as pairs (JaccardJoin.foundPairs), never as partials.
-   */
-  double[] foundJ = new double[0];
-  /**
    * Found by {@link ShapeLookup}, which counts a query's similar sets without naming them: its
    * audit compares counts and evidence with the brute-force join's, not sets.
    */
@@ -76,7 +71,9 @@ final class Partial implements Serializable {
     }
     return RowFactory.create(queryHash, candidates, verified, packed.array(), ContextSet.longsToBytes(found),
         query == null ? null : query.c, query == null ? null : query.hash, query == null ? null : query.toBytes(),
-        lookedUp, ContextSet.doublesToBytes(foundJ));
+        // found_j empty: a non-empty one marks a bucket's margin row (JaccardJoin.bucket), read as
+        // margin sums (JaccardJoin.marginRows), never as a partial.
+        lookedUp, new byte[0]);
   }
 
   static Partial of(Row r) {

@@ -82,6 +82,27 @@ public final class Cells {
    * rounded value is f of the real spectrum there, and the mean rises.
    */
   public static double roundUp(double v) {
+    return roundUpBits(v);
+  }
+
+  /**
+   * Relative distance above a cell value within which a sum of doubles is taken to be that
+   * value: the last bits of a sum depend on the order its terms were added in, which depends
+   * on how Spark partitioned them, and {@link #roundUp} would lift a sum that is on a cell
+   * value but came out a few units in the last place above it by a whole step of 2^-10.
+   */
+  public static final double SUM_TOLERANCE = 1e-9;
+
+  /**
+   * {@link #roundUp} of a value summed from doubles (the soft kernels' evidence and margins):
+   * a value at most {@link #SUM_TOLERANCE} above a cell value stays that cell value, so the
+   * cell no longer depends on the order of the sum; it may then be that much below the sum.
+   */
+  public static double roundUpSum(double v) {
+    return v > 0 && !Double.isInfinite(v) ? roundUpBits(v - v * SUM_TOLERANCE) : roundUpBits(v);
+  }
+
+  private static double roundUpBits(double v) {
     if (v <= 0 || Double.isInfinite(v)) {
       return Math.max(v, 0);
     }

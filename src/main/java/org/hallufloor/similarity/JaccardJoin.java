@@ -685,7 +685,7 @@ public final class JaccardJoin {
       long train = set.train[i];
       long distinct = set.distinct[i];
       double evid = q.evidence(slice);
-      double[] cell = evidenceCells.computeIfAbsent(List.of(slice, set.c, Cells.roundUp(evid)), k -> new double[3]);
+      double[] cell = evidenceCells.computeIfAbsent(List.of(slice, set.c, Cells.roundUpSum(evid)), k -> new double[3]);
       cell[0] += distinct;
       cell[1] += train;
       cell[2] += set.heldout[i];

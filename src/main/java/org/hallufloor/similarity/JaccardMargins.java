@@ -456,13 +456,13 @@ public final class JaccardMargins {
         if (factHeldout[k]) {
           heldout += n;
           double gap = Margin.heldout(f < 0 ? 0 : es[f], f >= 0 && f == argmax, top1, top2);
-          out.add(RowFactory.create(slice, c, Cells.HELDOUT_GAP_KIND, Cells.roundUp(gap), 0L, 0L, n, 0.0));
+          out.add(RowFactory.create(slice, c, Cells.HELDOUT_GAP_KIND, Cells.roundUpSum(gap), 0L, 0L, n, 0.0));
         } else {
           train += n;
         }
       }
       if (train > 0) {
-        out.add(RowFactory.create(slice, c, Cells.GAP_KIND, Cells.roundUp(Margin.inSample(top1, top2)), distinct, train, 0L,
+        out.add(RowFactory.create(slice, c, Cells.GAP_KIND, Cells.roundUpSum(Margin.inSample(top1, top2)), distinct, train, 0L,
             0.0));
         for (int s = 0; s < scales.length; s++) {
           out.add(RowFactory.create(slice, c, Cells.PH_INSAMPLE_KIND, (double) s, 0L, 0L, 0L, phTrain[s]));

@@ -12,6 +12,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.hallufloor.corpus.DocumentHash;
 import org.hallufloor.config.Settings;
+import org.hallufloor.context.Cells;
 import org.hallufloor.estimate.SliceBounds;
 import org.hallufloor.evidence.CountEvidence;
 import org.hallufloor.evidence.SliceTotals;
@@ -207,9 +208,13 @@ class JaccardKernelTest extends SparkTestBase {
     Assertions.assertEquals(List.of(), result.violations().collectAsList());
   }
 
-  /** The cells round each evidence value up to 10 significant bits: never below, at most 2^-10 above. */
+  /**
+   * The cells round each evidence value up to 10 significant bits: at most 2^-10 above, and
+   * below only by Cells.SUM_TOLERANCE (a sum a few units in the last place above a cell value
+   * stays in that cell, Cells.roundUpSum).
+   */
   private static void assertRoundedUp(double bruteForce, double actual, String where) {
-    Assertions.assertTrue(actual >= bruteForce * (1 - 1e-12) && actual <= bruteForce * (1 + 0x1.0p-10),
+    Assertions.assertTrue(actual >= bruteForce * (1 - Cells.SUM_TOLERANCE) && actual <= bruteForce * (1 + 0x1.0p-10),
         where + ": " + actual + " vs brute force " + bruteForce);
   }
 

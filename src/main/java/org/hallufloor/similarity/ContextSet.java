@@ -139,30 +139,11 @@ public final class ContextSet implements Serializable {
         b.putLong(distinct[i]);
       }
     }
-    putFacts(b, factKeys, factCounts);
+    b.putInt(factKeys.length);
+    for (int i = 0; i < factKeys.length; i++) {
+      b.putLong(factKeys[i]).putLong(factCounts[i]);
+    }
     return b.array();
-  }
-
-  private static void putFacts(ByteBuffer b, long[] keys, long[] counts) {
-    b.putInt(keys.length);
-    for (int i = 0; i < keys.length; i++) {
-      b.putLong(keys[i]).putLong(counts[i]);
-    }
-  }
-
-  /** Keys then counts, as {@link #putFacts} wrote them. */
-  private static long[][] getFacts(ByteBuffer b) {
-    int n = b.getInt();
-    if (n == 0) {
-      return new long[][] {NONE, NONE};
-    }
-    long[] keys = new long[n];
-    long[] counts = new long[n];
-    for (int i = 0; i < n; i++) {
-      keys[i] = b.getLong();
-      counts[i] = b.getLong();
-    }
-    return new long[][] {keys, counts};
   }
 
   /** The set in one array: c, hash, then {@link #toBytes}; one object a set where a JVM holds many. */
@@ -199,8 +180,14 @@ public final class ContextSet implements Serializable {
         distinct[i] = b.getLong();
       }
     }
-    long[][] facts = getFacts(b);
-    return new ContextSet(c, hash, ids, slices, train, heldout, distinct, facts[0], facts[1]);
+    int facts = b.getInt();
+    long[] factKeys = facts == 0 ? NONE : new long[facts];
+    long[] factCounts = facts == 0 ? NONE : new long[facts];
+    for (int i = 0; i < facts; i++) {
+      factKeys[i] = b.getLong();
+      factCounts[i] = b.getLong();
+    }
+    return new ContextSet(c, hash, ids, slices, train, heldout, distinct, factKeys, factCounts);
   }
 
   /** The same set without its held-out and distinct counts, which a bucket does not read. */

@@ -189,20 +189,20 @@ public final class JaccardJoin {
         }
         return out.iterator();
       });
-      // The margins of banded lengths need each query's similar sets by name: the buckets write
-      // them (with J) as pair rows beside the partials, and both are kept once, as both are read.
-      boolean keepPairs = margins != null && p.contextLengths().stream().anyMatch(p::banded);
+      // The margins of banded lengths need J times each similar set's facts per query: the buckets
+      // sum them into margin rows beside the partials, and both are kept once, as both are read.
+      boolean sumMargins = margins != null && p.contextLengths().stream().anyMatch(p::banded);
       Dataset<Row> fromBuckets = spark.createDataFrame(memberRows, MEMBERS)
           .repartition(partitions, col("key")).sortWithinPartitions("key")
           .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> Concat.of(new SortedRuns(rows, 0),
-              members -> bucket(members, minHash, p, audit.value(), keepPairs)), Encoders.row(Partial.SCHEMA));
-      Dataset<Row> pairRows = null;
-      if (keepPairs) {
+              members -> bucket(members, minHash, p, audit.value(), sumMargins)), Encoders.row(Partial.SCHEMA));
+      Dataset<Row> marginRows = null;
+      if (sumMargins) {
         Dataset<Row> bucketRows = fromBuckets.persist(StorageLevel.MEMORY_AND_DISK());
         release.add(bucketRows::unpersist);
-        Column isPair = org.apache.spark.sql.functions.length(col("found_j")).gt(0);
-        pairRows = bucketRows.filter(isPair);
-        fromBuckets = bucketRows.filter(org.apache.spark.sql.functions.not(isPair));
+        Column isMarginRow = org.apache.spark.sql.functions.length(col("found_j")).gt(0);
+        marginRows = bucketRows.filter(isMarginRow);
+        fromBuckets = bucketRows.filter(org.apache.spark.sql.functions.not(isMarginRow));
       }
       Dataset<Row> selves = spark.createDataFrame(kept.filter(s -> s.sampled(p.sampleRate()))
           .map(s -> Partial.self(s).toRow(s.hash)), Partial.SCHEMA);
@@ -220,7 +220,7 @@ public final class JaccardJoin {
           cells(merged(new SortedRuns(rows, 0)), audit.value(), new TruthRuns(similar))), CELLS);
       if (margins != null) {
         partialCells = partialCells.union(JaccardMargins.cells(spark, kept, margins.facts(), p, margins.params(),
-            partitions, used, keepPairs ? marginRows(pairRows) : null));
+            partitions, used, sumMargins ? marginSums(marginRows) : null));
       }
       Dataset<Row> summed = Cells.sum(partialCells).persist(StorageLevel.MEMORY_AND_DISK());
       // Counting computes every cell once (the join's time) and keeps them.
@@ -238,13 +238,13 @@ public final class JaccardJoin {
   }
 
   /**
-   * The buckets' margin rows ({@code keepPairs}) as the margins' walk reads them ({@link
+   * The buckets' margin rows ({@code sumMargins}) as the margins' walk reads them ({@link
    * JaccardMargins#TAGGED}): one {@link JaccardMargins#E} row per (query, next token, training
    * group) a bucket summed, J times the similar sets' facts. A query's sums from several buckets
    * stay separate rows; the walk adds them.
    */
-  private static Dataset<Row> marginRows(Dataset<Row> pairRows) {
-    return pairRows.flatMap((org.apache.spark.api.java.function.FlatMapFunction<Row, Row>) r -> {
+  private static Dataset<Row> marginSums(Dataset<Row> marginRows) {
+    return marginRows.flatMap((org.apache.spark.api.java.function.FlatMapFunction<Row, Row>) r -> {
       long[] keys = ContextSet.bytesToLongs((byte[]) r.get(Partial.SCHEMA.fieldIndex("found")));
       double[] sums = ContextSet.bytesToDoubles((byte[]) r.get(Partial.SCHEMA.fieldIndex("found_j")));
       int c = r.getInt(Partial.SCHEMA.fieldIndex("c"));
@@ -276,7 +276,7 @@ public final class JaccardJoin {
    * (Token, group) sums a margin row of the buckets' output holds at most, and a query's sums a
    * bucket holds before writing them: rows and memory stay small however many sets one query meets.
    */
-  static final int PAIR_CHUNK = 1024;
+  static final int MARGIN_CHUNK = 1024;
 
   /**
    * One bucket's pairs, a query at a time: each query against the bucket's training sets, or
@@ -284,14 +284,14 @@ public final class JaccardJoin {
    * only in the first band the two share: the earlier bands' keys are computed once per member
    * of this bucket, and only for members of a similar pair, so members carry no signature. Any
    * pair is counted as a candidate in every band it shares. Each query gives its partial (with
-   * the sets found, for an audited query's recall) and, with {@code keepPairs}, margin rows:
-   * partial-shaped rows whose {@code found} and {@code found_j} hold up to {@link #PAIR_CHUNK}
+   * the sets found, for an audited query's recall) and, with {@code sumMargins}, margin rows:
+   * partial-shaped rows whose {@code found} and {@code found_j} hold up to {@link #MARGIN_CHUNK}
    * (next token, group) keys ({@link ContextSet#factKey}) and their sums of J times the counted
-   * sets' training facts (the margins' input, {@link #marginRows}); only margin rows have a
+   * sets' training facts (the margins' input, {@link #marginSums}); only margin rows have a
    * non-empty {@code found_j}.
    */
   static Iterator<Row> bucket(List<Row> rows, MinHash minHash, Params p, Map<Integer, Double> auditRates,
-      boolean keepPairs) {
+      boolean sumMargins) {
     List<Member> queries = new ArrayList<>();
     List<Member> pool = new ArrayList<>();
     for (Row r : rows) {
@@ -300,7 +300,7 @@ public final class JaccardJoin {
         queries.add(m);
       }
       if (m.set().inPool()) {
-        if (keepPairs && m.set().factKeys.length == 0) {
+        if (sumMargins && m.set().factKeys.length == 0) {
           throw new IllegalStateException("a training set of length " + m.set().c + " carries no facts: the margins of"
               + " banded lengths need the sets built with those lengths as ContextSets.of's factLengths");
         }
@@ -319,7 +319,7 @@ public final class JaccardJoin {
     // identity map's lookups at a tenth of the join), only for sets in a similar pair.
     long[][] earlier = new long[sets.size()][];
     // One map per bucket, emptied by each query in turn (a margin row copies what it holds).
-    Map<Long, double[]> sums = keepPairs ? new HashMap<>() : null;
+    Map<Long, double[]> sums = sumMargins ? new HashMap<>() : null;
     return Concat.of(queries.iterator(), qm -> {
       List<Row> out = new ArrayList<>();
       ContextSet q = qm.set();
@@ -349,17 +349,19 @@ public final class JaccardJoin {
             found = foundCount == found.length ? java.util.Arrays.copyOf(found, 2 * foundCount) : found;
             found[foundCount++] = s.hash;
           }
-          if (keepPairs) {
+          if (sumMargins) {
+            // Written out as soon as it is full, within a set too: a long context repeated
+            // across many documents brings a fact per group.
             for (int f = 0; f < s.factKeys.length; f++) {
               sums.computeIfAbsent(s.factKeys[f], k -> new double[1])[0] += j * s.factCounts[f];
-            }
-            if (sums.size() >= PAIR_CHUNK) {
-              out.add(marginRow(q, sums));
+              if (sums.size() == MARGIN_CHUNK) {
+                out.add(marginRow(q, sums));
+              }
             }
           }
         }
       }
-      if (keepPairs && !sums.isEmpty()) {
+      if (sumMargins && !sums.isEmpty()) {
         out.add(marginRow(q, sums));
       }
       if (audited) {

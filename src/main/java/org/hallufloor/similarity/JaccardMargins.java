@@ -170,22 +170,28 @@ public final class JaccardMargins {
    * @param sets every distinct set, as the join keeps them (for each query's distinct training contexts)
    * @param examples {@link #facts} of every length the margins are for
    * @param owned gets the queries' Bloom filter's broadcast
-   * @param pairs the banded lengths' {@link #E} rows from the buckets (J times the similar sets'
-   *     training facts, per query, token and group), or null to leave those lengths out
+   * @param bandedSums the banded lengths' {@link #E} rows from the buckets (J times the similar
+   *     sets' training facts, per query, token and group), or null to leave those lengths out
    */
   static Dataset<Row> cells(SparkSession spark, JavaRDD<ContextSet> sets, Facts examples, JaccardJoin.Params p,
-      Params mp, int partitions, List<Broadcast<?>> owned, Dataset<Row> pairs) {
+      Params mp, int partitions, List<Broadcast<?>> owned, Dataset<Row> bandedSums) {
     Dataset<Row> facts = examples.rows();
     Broadcast<Groups> groups = examples.groups();
     int maxLength = p.contextLengths().stream().filter(c -> !p.banded(c)).mapToInt(Integer::intValue).max().orElse(0);
-    boolean banded = pairs != null;
+    boolean banded = bandedSums != null;
     double rate = p.sampleRate();
     JavaRDD<ContextSet> queries = sets.filter(s -> (s.c <= maxLength || banded) && s.sampled(rate));
     List<Dataset<Row>> parts = new ArrayList<>();
+    // A query's slices and, at banded lengths, its own training facts with J = 1 (the buckets sum
+    // only other sets), which its set carries.
     parts.add(spark.createDataFrame(queries.flatMap(s -> {
       List<Row> out = new ArrayList<>();
       for (int i = 0; i < s.slices.length; i++) {
         out.add(RowFactory.create(s.hash, -1, INFO, s.slices[i], s.c, s.distinct[i], 0.0));
+      }
+      for (int i = 0; i < s.factKeys.length; i++) {
+        out.add(RowFactory.create(s.hash, ContextSet.factToken(s.factKeys[i]), E, ContextSet.factGroup(s.factKeys[i]),
+            s.c, 0L, (double) s.factCounts[i]));
       }
       return out.iterator();
     }), TAGGED));
@@ -202,7 +208,7 @@ public final class JaccardMargins {
           p.tau(), maxLength, owned));
     }
     if (banded) {
-      parts.add(banded(facts.filter(col("c").gt(maxLength)), groups, pairs, rate));
+      parts.add(bandedSums);
     }
     Dataset<Row> all = parts.get(0);
     for (Dataset<Row> part : parts.subList(1, parts.size())) {
@@ -211,24 +217,6 @@ public final class JaccardMargins {
     return all.repartition(partitions, col("query")).sortWithinPartitions("query", "y", "tag")
         .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Walk(rows, groups.value(), mp),
             Encoders.row(Cells.SOFT));
-  }
-
-  /**
-   * {@link #E} rows of banded lengths: the buckets' sums of J times each counted similar set's
-   * training facts ({@code others}, per query, token and group), and a query's own training facts
-   * with J = 1 (the join names only other sets).
-   */
-  private static Dataset<Row> banded(Dataset<Row> facts, Broadcast<Groups> groups, Dataset<Row> others, double rate) {
-    Dataset<Row> selves = facts.flatMap((FlatMapFunction<Row, Row>) r -> {
-      int group = r.getInt(3);
-      int c = r.getInt(0);
-      long hash = ContextSet.hash(c, ContextSet.bytesToInts(r.getAs(1)));
-      if (groups.value().heldout(group) || !ContextSet.sampled(hash, rate)) {
-        return java.util.Collections.emptyIterator();
-      }
-      return List.of(RowFactory.create(hash, r.getInt(2), E, group, c, 0L, (double) r.getLong(4))).iterator();
-    }, Encoders.row(TAGGED));
-    return others.union(selves);
   }
 
   /**

@@ -72,7 +72,7 @@ final class Partial implements Serializable {
     return RowFactory.create(queryHash, candidates, verified, packed.array(), ContextSet.longsToBytes(found),
         query == null ? null : query.c, query == null ? null : query.hash, query == null ? null : query.toBytes(),
         // found_j empty: a non-empty one marks a bucket's margin row (JaccardJoin.bucket), read as
-        // margin sums (JaccardJoin.marginRows), never as a partial.
+        // margin sums (JaccardJoin.marginSums), never as a partial.
         lookedUp, new byte[0]);
   }
 
